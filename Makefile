@@ -1,0 +1,30 @@
+# gaitcheck: the two set-up commands of the README live here.
+#   make demo   install gaitcheck in .venv and analyse a sample clip into demo-out/
+#   make test   install gaitcheck with its test tools in .venv and run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# A sample clip made by gaitcheck's own generator (samples/); a shared public clip until then.
+DEMO_CLIP ?= $(firstword $(wildcard samples/*front*.mp4) $(wildcard ../shared/videos/single_leg_squat_front_man_barefoot_indoor.mp4))
+
+.PHONY: demo test install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+
+demo: install
+	@test -n "$(DEMO_CLIP)" || { echo "no demo clip found in samples/"; exit 1; }
+	$(BIN)/gaitcheck analyze "$(DEMO_CLIP)" --out demo-out
+
+test: install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .hypothesis

@@ -1,0 +1,201 @@
+"""The `gaitcheck` command line: a thin front-end over `gaitcheck.analyze`.
+
+Every settings flag is generated from `gaitcheck.settings.Settings`, so defaults and help text
+live in one place. Precedence: defaults < saved settings (--from-landmarks) < --config file < flags.
+Failures print one line on stderr and exit non-zero; tracebacks go to run.log, never the terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+import traceback
+import typing
+from pathlib import Path
+from typing import Any
+
+from gaitcheck import __version__
+from gaitcheck.errors import GaitcheckError, InputError
+from gaitcheck.settings import Settings, cli_fields, field_type, read_toml
+
+EXIT_INTERNAL = 70  # EX_SOFTWARE
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in one line."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise InputError(f"{message} (see gaitcheck {self.prog.split()[-1]} --help)")
+
+
+def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("analysis settings (also settable in a --config TOML file)")
+    for f in cli_fields():
+        flag = "--" + f.name.replace("_", "-")
+        hint = field_type(f)
+        default = f.default
+        help_text = f.metadata["help"] + ("" if default is None else f" (default: {default})")
+        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
+        if hint is bool:
+            group.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
+            continue
+        if typing.get_origin(hint) is typing.Literal:
+            kwargs["choices"] = typing.get_args(hint)
+        if f.metadata.get("metavar"):
+            kwargs["metavar"] = f.metadata["metavar"]
+        group.add_argument(flag, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="gaitcheck",
+        description="Does the hip keep the knee in line? Knee valgus (FPPA), hip adduction and pelvic drop "
+        "from a phone video of a squat, single-leg squat, step-down or running.",
+    )
+    parser.add_argument("--version", action="version", version=f"gaitcheck {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    analyze = commands.add_parser(
+        "analyze",
+        help="analyse one video (or re-analyse saved landmarks)",
+        description="Analyse a video: pose, cleaned landmarks, per-frame angles, summary.",
+    )
+    analyze.add_argument("video", nargs="?", help="video file (mp4, mov, avi, mkv, webm)")
+    analyze.add_argument("--out", "-o", metavar="DIR", help="result folder (default: <video name>_gaitcheck)")
+    analyze.add_argument(
+        "--from-landmarks",
+        metavar="DIR",
+        help="re-run everything after pose inference from the landmarks saved in an earlier result folder",
+    )
+    analyze.add_argument("--config", metavar="FILE", help="TOML file with settings (keys as the flags below)")
+    analyze.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    _add_settings_flags(analyze)
+    analyze.set_defaults(func=run_analyze)
+    return parser
+
+
+# ------------------------------------------------------------------------------------------------
+def _settings_from(args: argparse.Namespace, base: Settings) -> Settings:
+    """base < keys present in --config < flags given on the command line."""
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings) if hasattr(args, f.name)}
+    from_file = read_toml(args.config) if args.config else {}
+    return base.replace(**from_file, **given)
+
+
+class _Progress:
+    """A one-line frame counter on a terminal; silent when output is piped or --quiet."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled and sys.stderr.isatty()
+        self._last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        percent = int(100 * done / total) if total else 0
+        if percent != self._last:
+            self._last = percent
+            print(f"\rpose estimation: {done}/{total} frames ({percent}%)", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        if self.enabled and self._last >= 0:
+            print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from gaitcheck.analysis import analyze, analyze_landmarks, load_landmarks
+
+    if bool(args.video) == bool(args.from_landmarks):
+        raise InputError("give either a VIDEO or --from-landmarks DIR (see gaitcheck analyze --help)")
+    if args.from_landmarks:
+        raw, info, saved = load_landmarks(args.from_landmarks)
+        settings = _settings_from(args, saved)
+        out = Path(args.out) if args.out else Path(args.from_landmarks)
+        analysis = analyze_landmarks(raw, info, settings)
+    else:
+        video = Path(args.video)
+        settings = _settings_from(args, Settings())
+        out = Path(args.out) if args.out else Path(f"{video.stem}_gaitcheck")
+        args._out = out
+        progress = _Progress(not args.quiet)
+        try:
+            analysis = analyze(video, settings, progress=progress)
+        finally:
+            progress.finish()
+    analysis.save(out)
+    if not args.quiet:
+        print(describe(analysis, out))
+    return 0
+
+
+def describe(analysis, out: Path) -> str:
+    """A few lines a person reads in the terminal after a run."""
+    info = analysis.video
+    rows = [
+        f"gaitcheck {__version__}: {Path(info.path).name}",
+        f"  video     {info.width_px}x{info.height_px} px, {info.fps:.1f} fps, {info.n_frames} frames "
+        f"({info.duration_s:.1f} s)" + (f", rotated {info.rotation_deg} deg" if info.rotation_deg else ""),
+        f"  person    found in {analysis.landmarks.raw.detection_rate:.0%} of frames",
+        f"  view      {analysis.view.value} ({analysis.view.source}, confidence {analysis.view.confidence:.2f})",
+        f"  movement  {analysis.movement.value} ({analysis.movement.source}, "
+        f"confidence {analysis.movement.confidence:.2f})",
+    ]
+    if analysis.view.value != "side":
+        fppa = []
+        for side in ("left", "right"):
+            stats = analysis.summary["legs"][side]["frame_stats"]["fppa_deg"]
+            if stats.get("n_frames"):
+                fppa.append(f"{side} {stats['p5']:+.0f} to {stats['p95']:+.0f} deg")
+        if fppa:
+            rows.append("  FPPA      " + ", ".join(fppa) + " (5th-95th percentile over frames; + = valgus)")
+    warnings = analysis.warnings
+    rows.append("  warnings  " + ("none" if not warnings else warnings[0]))
+    rows.extend("            " + w for w in warnings[1:])
+    rows.append(f"  results   {out}/")
+    return "\n".join(rows)
+
+
+# ------------------------------------------------------------------------------------------------
+def _record_crash(args: argparse.Namespace | None, exc: BaseException) -> str:
+    """Append the traceback to the run's log when we know its folder; return where it went."""
+    out = getattr(args, "_out", None) or (Path(args.out) if args is not None and getattr(args, "out", None) else None)
+    text = "".join(traceback.format_exception(exc))
+    if out is None:
+        logging.getLogger("gaitcheck").debug(text)
+        return ""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with open(out / "run.log", "a", encoding="utf-8") as handle:
+            handle.write(text)
+        return f" (details in {out / 'run.log'})"
+    except OSError:
+        return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = None
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        return args.func(args)
+    except GaitcheckError as exc:
+        print(f"gaitcheck: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("gaitcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("gaitcheck: error: out of memory", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one line for the user, the traceback for the report
+        where = _record_crash(args, exc)
+        print(
+            f"gaitcheck: internal error: {type(exc).__name__}: {exc}{where}; please report it",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL

@@ -1,0 +1,302 @@
+"""Per-frame joint angles from landmarks: pure functions over numpy arrays.
+
+One sign convention, for both legs and for front or back views (../shared/clinical.md section 1):
+"medial" for a leg is the direction from its hip to the other hip, m = (Hc - H)/|Hc - H|. So
+
+* knee FPPA > 0            valgus: the knee lies medial to the hip-ankle line
+* hip adduction > 0         the femur points medially relative to the pelvis
+* femoral adduction > 0     the femur points medially relative to vertical
+* pelvic drop > 0           with this leg as the stance leg, the opposite hip is lower
+* knee medial displacement  knee offset from the hip-ankle line, + medial, in shank lengths
+* trunk lean > 0            shoulders displaced toward the subject's right
+* hip internal rotation > 0 the front of the femur turns toward the midline (estimate)
+
+Image coordinates are pixels with y pointing down; "down" may be replaced by a gravity
+direction when the camera is not level. Every function accepts arrays of shape (..., 2) or
+(..., 3) and returns degrees (or a ratio); NaN in, NaN out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gaitcheck.landmarks import PoseSeries
+
+DOWN = np.array([0.0, 1.0])  # image y axis; gravity when the phone is level
+SIDES = ("left", "right")
+
+
+def _other(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+# ------------------------------------------------------------------------------------------------
+# vector helpers
+# ------------------------------------------------------------------------------------------------
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=-1)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.linalg.norm(v, axis=-1, keepdims=True)
+        return np.where(n > 1e-12, v / n, np.nan)
+
+
+def _perp(v: np.ndarray) -> np.ndarray:
+    """Rotate 2-D vectors by +90 degrees in image coordinates."""
+    return np.stack([-v[..., 1], v[..., 0]], axis=-1)
+
+
+def _horizontal_toward(direction: np.ndarray, down: np.ndarray = DOWN) -> np.ndarray:
+    """Unit vector perpendicular to `down`, on the side `direction` points to."""
+    h = _perp(np.broadcast_to(down, direction.shape))
+    return h * np.sign(_dot(h, direction))[..., None]
+
+
+def _toward_feet(v: np.ndarray, down: np.ndarray = DOWN) -> np.ndarray:
+    """The unit perpendicular of v that points down rather than up."""
+    p = _unit(_perp(v))
+    return p * np.where(_dot(p, np.broadcast_to(down, p.shape)) >= 0, 1.0, -1.0)[..., None]
+
+
+def _signed_angle_deg(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(y, x))
+
+
+def medial_direction(hip: np.ndarray, contra_hip: np.ndarray) -> np.ndarray:
+    """Unit vector from a leg's hip toward the other hip: 'medial' for that leg."""
+    return _unit(contra_hip - hip)
+
+
+# ------------------------------------------------------------------------------------------------
+# frontal plane (2-D image)
+# ------------------------------------------------------------------------------------------------
+def included_angle_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Angle at b between b->a and b->c, 0..180 degrees (2-D or 3-D)."""
+    u, v = _unit(a - b), _unit(c - b)
+    return np.degrees(np.arccos(np.clip(_dot(u, v), -1.0, 1.0)))
+
+
+def knee_medial_offset(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, contra_hip: np.ndarray) -> np.ndarray:
+    """Signed distance of the knee from the hip-ankle line (+ medial), in input units."""
+    u = _unit(ankle - hip)
+    rel = knee - hip
+    d = rel - _dot(rel, u)[..., None] * u
+    m = medial_direction(hip, contra_hip)
+    return _dot(d, m)
+
+
+def fppa_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, contra_hip: np.ndarray) -> np.ndarray:
+    """Knee frontal plane projection angle: 180 - included knee angle, + when the knee is medial.
+
+    Willson & Davis 2008 (JOSPT 38(10):606-615) as used by Munro et al. 2012; hip keypoint in
+    place of the ASIS marker (see docs: landmark mismatch).
+    """
+    deviation = 180.0 - included_angle_deg(hip, knee, ankle)
+    return np.sign(knee_medial_offset(hip, knee, ankle, contra_hip)) * deviation
+
+
+def knee_medial_displacement(
+    hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, contra_hip: np.ndarray
+) -> np.ndarray:
+    """Knee offset from the hip-ankle line (+ medial) in shank lengths (knee-ankle distance)."""
+    shank = np.linalg.norm(knee - ankle, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return knee_medial_offset(hip, knee, ankle, contra_hip) / np.where(shank > 0, shank, np.nan)
+
+
+def hip_adduction_deg(hip: np.ndarray, knee: np.ndarray, contra_hip: np.ndarray, down: np.ndarray = DOWN) -> np.ndarray:
+    """Femur (hip->knee) against the perpendicular to the pelvis line; + adduction (knee medial).
+
+    The clinical goniometry construction (base axis perpendicular to the inter-ASIS line).
+    """
+    m = medial_direction(hip, contra_hip)
+    n_pelvis = _toward_feet(m, down)
+    f = knee - hip
+    return _signed_angle_deg(_dot(f, m), _dot(f, n_pelvis))
+
+
+def femoral_adduction_deg(
+    hip: np.ndarray, knee: np.ndarray, contra_hip: np.ndarray, down: np.ndarray = DOWN
+) -> np.ndarray:
+    """Femur against vertical; + when the knee is medial to the hip (Dingenen 2018 'femoral adduction')."""
+    m = medial_direction(hip, contra_hip)
+    h = _horizontal_toward(m, down)
+    f = knee - hip
+    return _signed_angle_deg(_dot(f, h), _dot(f, np.broadcast_to(down, f.shape)))
+
+
+def pelvic_drop_deg(hip: np.ndarray, contra_hip: np.ndarray, down: np.ndarray = DOWN) -> np.ndarray:
+    """Pelvis line against horizontal, + when the opposite hip is lower (contralateral pelvic drop)."""
+    p = contra_hip - hip
+    h = _horizontal_toward(p, down)
+    return _signed_angle_deg(_dot(p, np.broadcast_to(down, p.shape)), np.abs(_dot(p, h)))
+
+
+def trunk_lean_deg(
+    left_hip: np.ndarray,
+    right_hip: np.ndarray,
+    left_shoulder: np.ndarray,
+    right_shoulder: np.ndarray,
+    down: np.ndarray = DOWN,
+) -> np.ndarray:
+    """Mid-hip to mid-shoulder line against vertical; + toward the subject's right side."""
+    trunk = (left_shoulder + right_shoulder) / 2 - (left_hip + right_hip) / 2
+    toward_right = _horizontal_toward(right_hip - left_hip, down)
+    up = -np.broadcast_to(down, trunk.shape)
+    return _signed_angle_deg(_dot(trunk, toward_right), _dot(trunk, up))
+
+
+def knee_separation_ratio(
+    left_knee: np.ndarray,
+    right_knee: np.ndarray,
+    left_ankle: np.ndarray,
+    right_ankle: np.ndarray,
+    left_hip: np.ndarray,
+    right_hip: np.ndarray,
+) -> np.ndarray:
+    """Knee gap over ankle gap, both measured along the pelvis line (< 1: knees closer than feet)."""
+    axis = _unit(left_hip - right_hip)
+    knees = np.abs(_dot(left_knee - right_knee, axis))
+    ankles = np.abs(_dot(left_ankle - right_ankle, axis))
+    pelvis = np.linalg.norm(left_hip - right_hip, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(ankles > 0.1 * pelvis, knees / ankles, np.nan)
+
+
+def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    """180 - included knee angle: 0 on a straight leg (2-D in a side view, or 3-D)."""
+    return 180.0 - included_angle_deg(hip, knee, ankle)
+
+
+# ------------------------------------------------------------------------------------------------
+# 3-D estimate: hip rotation from world landmarks
+# ------------------------------------------------------------------------------------------------
+def _pelvis_frame(left_hip: np.ndarray, right_hip: np.ndarray, mid_shoulder: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) columns x anterior, y up, z toward the subject's right (ISB pelvis axes)."""
+    z = _unit(right_hip - left_hip)
+    up = mid_shoulder - (left_hip + right_hip) / 2
+    x = _unit(np.cross(up, z))
+    y = np.cross(z, x)
+    return np.stack([x, y, z], axis=-1)
+
+
+def _femur_frame(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) columns x anterior, y along the femur toward the hip, z to the right.
+
+    The femur's anterior direction is taken from the knee flexion plane: a flexed shank points
+    backwards from the knee, so 'anterior' is the in-plane perpendicular to the femur facing
+    away from the ankle. This is why the estimate needs a flexed knee.
+    """
+    y = _unit(hip - knee)
+    shank = ankle - knee
+    back = shank - _dot(shank, y)[..., None] * y
+    x = -_unit(back)
+    z = np.cross(x, y)
+    return np.stack([x, y, z], axis=-1)
+
+
+def hip_angles_3d_deg(
+    side: str,
+    hip: np.ndarray,
+    knee: np.ndarray,
+    ankle: np.ndarray,
+    contra_hip: np.ndarray,
+    mid_shoulder: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Hip flexion, adduction and internal rotation (degrees) by the ISB joint coordinate system.
+
+    Cardan sequence Z-X-Y of the femur relative to the pelvis (Wu et al. 2002, J Biomech 35:543):
+    flexion about the pelvic medio-lateral axis, adduction about the floating axis, rotation about
+    the femur. Signs are made anatomical for both sides (+ flexion, + adduction, + internal rotation).
+    """
+    left_hip, right_hip = (hip, contra_hip) if side == "left" else (contra_hip, hip)
+    pelvis = _pelvis_frame(left_hip, right_hip, mid_shoulder)
+    femur = _femur_frame(hip, knee, ankle)
+    rel = np.swapaxes(pelvis, -1, -2) @ femur
+    flexion = np.degrees(np.arctan2(-rel[..., 0, 1], rel[..., 1, 1]))
+    adduction = np.degrees(np.arcsin(np.clip(rel[..., 2, 1], -1.0, 1.0)))
+    rotation = np.degrees(np.arctan2(-rel[..., 2, 0], rel[..., 2, 2]))
+    mirror = -1.0 if side == "left" else 1.0
+    return {"flexion": flexion, "adduction": mirror * adduction, "internal_rotation": mirror * rotation}
+
+
+# ------------------------------------------------------------------------------------------------
+# the angles table
+# ------------------------------------------------------------------------------------------------
+FRONTAL_MEASURES = (
+    "fppa_deg",
+    "knee_included_deg",
+    "hip_adduction_deg",
+    "femoral_adduction_deg",
+    "pelvic_drop_deg",
+    "knee_medial_displacement",
+)
+PER_LEG_MEASURES = (*FRONTAL_MEASURES, "knee_flexion_deg", "hip_internal_rotation_deg")
+WHOLE_BODY_MEASURES = ("trunk_lean_deg", "knee_separation_ratio")
+
+
+def angle_columns() -> list[str]:
+    """The columns of angles.csv, in order."""
+    per_leg = [f"{side}_{m}" for side in SIDES for m in PER_LEG_MEASURES]
+    return ["frame", "time_s", *per_leg, *WHOLE_BODY_MEASURES]
+
+
+def compute_angles(series: PoseSeries, view: str, min_knee_flexion_for_rotation_deg: float = 20.0) -> pd.DataFrame:
+    """One row per frame with every angle; frontal-plane measures are NaN in a side view.
+
+    Knee flexion comes from the image in a side view and from MediaPipe's 3-D world landmarks
+    otherwise (lower confidence). Hip internal rotation is always a 3-D estimate, reported only
+    where the knee is flexed enough to define the knee flexion plane.
+    """
+    px, world = series.px, series.world
+    frontal = view != "side"
+    table: dict[str, np.ndarray] = {"frame": series.frame, "time_s": series.time_s}
+    nan = np.full(series.n_frames, np.nan)
+    mid_shoulder_w = (world("left_shoulder") + world("right_shoulder")) / 2
+    for side in SIDES:
+        other = _other(side)
+        hip, knee, ankle, contra = (
+            px(f"{side}_hip"),
+            px(f"{side}_knee"),
+            px(f"{side}_ankle"),
+            px(f"{other}_hip"),
+        )
+        if frontal:
+            table[f"{side}_fppa_deg"] = fppa_deg(hip, knee, ankle, contra)
+            table[f"{side}_knee_included_deg"] = included_angle_deg(hip, knee, ankle)
+            table[f"{side}_hip_adduction_deg"] = hip_adduction_deg(hip, knee, contra)
+            table[f"{side}_femoral_adduction_deg"] = femoral_adduction_deg(hip, knee, contra)
+            table[f"{side}_pelvic_drop_deg"] = pelvic_drop_deg(hip, contra)
+            table[f"{side}_knee_medial_displacement"] = knee_medial_displacement(hip, knee, ankle, contra)
+        else:
+            for m in FRONTAL_MEASURES:
+                table[f"{side}_{m}"] = nan
+        w_hip, w_knee, w_ankle = world(f"{side}_hip"), world(f"{side}_knee"), world(f"{side}_ankle")
+        flexion = knee_flexion_deg(hip, knee, ankle) if not frontal else knee_flexion_deg(w_hip, w_knee, w_ankle)
+        table[f"{side}_knee_flexion_deg"] = flexion
+        flexion_3d = knee_flexion_deg(w_hip, w_knee, w_ankle)
+        rotation = hip_angles_3d_deg(side, w_hip, w_knee, w_ankle, world(f"{other}_hip"), mid_shoulder_w)[
+            "internal_rotation"
+        ]
+        table[f"{side}_hip_internal_rotation_deg"] = np.where(
+            flexion_3d >= min_knee_flexion_for_rotation_deg, rotation, np.nan
+        )
+    if frontal:
+        table["trunk_lean_deg"] = trunk_lean_deg(
+            px("left_hip"), px("right_hip"), px("left_shoulder"), px("right_shoulder")
+        )
+        table["knee_separation_ratio"] = knee_separation_ratio(
+            px("left_knee"),
+            px("right_knee"),
+            px("left_ankle"),
+            px("right_ankle"),
+            px("left_hip"),
+            px("right_hip"),
+        )
+    else:
+        table["trunk_lean_deg"] = nan
+        table["knee_separation_ratio"] = nan
+    return pd.DataFrame(table)[angle_columns()]

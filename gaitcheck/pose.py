@@ -1,0 +1,282 @@
+"""Pose inference: MediaPipe Pose Landmarker (Tasks API) in VIDEO mode, model loaded from disk.
+
+VIDEO mode tracks the person from frame to frame, which is faster and steadier than detecting
+each frame alone; it requires strictly increasing integer millisecond timestamps, which we derive
+from the frames' real timestamps. The landmarker is closed on every path (MediaPipe otherwise
+prints a traceback at interpreter exit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gaitcheck.errors import ModelError
+from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
+from gaitcheck.settings import Settings
+from gaitcheck.video import Frame, VideoInfo
+
+log = logging.getLogger(__name__)
+
+BUNDLE_MEMBERS = {"pose_detector.tflite", "pose_landmarks_detector.tflite"}
+
+Progress = Callable[[int, int], None]
+
+
+def check_model(path: Path) -> Path:
+    """Fail early, in one line, on a missing or unusable model bundle."""
+    if not path.is_file():
+        raise ModelError(f"pose model not found: {path} (rebuild it with models/build_pose_model.py or pass --model)")
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            names = set(bundle.namelist())
+    except (zipfile.BadZipFile, OSError):
+        raise ModelError(f"{path} is not a MediaPipe pose landmarker bundle (.task zip)") from None
+    if not BUNDLE_MEMBERS <= names:
+        raise ModelError(
+            f"{path} is not a pose landmarker bundle (it lacks {', '.join(sorted(BUNDLE_MEMBERS - names))})"
+        )
+    return path
+
+
+class _NativeStderr:
+    """Route what MediaPipe's C++ code prints on file descriptor 2 into our log.
+
+    TFLite and absl write INFO/WARNING lines straight to fd 2, past Python's logging; a user
+    should see one clear line on failure, not library chatter, so we keep it for run.log.
+    Re-entrant and thread-safe (two landmarkers may warm up at once): the first entry
+    redirects fd 2, the last exit restores it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: int | None = None
+        self._sink = None
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._depth == 0:
+                sys.stderr.flush()
+                self._sink = tempfile.TemporaryFile(mode="w+b")
+                self._saved = os.dup(2)
+                os.dup2(self._sink.fileno(), 2)
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._restore()
+
+    def _restore(self) -> None:
+        sys.stderr.flush()
+        os.dup2(self._saved, 2)
+        os.close(self._saved)
+        self._sink.seek(0)
+        for line in self._sink.read().decode(errors="replace").splitlines():
+            if line.strip():
+                log.debug("mediapipe: %s", line.strip())
+        self._sink.close()
+
+
+native_stderr_to_log = _NativeStderr()
+
+
+def _mediapipe():
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return mp, BaseOptions, vision
+
+
+class PoseLandmarker:
+    """A MediaPipe PoseLandmarker in VIDEO mode, used as a context manager."""
+
+    def __init__(self, model_path: Path, settings: Settings):
+        check_model(model_path)
+        self._mp, base_options, vision = _mediapipe()
+        options = vision.PoseLandmarkerOptions(
+            base_options=base_options(model_asset_path=str(model_path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=1,
+            min_pose_detection_confidence=settings.min_detection_confidence,
+            min_pose_presence_confidence=settings.min_detection_confidence,
+            min_tracking_confidence=settings.min_tracking_confidence,
+        )
+        try:
+            with native_stderr_to_log():
+                self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(f"{model_path} could not be loaded as a pose model ({exc})") from None
+        self._last_ms = -1
+        self._warmed_up = False  # until the first pose is found, graph warnings go to the log
+
+    def __enter__(self) -> PoseLandmarker:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def detect(self, rgb: np.ndarray, time_s: float) -> FramePose | None:
+        """Landmarks of the most prominent person, or None. Timestamps must not go backwards."""
+        timestamp_ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
+        self._last_ms = timestamp_ms
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        with contextlib.nullcontext() if self._warmed_up else native_stderr_to_log():
+            result = self._landmarker.detect_for_video(image, timestamp_ms)
+        if not result.pose_landmarks:
+            return None
+        self._warmed_up = True
+        height, width = rgb.shape[:2]
+        return FramePose(
+            image=np.array(
+                [
+                    (lm.x * width, lm.y * height, lm.z * width, lm.visibility or 0.0, lm.presence or 0.0)
+                    for lm in result.pose_landmarks[0]
+                ]
+            ),
+            world=np.array([(lm.x, lm.y, lm.z) for lm in result.pose_world_landmarks[0]]),
+        )
+
+
+@dataclass(frozen=True)
+class FramePose:
+    """One frame's landmarks: image (33, 5) = x px, y px, z px, visibility, presence; world (33, 3) m."""
+
+    image: np.ndarray
+    world: np.ndarray
+
+    def unmirrored(self, width: int) -> FramePose:
+        """Landmarks found on a horizontally flipped picture, mapped back onto the original."""
+        image = self.image[MIRROR].copy()
+        image[:, 0] = width - image[:, 0]
+        world = self.world[MIRROR].copy()
+        world[:, 0] = -world[:, 0]
+        return FramePose(image, world)
+
+    def relabelled(self, pairs: tuple[tuple[int, int], ...]) -> FramePose:
+        return FramePose(swap_labels(self.image, pairs), swap_labels(self.world, pairs))
+
+
+def merge_flipped(pose: FramePose | None, flipped: FramePose | None) -> tuple[FramePose | None, bool]:
+    """Average a frame's landmarks with those found on its mirror image (already mapped back).
+
+    MediaPipe is not mirror-symmetric: its left and right legs differ by a few degrees on a
+    symmetric body, and its 3-D depth more. Averaging the two views cancels that asymmetry, so
+    a mirrored clip gives exactly the same answer with the legs swapped. Before averaging, the
+    mirror estimate's labels are matched to the original's (the two may disagree about which leg
+    is which); where they still disagree grossly, the original is kept. Returns (pose, agreed).
+    """
+    if pose is None or flipped is None:
+        return (pose if pose is not None else flipped), True
+    for pairs in (UPPER_PAIRS, LEG_PAIRS):
+        idx = np.array([i for pair in pairs for i in pair])
+        swapped = flipped.relabelled(pairs)
+        kept_cost = np.nansum(np.linalg.norm(pose.image[idx, :2] - flipped.image[idx, :2], axis=1))
+        swap_cost = np.nansum(np.linalg.norm(pose.image[idx, :2] - swapped.image[idx, :2], axis=1))
+        if swap_cost < kept_cost:
+            flipped = swapped
+    hips = pose.image[[INDEX["left_hip"], INDEX["right_hip"]], :2].mean(axis=0)
+    shoulders = pose.image[[INDEX["left_shoulder"], INDEX["right_shoulder"]], :2].mean(axis=0)
+    torso = float(np.linalg.norm(shoulders - hips)) or 1.0
+    gap = np.median(np.linalg.norm(pose.image[:, :2] - flipped.image[:, :2], axis=1)) / torso
+    if not gap < MAX_FLIP_DISAGREEMENT:
+        return pose, False
+    return FramePose((pose.image + flipped.image) / 2, (pose.world + flipped.world) / 2), True
+
+
+#: Median landmark distance (in torso lengths) beyond which the two estimates are not averaged.
+MAX_FLIP_DISAGREEMENT = 0.25
+
+
+def estimate_pose(
+    frames: Iterable[Frame],
+    info: VideoInfo,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> PoseSeries:
+    """Run the landmarker over streamed frames; keep pixels, metres, visibility and presence.
+
+    With `settings.flip_average`, a second landmarker tracks the mirror-image video in a second
+    thread (MediaPipe releases the GIL), and each frame's two estimates are merged.
+    """
+    times: list[float] = []
+    frame_index: list[int] = []
+    poses: list[FramePose | None] = []
+    disagreements = 0
+    width, height = info.width_px, info.height_px
+    with contextlib.ExitStack() as stack:
+        landmarker = stack.enter_context(PoseLandmarker(settings.model_path, settings))
+        mirror = stack.enter_context(PoseLandmarker(settings.model_path, settings)) if settings.flip_average else None
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if mirror is not None else None
+        for frame in frames:
+            height, width = frame.rgb.shape[:2]
+            if mirror is not None and pool is not None:
+                flipped_rgb = np.ascontiguousarray(frame.rgb[:, ::-1])
+                pending = pool.submit(mirror.detect, flipped_rgb, frame.time_s)
+                pose = landmarker.detect(frame.rgb, frame.time_s)
+                flipped = pending.result()
+                pose, agreed = merge_flipped(pose, flipped.unmirrored(width) if flipped is not None else None)
+                disagreements += not agreed
+            else:
+                pose = landmarker.detect(frame.rgb, frame.time_s)
+            times.append(frame.time_s)
+            frame_index.append(frame.index)
+            poses.append(pose)
+            if progress is not None:
+                progress(len(times), info.n_frames)
+    if disagreements:
+        log.info(
+            "flip averaging: the mirror estimate disagreed in %d frames; kept the original there",
+            disagreements,
+        )
+    return _series(times, frame_index, poses, width, height, {"flip_disagreements": disagreements})
+
+
+def _series(
+    times: list[float],
+    frame_index: list[int],
+    poses: list[FramePose | None],
+    width: int,
+    height: int,
+    notes: dict,
+) -> PoseSeries:
+    n = len(times)
+    image = np.full((n, N_LANDMARKS, 5), np.nan)
+    world = np.full((n, N_LANDMARKS, 3), np.nan)
+    detected = np.zeros(n, dtype=bool)
+    for i, pose in enumerate(poses):
+        if pose is not None:
+            image[i], world[i], detected[i] = pose.image, pose.world, True
+    return PoseSeries(
+        time_s=np.asarray(times, dtype=float),
+        frame=np.asarray(frame_index, dtype=int),
+        image_px=image[..., 0:2],
+        image_z_px=image[..., 2],
+        world_m=world,
+        visibility=np.nan_to_num(image[..., 3]),
+        presence=np.nan_to_num(image[..., 4]),
+        detected=detected,
+        width_px=width,
+        height_px=height,
+        notes=notes,
+    )

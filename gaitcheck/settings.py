@@ -1,0 +1,181 @@
+"""The one place where gaitcheck's defaults live.
+
+`Settings` feeds the Python API (keyword overrides), the TOML config file (`--config`) and the
+command line (flags are generated from the fields below, help text included), so a default is
+written exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from gaitcheck.errors import InputError
+
+Movement = Literal["auto", "squat", "single-leg-squat", "step-down", "run"]
+View = Literal["auto", "front", "back", "side"]
+
+MOVEMENTS: tuple[str, ...] = typing.get_args(Movement)
+VIEWS: tuple[str, ...] = typing.get_args(View)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_MODEL = PACKAGE_DIR.parent / "models" / "pose_landmarker_full.task"
+
+
+def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None) -> Any:
+    return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the pipeline, with its default and the reason for it."""
+
+    movement: Movement = _opt("auto", "what the person does; auto detects it from the landmarks")
+    view: View = _opt("auto", "where the camera stands relative to the person; auto detects it")
+    model: Path | None = _opt(
+        None,
+        "MediaPipe pose landmarker bundle (.task); default: models/pose_landmarker_full.task",
+        metavar="PATH",
+    )
+    capture_fps: float | None = _opt(
+        None,
+        "true capture rate of a slowed-down clip (e.g. 240 for a slow-motion file stored at 30 fps); "
+        "default: read from the file's metadata when present",
+        metavar="FPS",
+    )
+    # --- pose -----------------------------------------------------------------------------------
+    min_detection_confidence: float = _opt(0.5, "MediaPipe pose detection confidence threshold")
+    min_tracking_confidence: float = _opt(0.5, "MediaPipe tracking confidence threshold")
+    flip_average: bool = _opt(
+        True,
+        "also run the model on the mirror image of each frame and average: cancels MediaPipe's "
+        "left/right asymmetry (runs a second landmarker in parallel: slower)",
+    )
+    # --- cleaning -------------------------------------------------------------------------------
+    repair_swaps: bool = _opt(True, "detect and undo left/right landmark label swaps")
+    min_visibility: float = _opt(0.5, "landmarks MediaPipe scores below this visibility are treated as missing")
+    max_gap_s: float = _opt(
+        0.2, "gaps up to this long are interpolated; longer gaps stay empty and are counted", metavar="S"
+    )
+    hampel_window_s: float = _opt(0.2, "half-width of the Hampel outlier window", metavar="S")
+    hampel_n_sigma: float = _opt(3.0, "Hampel threshold in robust standard deviations")
+    cutoff_hz: float | None = _opt(
+        None,
+        "low-pass cut-off for the zero-lag Butterworth filter; default by movement (squat-like tasks vs running)",
+        metavar="HZ",
+    )
+    cutoff_squat_hz: float = _opt(6.0, "default cut-off for squats, single-leg squats and step-downs", metavar="HZ")
+    cutoff_run_hz: float = _opt(12.0, "default cut-off for running (10-15 Hz usual)", metavar="HZ")
+    filter_order: int = _opt(4, "Butterworth order (applied forwards and backwards: zero lag)")
+    # --- kinematics -----------------------------------------------------------------------------
+    min_knee_flexion_for_rotation_deg: float = _opt(
+        20.0,
+        "hip internal rotation is estimated only while the knee is flexed at least this much "
+        "(the knee flexion plane is undefined on a straight leg)",
+        metavar="DEG",
+    )
+
+    # ---------------------------------------------------------------------------------------------
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied, checked like any other input."""
+        return Settings.from_mapping({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.to_dict().items()}
+
+    @property
+    def model_path(self) -> Path:
+        return Path(self.model) if self.model is not None else DEFAULT_MODEL
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Settings:
+        """Build from a dict (kwargs or a parsed TOML file); keys may use '-' or '_'."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for raw_key, value in values.items():
+            key = raw_key.replace("-", "_")
+            if key not in known:
+                raise InputError(f"unknown setting '{raw_key}' (known: {', '.join(sorted(known))})")
+            kwargs[key] = _coerce(key, value)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides: Any) -> Settings:
+        return cls.from_mapping({**read_toml(path), **overrides})
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The settings a TOML file sets (top level or a [gaitcheck] table), checked, by field name."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"config file {path} is not valid TOML: {exc}") from None
+    data = data.get("gaitcheck", data)
+    checked = Settings.from_mapping(data)
+    return {key.replace("-", "_"): getattr(checked, key.replace("-", "_")) for key in data}
+
+
+def cli_fields() -> list[dataclasses.Field]:
+    """The settings exposed as command-line flags, in declaration order."""
+    return [f for f in dataclasses.fields(Settings) if f.metadata.get("cli", False)]
+
+
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(Settings)
+
+
+def field_type(f: dataclasses.Field) -> Any:
+    """The resolved annotation of a settings field (annotations are strings here)."""
+    return _hints()[f.name]
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Check and convert one value against its field's annotation; one clear error otherwise."""
+    hint = _hints()[name]
+    optional = False
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(hint))
+        hint = args[0]
+    if value is None:
+        if optional:
+            return None
+        raise InputError(f"setting '{name}' needs a value")
+    if typing.get_origin(hint) is Literal:
+        choices = typing.get_args(hint)
+        if value not in choices:
+            raise InputError(f"setting '{name}' must be one of {', '.join(choices)} (got '{value}')")
+        return value
+    try:
+        if hint is bool:
+            if isinstance(value, str):
+                if value.lower() in ("1", "true", "yes", "on"):
+                    return True
+                if value.lower() in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+            return bool(value)
+        if hint is Path:
+            return Path(value).expanduser()
+        if hint is float:
+            number = float(value)
+            if number != number or number < 0:
+                raise ValueError(value)
+            return number
+        if hint is int:
+            return int(value)
+    except (TypeError, ValueError):
+        raise InputError(f"setting '{name}' has an invalid value: {value!r}") from None
+    return value

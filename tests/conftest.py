@@ -1,0 +1,31 @@
+"""Shared fixtures: real clips from ../shared/videos (skipped cleanly when absent) and cached runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import SHARED_VIDEOS
+
+
+def shared_clip(name: str):
+    """Path of a shared public clip; the test is skipped when the folder or clip is absent."""
+    path = SHARED_VIDEOS / name
+    if not path.is_file():
+        pytest.skip(f"{path} not available (../shared/videos is not shipped with the repository)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def analysed():
+    """Analyse a shared clip once per test session: analysed(name, **settings) -> Analysis."""
+    import gaitcheck
+
+    cache: dict = {}
+
+    def run(name: str, **overrides):
+        key = (name, tuple(sorted(overrides.items())))
+        if key not in cache:
+            cache[key] = gaitcheck.analyze(shared_clip(name), **overrides)
+        return cache[key]
+
+    return run

@@ -1,0 +1,180 @@
+"""Test helpers: hand-built skeletons with known angles, and small video files made on the fly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from gaitcheck.landmarks import INDEX, N_LANDMARKS, PoseSeries
+
+SHARED_VIDEOS = Path(__file__).resolve().parents[2] / "shared" / "videos"
+
+
+# ------------------------------------------------------------------------------------------------
+# skeletons
+# ------------------------------------------------------------------------------------------------
+def frontal_skeleton(
+    view: str = "front",
+    left_knee_shift: float = 0.0,
+    right_knee_shift: float = 0.0,
+    pelvis_drop: float = 0.0,
+    trunk_shift: float = 0.0,
+    centre_x: float = 320.0,
+) -> dict[str, np.ndarray]:
+    """Key points of a standing person seen from the front or the back, image pixels (y down).
+
+    Shifts are toward the body midline (medial) for the knees, toward the subject's right for the
+    trunk; `pelvis_drop` lowers the right hip by that many pixels.
+    """
+    facing = 1.0 if view == "front" else -1.0  # front: subject's left appears at larger x
+    half = 40.0
+    lx, rx = centre_x + facing * half, centre_x - facing * half
+    points = {
+        "left_hip": (lx, 300.0),
+        "right_hip": (rx, 300.0 + pelvis_drop),
+        "left_knee": (lx - facing * left_knee_shift, 450.0),
+        "right_knee": (rx + facing * right_knee_shift, 450.0),
+        "left_ankle": (lx, 600.0),
+        "right_ankle": (rx, 600.0),
+        "left_shoulder": (centre_x + facing * 55 - facing * trunk_shift, 100.0),
+        "right_shoulder": (centre_x - facing * 55 - facing * trunk_shift, 100.0),
+    }
+    return {k: np.array(v, dtype=float) for k, v in points.items()}
+
+
+def series_from_points(
+    frames: Sequence[dict[str, np.ndarray]], fps: float = 30.0, width: int = 640, height: int = 720
+) -> PoseSeries:
+    """A PoseSeries whose named landmarks follow the given per-frame points (others copied from hips)."""
+    t = len(frames)
+    image = np.full((t, N_LANDMARKS, 2), np.nan)
+    for i, pts in enumerate(frames):
+        mid_hip = (pts["left_hip"] + pts["right_hip"]) / 2
+        image[i, :] = mid_hip
+        for name, xy in pts.items():
+            image[i, INDEX[name]] = xy
+        for side in ("left", "right"):
+            ankle = pts[f"{side}_ankle"]
+            image[i, INDEX[f"{side}_heel"]] = ankle + (0, 15)
+            image[i, INDEX[f"{side}_foot_index"]] = ankle + (0, 25)
+            if f"{side}_shoulder" in pts:
+                image[i, INDEX[f"{side}_elbow"]] = pts[f"{side}_shoulder"] + (0, 100)
+                image[i, INDEX[f"{side}_wrist"]] = pts[f"{side}_shoulder"] + (0, 190)
+        image[i, INDEX["nose"]] = (pts["left_shoulder"] + pts["right_shoulder"]) / 2 + (0, -60)
+    world = np.concatenate([(image - image[:, [INDEX["left_hip"]]]) / 500.0, np.zeros((t, N_LANDMARKS, 1))], axis=-1)
+    return PoseSeries(
+        time_s=np.arange(t) / fps,
+        frame=np.arange(t),
+        image_px=image,
+        image_z_px=np.zeros((t, N_LANDMARKS)),
+        world_m=world,
+        visibility=np.ones((t, N_LANDMARKS)),
+        presence=np.ones((t, N_LANDMARKS)),
+        detected=np.ones(t, dtype=bool),
+        width_px=width,
+        height_px=height,
+    )
+
+
+def squatting_series(n_frames: int = 150, fps: float = 30.0, view: str = "front", reps: float = 3.0) -> PoseSeries:
+    """A bilateral squat: knees dive in and out while the pelvis goes down and up."""
+    frames = []
+    for i in range(n_frames):
+        phase = 0.5 - 0.5 * np.cos(2 * np.pi * reps * i / n_frames)
+        pts = frontal_skeleton(view, left_knee_shift=15 * phase, right_knee_shift=10 * phase)
+        for name in ("left_hip", "right_hip", "left_shoulder", "right_shoulder"):
+            pts[name] = pts[name] + (0, 120 * phase)
+        for name in ("left_knee", "right_knee"):
+            pts[name] = pts[name] + (0, 40 * phase)
+        frames.append(pts)
+    return series_from_points(frames, fps=fps)
+
+
+# ------------------------------------------------------------------------------------------------
+# clips
+# ------------------------------------------------------------------------------------------------
+def marker_frame(width: int, height: int, index: int = 0) -> np.ndarray:
+    """A picture that shows which way is up: a red block in the top-left corner, a green one
+    bottom-right, and a moving bar so consecutive frames differ."""
+    rgb = np.full((height, width, 3), 90, dtype=np.uint8)
+    rgb[: height // 4, : width // 4] = (230, 30, 30)
+    rgb[-height // 4 :, -width // 4 :] = (30, 200, 30)
+    x = (index * 7) % max(1, width - 8)
+    rgb[height // 2 - 4 : height // 2 + 4, x : x + 8] = 255
+    return rgb
+
+
+def write_clip(
+    path: Path,
+    frames: Iterable[np.ndarray],
+    fps: float = 30.0,
+    codec: str = "libx264",
+    rotation: int = 0,
+    times_s: Sequence[float] | None = None,
+    metadata: dict[str, str] | None = None,
+    faststart: bool = False,
+) -> Path:
+    """Encode RGB frames as stored pixels; `rotation` tags the stream (FFmpeg display rotation,
+    counter-clockwise). `times_s` sets each frame's timestamp (variable frame rate)."""
+    import av
+
+    frames = list(frames)
+    height, width = frames[0].shape[:2]
+    rate = Fraction(fps).limit_denominator(1001)
+    flags = [f for f, on in (("use_metadata_tags", bool(metadata)), ("faststart", faststart)) if on]
+    options = {"movflags": "+".join(flags)} if flags and path.suffix in (".mp4", ".mov") else {}
+    with av.open(str(path), mode="w", options=options) as container:
+        if metadata:
+            container.metadata.update(metadata)
+        stream = container.add_stream(codec, rate=rate)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
+        if codec in ("libx264", "libx265"):
+            stream.options = {"preset": "ultrafast"}
+        if times_s is not None:
+            stream.codec_context.time_base = Fraction(1, 90000)
+        if rotation:
+            stream.set_display_rotation(rotation)
+        for i, rgb in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            if times_s is not None:
+                frame.pts = int(round(times_s[i] * 90000))
+                frame.time_base = Fraction(1, 90000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path
+
+
+def read_shared_frames(name: str, limit: int | None = None, step: int = 1) -> tuple[list[np.ndarray], float]:
+    """Decoded upright frames of a shared clip, and its frame rate."""
+    from gaitcheck.video import iter_frames, probe_video
+
+    info = probe_video(SHARED_VIDEOS / name)
+    frames = []
+    for frame in iter_frames(info):
+        if limit is not None and len(frames) >= limit:
+            break
+        if frame.index % step == 0:
+            frames.append(frame.rgb)
+    return frames, info.fps / step
+
+
+def empty_room_frames(n: int = 45, width: int = 480, height: int = 640) -> list[np.ndarray]:
+    """A scene with furniture-like blocks, a floor and sensor noise, but nobody in it."""
+    rng = np.random.default_rng(7)
+    base = np.zeros((height, width, 3), dtype=np.float32)
+    base[:] = np.linspace(170, 120, height)[:, None, None]
+    base[int(0.7 * height) :] = (110, 95, 80)
+    base[200:380, 40:160] = (60, 90, 140)
+    base[120:200, 300:440] = (200, 200, 210)
+    frames = []
+    for i in range(n):
+        noisy = base + rng.normal(0, 4, base.shape)
+        noisy[300:330, (i * 5) % (width - 40) : (i * 5) % (width - 40) + 40] = (230, 80, 60)  # a moving ball
+        frames.append(np.clip(noisy, 0, 255).astype(np.uint8))
+    return frames

@@ -1,0 +1,266 @@
+"""Every angle on hand-built skeletons with known answers, and the sign convention's invariants."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gaitcheck import kinematics as k
+from tests.helpers import frontal_skeleton, series_from_points
+
+VIEWS = ("front", "back")
+
+
+def leg(points: dict, side: str):
+    other = "right" if side == "left" else "left"
+    return points[f"{side}_hip"], points[f"{side}_knee"], points[f"{side}_ankle"], points[f"{other}_hip"]
+
+
+# ------------------------------------------------------------------------------------------------
+# known answers
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("side", ("left", "right"))
+def test_fppa_of_medial_knee_is_positive_with_known_value(view, side):
+    # hip-knee 150 px tall, knee 20 px medial, ankle below the hip: FPPA = 2 * atan(20/150)
+    shifts = {f"{side}_knee_shift": 20.0}
+    p = frontal_skeleton(view, **shifts)
+    expected = 2 * math.degrees(math.atan(20 / 150))
+    assert k.fppa_deg(*leg(p, side)) == pytest.approx(expected, abs=1e-9)
+    assert k.included_angle_deg(*leg(p, side)[:3]) == pytest.approx(180 - expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("side", ("left", "right"))
+def test_lateral_knee_is_varus_negative(view, side):
+    p = frontal_skeleton(view, **{f"{side}_knee_shift": -12.0})
+    assert k.fppa_deg(*leg(p, side)) == pytest.approx(-2 * math.degrees(math.atan(12 / 150)), abs=1e-9)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_straight_leg_is_zero_on_both_legs(view):
+    p = frontal_skeleton(view)
+    for side in ("left", "right"):
+        assert k.fppa_deg(*leg(p, side)) == pytest.approx(0.0, abs=1e-9)
+        assert k.hip_adduction_deg(*leg(p, side)[:2], leg(p, side)[3]) == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("side", ("left", "right"))
+def test_hip_and_femoral_adduction_known_values(view, side):
+    p = frontal_skeleton(view, **{f"{side}_knee_shift": 30.0})
+    hip, knee, _, contra = leg(p, side)
+    expected = math.degrees(math.atan(30 / 150))
+    assert k.hip_adduction_deg(hip, knee, contra) == pytest.approx(expected, abs=1e-9)
+    assert k.femoral_adduction_deg(hip, knee, contra) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_pelvic_drop_signs_with_right_hip_lower(view):
+    p = frontal_skeleton(view, pelvis_drop=10.0)  # right hip 10 px lower, hips 80 px apart
+    expected = math.degrees(math.atan(10 / 80))
+    # left leg in stance: the opposite (right) hip is lower -> positive drop
+    assert k.pelvic_drop_deg(p["left_hip"], p["right_hip"]) == pytest.approx(expected, abs=1e-9)
+    assert k.pelvic_drop_deg(p["right_hip"], p["left_hip"]) == pytest.approx(-expected, abs=1e-9)
+
+
+def test_hip_adduction_equals_femoral_adduction_plus_drop_on_stance_leg():
+    # clinical.md 1.4: hip_add_pelvis ~ femoral_add_vert + CPD for the stance limb
+    p = frontal_skeleton("front", left_knee_shift=20.0, pelvis_drop=8.0)
+    hip, knee, _, contra = leg(p, "left")
+    total = k.femoral_adduction_deg(hip, knee, contra) + k.pelvic_drop_deg(hip, contra)
+    assert k.hip_adduction_deg(hip, knee, contra) == pytest.approx(total, abs=1e-9)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_trunk_lean_positive_toward_subjects_right(view):
+    p = frontal_skeleton(view, trunk_shift=20.0)  # shoulders 20 px toward the subject's right, 200 px up
+    lean = k.trunk_lean_deg(p["left_hip"], p["right_hip"], p["left_shoulder"], p["right_shoulder"])
+    assert lean == pytest.approx(math.degrees(math.atan(20 / 200)), abs=1e-9)
+
+
+def test_knee_medial_displacement_in_shank_lengths():
+    p = frontal_skeleton("front", left_knee_shift=15.0)
+    hip, knee, ankle, contra = leg(p, "left")
+    shank = np.hypot(15.0, 150.0)
+    # offset perpendicular to the (vertical) hip-ankle line is exactly the shift
+    assert k.knee_medial_displacement(hip, knee, ankle, contra) == pytest.approx(15.0 / shank, abs=1e-9)
+
+
+def test_knee_separation_ratio():
+    p = frontal_skeleton("front", left_knee_shift=10.0, right_knee_shift=10.0)
+    ratio = k.knee_separation_ratio(
+        p["left_knee"], p["right_knee"], p["left_ankle"], p["right_ankle"], p["left_hip"], p["right_hip"]
+    )
+    assert ratio == pytest.approx(60 / 80)
+
+
+def test_knee_flexion_2d():
+    hip, knee, ankle = np.array([0.0, 0.0]), np.array([0.0, 100.0]), np.array([-100.0, 100.0])
+    assert k.knee_flexion_deg(hip, knee, ankle) == pytest.approx(90.0)
+
+
+def test_nan_in_nan_out():
+    p = frontal_skeleton("front")
+    p["left_knee"] = np.array([np.nan, np.nan])
+    assert np.isnan(k.fppa_deg(*leg(p, "left")))
+
+
+# ------------------------------------------------------------------------------------------------
+# invariants (hypothesis)
+# ------------------------------------------------------------------------------------------------
+coords = st.floats(min_value=-40, max_value=40, allow_nan=False)
+
+
+@st.composite
+def skeletons(draw):
+    view = draw(st.sampled_from(VIEWS))
+    p = frontal_skeleton(
+        view,
+        left_knee_shift=draw(coords),
+        right_knee_shift=draw(coords),
+        pelvis_drop=draw(st.floats(-15, 15)),
+        trunk_shift=draw(coords),
+    )
+    jitter = draw(st.lists(st.floats(-8, 8), min_size=16, max_size=16))
+    for i, name in enumerate(p):
+        p[name] = p[name] + np.array(jitter[2 * i : 2 * i + 2])
+    return p
+
+
+def all_measures(p: dict) -> dict[str, float]:
+    out = {}
+    for side in ("left", "right"):
+        hip, knee, ankle, contra = leg(p, side)
+        out[f"{side}_fppa"] = k.fppa_deg(hip, knee, ankle, contra)
+        out[f"{side}_hip_add"] = k.hip_adduction_deg(hip, knee, contra)
+        out[f"{side}_fem_add"] = k.femoral_adduction_deg(hip, knee, contra)
+        out[f"{side}_drop"] = k.pelvic_drop_deg(hip, contra)
+        out[f"{side}_kmd"] = k.knee_medial_displacement(hip, knee, ankle, contra)
+    out["trunk"] = k.trunk_lean_deg(p["left_hip"], p["right_hip"], p["left_shoulder"], p["right_shoulder"])
+    return {name: float(v) for name, v in out.items()}
+
+
+def mirror(p: dict, width: float = 640.0) -> dict:
+    """Flip the picture horizontally: x -> width - x, and the person's left becomes their right."""
+    out = {}
+    for name, xy in p.items():
+        other = name.replace("left", "R").replace("right", "left").replace("R", "right")
+        out[other] = np.array([width - xy[0], xy[1]])
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(skeletons(), st.floats(0.2, 5.0), st.floats(-500, 500), st.floats(-500, 500))
+def test_angles_invariant_to_image_scale_and_translation(p, scale, dx, dy):
+    moved = {name: xy * scale + np.array([dx, dy]) for name, xy in p.items()}
+    before, after = all_measures(p), all_measures(moved)
+    for name in before:
+        assert after[name] == pytest.approx(before[name], abs=1e-6), name
+
+
+@settings(max_examples=200, deadline=None)
+@given(skeletons())
+def test_mirrored_skeleton_gives_mirrored_results(p):
+    before, after = all_measures(p), all_measures(mirror(p))
+    for side, other in (("left", "right"), ("right", "left")):
+        for m in ("fppa", "hip_add", "fem_add", "drop", "kmd"):
+            assert after[f"{other}_{m}"] == pytest.approx(before[f"{side}_{m}"], abs=1e-6)
+    assert after["trunk"] == pytest.approx(-before["trunk"], abs=1e-6)
+
+
+@settings(max_examples=100, deadline=None)
+@given(skeletons())
+def test_front_and_back_views_agree(p):
+    """The same body seen from behind (mirror image, same labels) gives the same angles."""
+    behind = {name: np.array([640.0 - xy[0], xy[1]]) for name, xy in p.items()}
+    before, after = all_measures(p), all_measures(behind)
+    for name in before:  # trunk lean included: it is toward the subject's right, not the image's
+        assert after[name] == pytest.approx(before[name], abs=1e-6), name
+
+
+@settings(max_examples=100, deadline=None)
+@given(skeletons(), st.floats(-0.5, 0.5))
+def test_fppa_invariant_to_camera_roll(p, roll_rad):
+    c, s = math.cos(roll_rad), math.sin(roll_rad)
+    rot = np.array([[c, -s], [s, c]])
+    rolled = {name: rot @ xy for name, xy in p.items()}
+    for side in ("left", "right"):
+        assert k.fppa_deg(*leg(rolled, side)) == pytest.approx(k.fppa_deg(*leg(p, side)), abs=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------
+# 3-D hip angles
+# ------------------------------------------------------------------------------------------------
+def _rz(a):
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+
+
+def _rx(a):
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+
+
+def _ry(a):
+    c, s = math.cos(a), math.sin(a)
+    return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+
+def posed_leg(side: str, flexion: float, adduction: float, rotation: float, knee: float):
+    """World points (MediaPipe axes: x right, y down, z away) of a person facing the camera whose
+    hip has the given ISB angles (degrees, anatomical signs) and knee the given flexion."""
+    pelvis = np.column_stack([(0, 0, -1.0), (0, -1.0, 0), (-1.0, 0, 0)])  # anterior, up, subject's right
+    sign = 1.0 if side == "right" else -1.0
+    f, a, r = np.radians([flexion, sign * adduction, sign * rotation])
+    femur = pelvis @ _rz(f) @ _rx(a) @ _ry(r)
+    x_f, y_f = femur[:, 0], femur[:, 1]
+    hip = np.array([0.1 * (-1 if side == "right" else 1), 0.0, 0.0])
+    contra = -hip
+    knee_pt = hip - 0.42 * y_f
+    kr = math.radians(knee)
+    ankle = knee_pt + 0.4 * (-math.cos(kr) * y_f - math.sin(kr) * x_f)
+    mid_shoulder = np.array([0.0, -0.5, 0.0])
+    return hip, knee_pt, ankle, contra, mid_shoulder
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(("left", "right")),
+    st.floats(0, 90),
+    st.floats(-20, 20),
+    st.floats(-30, 30),
+    st.floats(25, 110),
+)
+def test_hip_angles_3d_recover_posed_angles(side, flexion, adduction, rotation, knee):
+    hip, knee_pt, ankle, contra, shoulder = posed_leg(side, flexion, adduction, rotation, knee)
+    got = k.hip_angles_3d_deg(side, hip, knee_pt, ankle, contra, shoulder)
+    assert got["flexion"] == pytest.approx(flexion, abs=1e-6)
+    assert got["adduction"] == pytest.approx(adduction, abs=1e-6)
+    assert got["internal_rotation"] == pytest.approx(rotation, abs=1e-6)
+    assert k.knee_flexion_deg(hip, knee_pt, ankle) == pytest.approx(knee, abs=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------
+# the table
+# ------------------------------------------------------------------------------------------------
+def test_compute_angles_columns_and_side_view_blanks():
+    series = series_from_points([frontal_skeleton("front", left_knee_shift=20.0)] * 5)
+    table = k.compute_angles(series, "front")
+    assert list(table.columns) == k.angle_columns()
+    assert table["left_fppa_deg"].iloc[0] == pytest.approx(2 * math.degrees(math.atan(20 / 150)))
+    side = k.compute_angles(series, "side")
+    assert side["left_fppa_deg"].isna().all() and side["trunk_lean_deg"].isna().all()
+    assert side["left_knee_flexion_deg"].notna().all()
+
+
+def test_angle_columns_name_unit_and_side():
+    for column in k.angle_columns():
+        if column in ("frame", "time_s", "trunk_lean_deg", "knee_separation_ratio"):
+            continue
+        assert column.startswith(("left_", "right_"))
+        assert column.endswith(("_deg", "_displacement"))

@@ -1,0 +1,65 @@
+"""The pose stage: model checks, and real MediaPipe inference on real frames."""
+
+from __future__ import annotations
+
+import zipfile
+
+import numpy as np
+import pytest
+
+from gaitcheck.errors import ModelError
+from gaitcheck.landmarks import INDEX
+from gaitcheck.pose import PoseLandmarker, check_model, estimate_pose
+from gaitcheck.settings import DEFAULT_MODEL, Settings
+from gaitcheck.video import iter_frames, probe_video
+from tests.conftest import shared_clip
+
+
+def test_bundled_model_is_a_valid_bundle():
+    assert check_model(DEFAULT_MODEL) == DEFAULT_MODEL
+
+
+def test_missing_model(tmp_path):
+    with pytest.raises(ModelError, match="not found"):
+        check_model(tmp_path / "pose.task")
+
+
+def test_corrupt_model(tmp_path):
+    path = tmp_path / "pose.task"
+    path.write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(ModelError, match="not a MediaPipe pose landmarker bundle"):
+        check_model(path)
+
+
+def test_zip_without_pose_networks(tmp_path):
+    path = tmp_path / "other.task"
+    with zipfile.ZipFile(path, "w") as bundle:
+        bundle.writestr("hand_detector.tflite", b"123")
+    with pytest.raises(ModelError, match="lacks"):
+        check_model(path)
+
+
+def test_bundle_with_broken_networks_fails_in_one_line(tmp_path):
+    path = tmp_path / "broken.task"
+    with zipfile.ZipFile(path, "w") as bundle:
+        bundle.writestr("pose_detector.tflite", b"not a network")
+        bundle.writestr("pose_landmarks_detector.tflite", b"not a network")
+    with pytest.raises(ModelError, match="could not be loaded"):
+        PoseLandmarker(path, Settings())
+
+
+@pytest.mark.video
+def test_real_inference_gives_pixels_metres_visibility():
+    info = probe_video(shared_clip("squat_front_bodyweight_hands_on_hips_lab.mp4"))
+    frames = (f for f in iter_frames(info) if f.index < 30)
+    series = estimate_pose(frames, info, Settings())
+    assert series.n_frames == 30 and series.detected.all()
+    hips = series.px("left_hip")
+    assert ((hips[:, 0] > 0) & (hips[:, 0] < info.width_px) & (hips[:, 1] > 0) & (hips[:, 1] < info.height_px)).all()
+    # world landmarks are hip-centred metres: hips ~0.1 m from the origin, knees ~0.4 m below
+    mid = (series.world("left_hip") + series.world("right_hip")) / 2
+    assert np.abs(mid).max() < 0.05
+    assert 0.25 < np.median(series.world("left_knee")[:, 1]) < 0.6
+    assert (series.visibility[:, INDEX["left_hip"]] > 0.5).all()
+    # facing the camera, the subject's left hip appears on the image's right
+    assert (series.px("left_hip")[:, 0] > series.px("right_hip")[:, 0]).all()
