@@ -8,6 +8,7 @@ written exactly once.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tomllib
 import types
 import typing
@@ -24,7 +25,18 @@ MOVEMENTS: tuple[str, ...] = typing.get_args(Movement)
 VIEWS: tuple[str, ...] = typing.get_args(View)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-DEFAULT_MODEL = PACKAGE_DIR.parent / "models" / "pose_landmarker_full.task"
+MODEL_NAME = "pose_landmarker_full.task"
+
+
+def _default_model() -> Path:
+    """models/ of the source tree (checkout or editable install), else the installed copy."""
+    for folder in (PACKAGE_DIR.parent / "models", Path(sys.prefix) / "share" / "gaitcheck" / "models"):
+        if (folder / MODEL_NAME).is_file():
+            return folder / MODEL_NAME
+    return PACKAGE_DIR.parent / "models" / MODEL_NAME  # reported as missing by the pose stage
+
+
+DEFAULT_MODEL = _default_model()
 
 
 def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None) -> Any:
