@@ -126,7 +126,8 @@ def analyze(
             "video: %dx%d px, %.2f fps, %d frames, rotation %d deg, codec %s",
             info.width_px, info.height_px, info.fps, info.n_frames, info.rotation_deg, info.codec,
         )  # fmt: skip
-        raw = estimate_pose(prefetch(iter_frames(info)), info, settings, progress)
+        frames = iter_frames(info, settings.max_inference_side_px)
+        raw = estimate_pose(prefetch(frames), info, settings, progress)
         info = info.with_timestamps(raw.time_s)
         pose_s = time.perf_counter() - started
         log.info("pose: person found in %d of %d frames (%.1f s)", raw.detected.sum(), raw.n_frames, pose_s)

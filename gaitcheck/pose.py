@@ -136,8 +136,12 @@ class PoseLandmarker:
             self._landmarker.close()
             self._landmarker = None
 
-    def detect(self, rgb: np.ndarray, time_s: float) -> FramePose | None:
-        """Landmarks of the most prominent person, or None. Timestamps must not go backwards."""
+    def detect(self, rgb: np.ndarray, time_s: float, size: tuple[int, int] | None = None) -> FramePose | None:
+        """Landmarks of the most prominent person, or None. Timestamps must not go backwards.
+
+        Pixel coordinates are for a picture of `size` (width, height), by default rgb's own: the
+        model's output is normalised, so a scaled-down frame still gives full-size pixels.
+        """
         timestamp_ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
         self._last_ms = timestamp_ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
@@ -146,7 +150,7 @@ class PoseLandmarker:
         if not result.pose_landmarks:
             return None
         self._warmed_up = True
-        height, width = rgb.shape[:2]
+        width, height = size if size is not None else (rgb.shape[1], rgb.shape[0])
         return FramePose(
             image=np.array(
                 [
@@ -223,22 +227,21 @@ def estimate_pose(
     frame_index: list[int] = []
     poses: list[FramePose | None] = []
     disagreements = 0
-    width, height = info.width_px, info.height_px
+    size = (info.width_px, info.height_px)
     with contextlib.ExitStack() as stack:
         landmarker = stack.enter_context(PoseLandmarker(settings.model_path, settings))
         mirror = stack.enter_context(PoseLandmarker(settings.model_path, settings)) if settings.flip_average else None
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if mirror is not None else None
         for frame in frames:
-            height, width = frame.rgb.shape[:2]
             if mirror is not None and pool is not None:
                 flipped_rgb = np.ascontiguousarray(frame.rgb[:, ::-1])
-                pending = pool.submit(mirror.detect, flipped_rgb, frame.time_s)
-                pose = landmarker.detect(frame.rgb, frame.time_s)
+                pending = pool.submit(mirror.detect, flipped_rgb, frame.time_s, size)
+                pose = landmarker.detect(frame.rgb, frame.time_s, size)
                 flipped = pending.result()
-                pose, agreed = merge_flipped(pose, flipped.unmirrored(width) if flipped is not None else None)
+                pose, agreed = merge_flipped(pose, flipped.unmirrored(size[0]) if flipped is not None else None)
                 disagreements += not agreed
             else:
-                pose = landmarker.detect(frame.rgb, frame.time_s)
+                pose = landmarker.detect(frame.rgb, frame.time_s, size)
             times.append(frame.time_s)
             frame_index.append(frame.index)
             poses.append(pose)
@@ -249,7 +252,7 @@ def estimate_pose(
             "flip averaging: the mirror estimate disagreed in %d frames; kept the original there",
             disagreements,
         )
-    return _series(times, frame_index, poses, width, height, {"flip_disagreements": disagreements})
+    return _series(times, frame_index, poses, size[0], size[1], {"flip_disagreements": disagreements})
 
 
 def _series(

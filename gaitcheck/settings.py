@@ -63,6 +63,12 @@ class Settings:
     # --- pose -----------------------------------------------------------------------------------
     min_detection_confidence: float = _opt(0.5, "MediaPipe pose detection confidence threshold")
     min_tracking_confidence: float = _opt(0.5, "MediaPipe tracking confidence threshold")
+    max_inference_side_px: int = _opt(
+        1280,
+        "frames with a longer side are scaled down before pose inference (the model looks at a "
+        "256-px crop anyway); landmarks stay in full-resolution pixels; 0 keeps full size",
+        metavar="PX",
+    )
     flip_average: bool = _opt(
         True,
         "also run the model on the mirror image of each frame and average: cancels MediaPipe's "

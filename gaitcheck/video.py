@@ -203,8 +203,20 @@ def upright(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
-def iter_frames(info: VideoInfo) -> Iterator[Frame]:
+def decode_size(info: VideoInfo, max_side_px: int) -> tuple[int, int]:
+    """(width, height) of the upright picture scaled so its longer side is at most max_side_px."""
+    longest = max(info.width_px, info.height_px)
+    if not max_side_px or longest <= max_side_px:
+        return info.width_px, info.height_px
+    scale = max_side_px / longest
+    return max(2, round(info.width_px * scale)), max(2, round(info.height_px * scale))
+
+
+def iter_frames(info: VideoInfo, max_side_px: int = 0) -> Iterator[Frame]:
     """Decode frames one by one, upright, with real timestamps starting at 0 s.
+
+    With `max_side_px`, FFmpeg scales each picture down while converting it (cheaper than
+    converting at full size); the Frame then holds the smaller picture.
 
     A file whose frames stop well short of what its index promises (a truncated upload) raises
     VideoError once that is known, as does one that yields nothing: a partial clip would silently
@@ -217,6 +229,9 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         time_base = stream.time_base
+        width, height = decode_size(info, max_side_px)
+        if abs(info.rotation_deg) == 90:
+            width, height = height, width  # FFmpeg scales the stored (sideways) picture
         first_time: float | None = None
         last_time = -np.inf
         index = 0
@@ -242,7 +257,7 @@ def iter_frames(info: VideoInfo) -> Iterator[Frame]:
                 # Duplicate or out-of-order timestamps: keep order, nudge forward by a microsecond.
                 time_s = last_time + 1e-6
             last_time = time_s
-            rgb = upright(frame.to_ndarray(format="rgb24"), info.rotation_deg)
+            rgb = upright(frame.to_ndarray(format="rgb24", width=width, height=height), info.rotation_deg)
             yield Frame(index=index, time_s=time_s, rgb=rgb)
             index += 1
         if index == 0:
