@@ -1,4 +1,5 @@
-"""The one flow every front-end calls: video -> pose -> clean -> kinematics (-> events -> assessment).
+"""The one flow every front-end calls:
+video -> pose -> clean -> segments (view, movement) -> angles -> events -> assessment.
 
 `analyze()` returns an `Analysis` holding each stage's product; writing files is a separate step
 (`Analysis.save`), so `--from-landmarks` re-enters the flow after pose inference and a batch worker
@@ -7,8 +8,6 @@ is just analyze + save.
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
 import json
 import logging
 import time
@@ -22,19 +21,21 @@ import numpy as np
 import pandas as pd
 
 from gaitcheck import __version__
+from gaitcheck.assess import LegAssessment, assess_leg, asymmetry, rep_measures, step_measures
 from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
+from gaitcheck.detect import Detected, detect_movement, detect_view, given, split_segments
 from gaitcheck.errors import InputError, NoPersonError
-from gaitcheck.events import Detected, detect_movement, detect_view, given
-from gaitcheck.kinematics import PER_LEG_MEASURES, SIDES, WHOLE_BODY_MEASURES, compute_angles
+from gaitcheck.events import Rep, Step, cadence_spm, find_reps, find_steps
+from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.pose import Progress, estimate_pose
+from gaitcheck.quality import leg_caveats, quality_warnings
 from gaitcheck.settings import Settings
 from gaitcheck.video import VideoInfo, iter_frames, prefetch, probe_video
 
 log = logging.getLogger(__name__)
 
 MIN_FRAMES_WITH_PERSON = 10
-LOW_DETECTION_RATE = 0.9
 
 # File names inside a result folder.
 ANGLES_CSV = "angles.csv"
@@ -43,17 +44,40 @@ LANDMARKS_CLEAN_CSV = "landmarks_clean.csv"
 SUMMARY_JSON = "summary.json"
 RUN_LOG = "run.log"
 
-MEASURE_NOTES = {
-    "fppa_deg": "2-D knee frontal plane projection angle (hip keypoint-knee-ankle); + valgus",
-    "hip_adduction_deg": "2-D femur vs the perpendicular to the pelvis line; + adduction",
-    "femoral_adduction_deg": "2-D femur vs vertical; + knee medial to hip",
-    "pelvic_drop_deg": "2-D pelvis line vs horizontal, this leg as stance leg; + opposite hip lower",
-    "knee_medial_displacement": "knee offset from the hip-ankle line in shank lengths; + medial",
-    "hip_internal_rotation_deg": "EXPERIMENTAL, low confidence: 3-D estimate from one camera (knee flexion plane "
-    "vs pelvis), only where the knee is flexed; do not use for decisions",
-    "trunk_lean_deg": "2-D mid-hip to mid-shoulder line vs vertical; + toward the subject's right",
-    "knee_separation_ratio": "knee gap / ankle gap along the pelvis line (bilateral squats)",
-}
+
+@dataclass
+class Segment:
+    """A stretch of the clip with one shot, one view and one movement, analysed on its own."""
+
+    index: int
+    start_row: int
+    stop_row: int  # exclusive
+    start_s: float
+    end_s: float
+    view: Detected
+    movement: Detected
+    reps: list[Rep] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def frontal(self) -> bool:
+        return self.view.value != "side"
+
+    @property
+    def n_events(self) -> int:
+        return len(self.steps) if self.movement.value == "run" else len(self.reps)
+
+    def to_json(self) -> dict:
+        return {
+            "index": self.index,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "view": self.view.to_json(),
+            "movement": self.movement.to_json(),
+            "n_reps": len(self.reps),
+            "n_steps": len(self.steps),
+            "cadence_spm": _round(cadence_spm(self.steps)),
+        }
 
 
 @dataclass
@@ -63,21 +87,54 @@ class Analysis:
     video: VideoInfo
     settings: Settings
     landmarks: Landmarks
-    view: Detected
-    movement: Detected
     angles: pd.DataFrame
+    segments: list[Segment]
+    primary: list[int]  # segments the leg verdicts come from (same movement, frontal view)
+    legs: dict[str, LegAssessment]
+    rep_details: list[dict] = field(default_factory=list)
+    step_details: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings_s: dict[str, float] = field(default_factory=dict)
     log_lines: list[str] = field(default_factory=list)
 
     @property
+    def view(self) -> Detected:
+        return self.segments[self.primary[0]].view
+
+    @property
+    def movement(self) -> Detected:
+        return self.segments[self.primary[0]].movement
+
+    @property
+    def reps(self) -> list[Rep]:
+        return [r for s in self.segments for r in s.reps]
+
+    @property
+    def steps(self) -> list[Step]:
+        return [p for s in self.segments for p in s.steps]
+
+    @property
+    def cadence_spm(self) -> float | None:
+        return cadence_spm([p for i in self.primary for p in self.segments[i].steps])
+
+    @property
+    def asymmetry(self) -> dict:
+        return asymmetry(self.legs)
+
+    @property
     def summary(self) -> dict[str, Any]:
         """The content of summary.json."""
+        from gaitcheck.summary import build_summary
+
         return build_summary(self)
 
     def save(self, out_dir: str | Path) -> Path:
         """Write angles.csv, landmarks_raw.csv, landmarks_clean.csv, summary.json and run.log."""
         return save_analysis(self, out_dir)
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -138,7 +195,7 @@ def analyze(
 
 
 def analyze_landmarks(raw: PoseSeries, info: VideoInfo, settings: Settings) -> Analysis:
-    """Everything after pose inference: cleaning, view and movement, angles."""
+    """Everything after pose inference: cleaning, segments, angles, events, assessment."""
     lines: list[str] = []
     with _collect_log(lines):
         started = time.perf_counter()
@@ -150,117 +207,112 @@ def analyze_landmarks(raw: PoseSeries, info: VideoInfo, settings: Settings) -> A
                 f"a person was found in only {n_found} of {raw.n_frames} frames of {info.path}: too few to analyse"
             )
         pre = clean_before_filter(raw, settings, settings.view)
-        view = given(settings.view) if settings.view != "auto" else detect_view(pre)
-        movement = given(settings.movement) if settings.movement != "auto" else detect_movement(pre, view.value)
-        log.info("view: %s (%s, confidence %.2f)", view.value, view.source, view.confidence)
-        log.info("movement: %s (%s, confidence %.2f)", movement.value, movement.source, movement.confidence)
-        cutoff = cutoff_for(movement.value, settings)
-        clean = lowpass(pre, cutoff, settings.filter_order)
-        angles = compute_angles(clean, view.value, settings.min_knee_flexion_for_rotation_deg)
+        clean, angles, segments = _analyse_segments(pre, settings)
+        primary = _primary(segments)
+        legs, rep_details, step_details = _assess(segments, primary, angles, clean, info, settings)
         analysis = Analysis(
             video=info,
             settings=settings,
             landmarks=Landmarks(raw=raw, clean=clean),
-            view=view,
-            movement=movement,
             angles=angles,
+            segments=segments,
+            primary=primary,
+            legs=legs,
+            rep_details=rep_details,
+            step_details=step_details,
         )
         analysis.warnings = quality_warnings(analysis)
         for warning in analysis.warnings:
             log.warning(warning)
+        for side, leg in legs.items():
+            log.info("%s leg: %s (confidence %s)", side, leg.verdict, leg.confidence)
         analysis.timings_s = {"analysis": round(time.perf_counter() - started, 2)}
     analysis.log_lines = lines
     return analysis
 
 
-# ------------------------------------------------------------------------------------------------
-def quality_warnings(analysis: Analysis) -> list[str]:
-    """Plain-language problems with the recording that limit what the numbers mean."""
-    warnings: list[str] = []
-    raw, clean, info = analysis.landmarks.raw, analysis.landmarks.clean, analysis.video
-    rate = raw.detection_rate
-    if rate < LOW_DETECTION_RATE:
-        warnings.append(f"the person was found in only {rate:.0%} of frames")
-    missing = clean.notes.get("missing_frames", {})
-    worst = max(missing.items(), key=lambda kv: kv[1], default=(None, 0))
-    if worst[0] is not None and worst[1] > 0.1 * clean.n_frames:
-        warnings.append(
-            f"{worst[0].replace('_', ' ')} is hidden or out of frame in {worst[1] / clean.n_frames:.0%} of frames"
+def _analyse_segments(pre: PoseSeries, settings: Settings) -> tuple[PoseSeries, pd.DataFrame, list[Segment]]:
+    """Split at cuts and view changes; per segment: view, movement, filter, angles, events."""
+    image, world, z = pre.image_px.copy(), pre.world_m.copy(), pre.image_z_px.copy()
+    angles = pd.DataFrame({c: np.full(pre.n_frames, np.nan) for c in angle_columns()})
+    angles["frame"], angles["time_s"] = pre.frame, pre.time_s
+    segments: list[Segment] = []
+    n_reps = 0
+    notes: dict = {}
+    for index, (start, stop) in enumerate(split_segments(pre)):
+        rows = slice(start, stop)
+        sub = pre.select(rows)
+        view = given(settings.view) if settings.view != "auto" else detect_view(sub)
+        movement = given(settings.movement) if settings.movement != "auto" else detect_movement(sub, view.value)
+        sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
+        notes = sub.notes
+        image[rows], world[rows], z[rows] = sub.image_px, sub.world_m, sub.image_z_px
+        table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg)
+        angles.iloc[start:stop] = table.to_numpy()
+        segment = Segment(index, start, stop, float(pre.time_s[start]), float(pre.time_s[stop - 1]), view, movement)
+        if movement.value == "run":
+            segment.steps = find_steps(sub, view.value, segment=index)
+        else:
+            segment.reps = find_reps(sub, movement.value, segment=index, first_index=n_reps)
+            n_reps += len(segment.reps)
+        log.info(
+            "segment %d (%.1f-%.1f s): %s view, %s, %d reps, %d steps",
+            index, segment.start_s, segment.end_s, view.value, movement.value, len(segment.reps), len(segment.steps),
+        )  # fmt: skip
+        segments.append(segment)
+    angles["frame"] = angles["frame"].astype(int)
+    clean = pre.replace(image_px=image, world_m=world, image_z_px=z, notes={**pre.notes, **notes})
+    return clean, angles, segments
+
+
+def _primary(segments: list[Segment]) -> list[int]:
+    """The segments the verdicts come from: frontal views of the movement with the most events."""
+    frontal = [s for s in segments if s.frontal] or segments
+    counts: dict[str, int] = {}
+    for s in frontal:
+        counts[s.movement.value] = counts.get(s.movement.value, 0) + s.n_events
+    best = max(
+        counts, key=lambda m: (counts[m], sum(s.stop_row - s.start_row for s in frontal if s.movement.value == m))
+    )
+    return [s.index for s in frontal if s.movement.value == best]
+
+
+def _assess(
+    segments: list[Segment],
+    primary: list[int],
+    angles: pd.DataFrame,
+    clean: PoseSeries,
+    info: VideoInfo,
+    settings: Settings,
+) -> tuple[dict[str, LegAssessment], list[dict], list[dict]]:
+    """Per-rep/step measures for every event; verdicts per leg from the primary segments."""
+    row_of = {int(f): i for i, f in enumerate(clean.frame)}
+    main = segments[primary[0]]
+    movement, view = main.movement.value, main.view.value
+    rep_details, step_details = [], []
+    per_leg: dict[str, list[dict]] = {"left": [], "right": []}
+    for segment in segments:
+        frontal = segment.frontal
+        for rep in segment.reps:
+            measures = rep_measures(rep, angles, clean, row_of) if frontal else {}
+            rep_details.append({**rep.to_json(), "legs": measures})
+            if segment.index in primary:
+                for side, values in measures.items():
+                    per_leg[side].append(values)
+        for step in segment.steps:
+            measures = step_measures(step, angles, row_of) if frontal else {}
+            step_details.append({**step.to_json(), "measures": measures})
+            if segment.index in primary and measures:
+                per_leg[step.leg].append(measures)
+    legs = {}
+    for side in ("left", "right"):
+        caveats = leg_caveats(side, segments, primary, clean, info, settings)
+        yaw = main.view.details.get("yaw_deg", 0.0) or 0.0
+        other = "right" if side == "left" else "left"
+        legs[side] = assess_leg(
+            side, movement, view, per_leg[side], caveats, yaw_deg=yaw, other_leg_events=len(per_leg[other])
         )
-    view = analysis.view.value
-    if view == "side":
-        warnings.append("side view: frontal-plane measures (FPPA, hip adduction, pelvic drop) are not computed")
-    elif view == "oblique":
-        yaw = analysis.view.details.get("yaw_deg")
-        warnings.append(
-            f"the camera is not square to the person (about {yaw} deg): frontal-plane angles are distorted"
-            if yaw is not None
-            else "the camera is not square to the person: frontal-plane angles are distorted"
-        )
-    if analysis.view.source == "detected" and analysis.view.confidence < 0.6:
-        warnings.append("the camera view is uncertain; pass --view to set it")
-    if analysis.movement.source == "detected" and analysis.movement.confidence < 0.5:
-        warnings.append("the movement is uncertain; pass --movement to set it")
-    if analysis.movement.value == "run":
-        stride_hz = analysis.movement.details.get("stride_hz", 0) or 0
-        if 0 < stride_hz < 1.0 and info.slow_motion_factor == 1.0:
-            warnings.append(
-                f"running cadence looks like {stride_hz * 120:.0f} steps/min: if the clip is slowed down, "
-                "pass --capture-fps"
-            )
-        if info.fps < 60:
-            warnings.append(f"{info.fps:.0f} fps is low for running (120-240 fps recommended for foot contacts)")
-    if info.variable_frame_rate:
-        log.info("variable frame rate: real timestamps used, filtering on a uniform grid")
-    return warnings
-
-
-def _stats(values: pd.Series) -> dict[str, Any]:
-    finite = values.to_numpy(float)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return {"n_frames": 0}
-    return {
-        "n_frames": int(finite.size),
-        "median": round(float(np.median(finite)), 2),
-        "p5": round(float(np.percentile(finite, 5)), 2),
-        "p95": round(float(np.percentile(finite, 95)), 2),
-        "min": round(float(finite.min()), 2),
-        "max": round(float(finite.max()), 2),
-    }
-
-
-def _model_facts(path: Path) -> dict[str, Any]:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-    return {"model": path.name, "model_sha256": digest}
-
-
-def build_summary(analysis: Analysis) -> dict[str, Any]:
-    angles = analysis.angles
-    clean, raw = analysis.landmarks.clean, analysis.landmarks.raw
-    frontal = analysis.view.value != "side"
-    knee_flexion_source = "2-D image (side view)" if not frontal else "3-D world landmarks (lower confidence)"
-    legs = {side: {"frame_stats": {m: _stats(angles[f"{side}_{m}"]) for m in PER_LEG_MEASURES}} for side in SIDES}
-    return {
-        "gaitcheck_version": __version__,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-        "video": analysis.video.to_json(),
-        "movement": analysis.movement.to_json(),
-        "view": analysis.view.to_json(),
-        "pose": {
-            **_model_facts(analysis.settings.model_path),
-            "frames": raw.n_frames,
-            "frames_with_person": int(raw.detected.sum()),
-            "detection_rate": round(raw.detection_rate, 4),
-        },
-        "cleaning": clean.notes,
-        "measures": {**MEASURE_NOTES, "knee_flexion_deg": f"knee flexion from {knee_flexion_source}"},
-        "legs": legs,
-        "whole_body": {m: _stats(angles[m]) for m in WHOLE_BODY_MEASURES},
-        "quality": {"warnings": list(analysis.warnings)},
-        "settings": analysis.settings.to_json(),
-        "timings_s": analysis.timings_s,
-    }
+    return legs, rep_details, step_details
 
 
 # ------------------------------------------------------------------------------------------------
@@ -272,13 +324,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def _finite(value: Any) -> Any:
+    """NaN and infinities are not JSON: write null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
+
+
 def save_analysis(analysis: Analysis, out_dir: str | Path) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     analysis.angles.to_csv(out / ANGLES_CSV, index=False, float_format="%.3f")
     analysis.landmarks.raw.save_csv(out / LANDMARKS_RAW_CSV)
     analysis.landmarks.clean.save_csv(out / LANDMARKS_CLEAN_CSV)
-    (out / SUMMARY_JSON).write_text(json.dumps(analysis.summary, indent=2, default=_json_default) + "\n")
+    summary = _finite(analysis.summary)
+    (out / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
     (out / RUN_LOG).write_text("\n".join(analysis.log_lines) + "\n")
     return out
 
@@ -295,6 +359,8 @@ def load_landmarks(result_dir: str | Path) -> tuple[PoseSeries, VideoInfo, Setti
         info = VideoInfo.from_json(summary["video"])
         settings = Settings.from_mapping(summary.get("settings", {}))
         raw = PoseSeries.load_csv(raw_path, info.width_px, info.height_px)
+        pose_notes = {k: v for k, v in summary.get("cleaning", {}).items() if k in ("people", "flip_disagreements")}
+        raw = raw.replace(notes=pose_notes)
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{folder}: unreadable gaitcheck results ({exc})") from None
     return raw, info, settings

@@ -133,6 +133,10 @@ def run_analyze(args: argparse.Namespace) -> int:
 def describe(analysis, out: Path) -> str:
     """A few lines a person reads in the terminal after a run."""
     info = analysis.video
+    reps, steps = analysis.reps, analysis.steps
+    events = (
+        f"{len(steps)} steps, cadence {analysis.cadence_spm:.0f}/min" if analysis.cadence_spm else f"{len(reps)} reps"
+    )
     rows = [
         f"gaitcheck {__version__}: {Path(info.path).name}",
         f"  video     {info.width_px}x{info.height_px} px, {info.fps:.1f} fps, {info.n_frames} frames "
@@ -140,16 +144,12 @@ def describe(analysis, out: Path) -> str:
         f"  person    found in {analysis.landmarks.raw.detection_rate:.0%} of frames",
         f"  view      {analysis.view.value} ({analysis.view.source}, confidence {analysis.view.confidence:.2f})",
         f"  movement  {analysis.movement.value} ({analysis.movement.source}, "
-        f"confidence {analysis.movement.confidence:.2f})",
+        f"confidence {analysis.movement.confidence:.2f}); {events}",
     ]
-    if analysis.view.value != "side":
-        fppa = []
-        for side in ("left", "right"):
-            stats = analysis.summary["legs"][side]["frame_stats"]["fppa_deg"]
-            if stats.get("n_frames"):
-                fppa.append(f"{side} {stats['p5']:+.0f} to {stats['p95']:+.0f} deg")
-        if fppa:
-            rows.append("  FPPA      " + ", ".join(fppa) + " (5th-95th percentile over frames; + = valgus)")
+    for side in ("left", "right"):
+        leg = analysis.legs[side]
+        hip = {True: "; the hip contributes", False: "; the hip contributes little", None: ""}[leg.hip_contributes]
+        rows.append(f"  {side:<9} {leg.verdict} (confidence {leg.confidence}){hip}: {leg.reasons[0]}")
     warnings = analysis.warnings
     rows.append("  warnings  " + ("none" if not warnings else warnings[0]))
     rows.extend("            " + w for w in warnings[1:])

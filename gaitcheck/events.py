@@ -1,208 +1,375 @@
-"""What the clip shows: camera view and movement, each with a confidence.
+"""The moments a clinician reads the angles at: repetitions and foot contacts.
 
-View comes from the orientation of the pelvis and shoulder lines in MediaPipe's 3-D world
-landmarks (yaw about the vertical), cross-checked against their 2-D widths. Movement comes from
-how the feet move: running alternates the feet at stride frequency; a single-leg task keeps one
-foot still while the other is held up (single-leg squat) or lowered (step-down).
+* Squat-like tasks: each repetition's start, bottom and end from the height of the pelvis
+  (bottom = lowest pelvis, the usual event for FPPA: Willson & Davis 2008, Munro 2012), and the
+  stance leg: the foot that stays put.
+* Running: each foot's initial contact, midstance and toe-off from the foot's height above the
+  floor line; cadence from the contact times.
+
+Everything works on cleaned landmarks of one segment (one shot, one view); times are the video's
+real timestamps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import signal
+from scipy import ndimage, signal
 
 from gaitcheck.landmarks import PoseSeries
 
-FRONT_MAX_YAW_DEG = 25.0  # |yaw| up to this: a frontal view (front or back)
-SIDE_MIN_YAW_DEG = 65.0  # |yaw| from this to 180 - this: a side view; in between: oblique
-STRIDE_BAND_HZ = (0.9, 2.6)  # one foot's cycle when running: cadence 110-310 steps/min
+SINGLE_LEG = ("single-leg-squat", "step-down", "lunge")
+REP_MIN_DEPTH_TORSO = 0.08  # the pelvis must go down at least this far (torso lengths) to count
+REP_MIN_SHARE_OF_RANGE = 0.3  # ... and by at least this share of the clip's largest excursion
+REP_RETURN_SHARE = 0.25  # a repetition starts/ends where the pelvis is within this share of standing
+REP_MIN_GAP_S = 0.6  # two bottoms closer than this are one repetition
+CONTACT_HEIGHT_LEG = 0.06  # a foot this close to the floor line (leg lengths) is on the ground
+MIN_CONTACT_S = 0.07  # shorter "contacts" are landmark noise (stance lasts ~0.2 s)
+MERGE_GAP_S = 0.06  # a foot leaving the floor for less than this never left it
+SETTLED_LEG = 0.015  # within this (leg lengths) of its lowest point, a foot is on the floor
 
 
 @dataclass(frozen=True)
-class Detected:
-    """A label with how sure we are and where it came from ('given' by the user or 'detected')."""
+class Rep:
+    """One repetition of a squat-like task."""
 
-    value: str
-    confidence: float
-    source: str = "detected"
-    details: dict = field(default_factory=dict)
+    index: int
+    start_frame: int
+    bottom_frame: int
+    end_frame: int
+    start_s: float
+    bottom_s: float
+    end_s: float
+    stance_leg: str  # "left", "right" or "both"
+    depth_torso: float  # how far the pelvis went down, in torso lengths
+    segment: int = 0
 
     def to_json(self) -> dict:
-        return {
-            "value": self.value,
-            "confidence": round(self.confidence, 2),
-            "source": self.source,
-            **self.details,
-        }
+        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
 
-def given(value: str) -> Detected:
-    return Detected(value=value, confidence=1.0, source="given")
+@dataclass(frozen=True)
+class Step:
+    """One stance phase of one foot while running."""
+
+    leg: str
+    contact_frame: int
+    midstance_frame: int
+    toe_off_frame: int
+    contact_s: float
+    midstance_s: float
+    toe_off_s: float
+    segment: int = 0
+
+    @property
+    def stance_s(self) -> float:
+        return self.toe_off_s - self.contact_s
+
+    def to_json(self) -> dict:
+        out = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        out["stance_s"] = round(self.stance_s, 3)
+        return out
 
 
-# ------------------------------------------------------------------------------------------------
-# view
-# ------------------------------------------------------------------------------------------------
-def yaw_deg(series: PoseSeries) -> np.ndarray:
-    """Per frame, the body's rotation about vertical: 0 facing the camera, +-90 side-on, 180 away.
-
-    From world landmarks: the right-to-left hip and shoulder vectors lie along +x when the
-    person faces the camera (their left is the image's right).
-    """
-    w = series.world
-    vectors = (w("left_hip") - w("right_hip")) + (w("left_shoulder") - w("right_shoulder"))
-    return np.degrees(np.arctan2(vectors[:, 2], vectors[:, 0]))
-
-
-def _view_of(yaw: np.ndarray) -> np.ndarray:
-    a = np.abs(yaw)
-    out = np.full(yaw.shape, "oblique", dtype=object)
-    out[a <= FRONT_MAX_YAW_DEG] = "front"
-    out[a >= 180 - FRONT_MAX_YAW_DEG] = "back"
-    out[(a >= SIDE_MIN_YAW_DEG) & (a <= 180 - SIDE_MIN_YAW_DEG)] = "side"
-    return out
-
-
-def detect_view(series: PoseSeries) -> Detected:
-    """Majority view over the frames with a person, and the median yaw."""
-    yaw = yaw_deg(series)
-    ok = np.isfinite(yaw)
-    if ok.sum() == 0:
-        return Detected("front", 0.0, details={"reason": "no usable landmarks"})
-    yaw = yaw[ok]
-    labels = _view_of(yaw)
-    values, counts = np.unique(labels, return_counts=True)
-    best = values[np.argmax(counts)]
-    share = counts.max() / counts.sum()
-    median_yaw = float(
-        np.degrees(np.angle(np.median(np.cos(np.radians(yaw))) + 1j * np.median(np.sin(np.radians(yaw)))))
-    )
-    # 2-D cross-check: shoulder width over torso length is ~0.7 facing the camera, ~0.1 side-on.
-    px = series.px
-    torso = np.linalg.norm(
-        (px("left_shoulder") + px("right_shoulder")) / 2 - (px("left_hip") + px("right_hip")) / 2, axis=1
-    )
-    width = np.abs(px("left_shoulder")[:, 0] - px("right_shoulder")[:, 0])
-    ratio = float(np.nanmedian(width / np.where(torso > 0, torso, np.nan)))
-    agrees = (best in ("front", "back") and ratio > 0.45) or (best == "side" and ratio < 0.3) or best == "oblique"
-    confidence = share * (1.0 if agrees else 0.6)
-    return Detected(
-        str(best),
-        float(confidence),
-        details={
-            "yaw_deg": round(abs(median_yaw) if best != "back" else median_yaw, 1),
-            "shoulder_width_ratio": round(ratio, 2),
-        },
-    )
-
-
-# ------------------------------------------------------------------------------------------------
-# movement
-# ------------------------------------------------------------------------------------------------
-def _interp_finite(time_s: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+def _fill(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     ok = np.isfinite(values)
-    if ok.sum() < max(8, 0.5 * len(values)):
-        return None
+    if ok.sum() < 2:
+        return np.zeros_like(values)
     return np.interp(time_s, time_s[ok], values[ok])
 
 
-def _torso_scale(series: PoseSeries) -> np.ndarray:
-    """Per-frame torso length in pixels (tolerates a runner approaching a tracking camera)."""
-    px = series.px
-    torso = np.linalg.norm(
-        (px("left_shoulder") + px("right_shoulder")) / 2 - (px("left_hip") + px("right_hip")) / 2, axis=1
-    )
-    dt = float(np.median(np.diff(series.time_s))) if series.n_frames > 1 else 1.0
-    window = max(3, int(round(1.0 / dt)) | 1)
-    filled = _interp_finite(series.time_s, torso)
-    if filled is None:
-        return np.full(series.n_frames, np.nan)
-    return signal.medfilt(filled, window) if len(filled) > window else filled
+def pelvis_depth_torso(series: PoseSeries) -> np.ndarray:
+    """How low the pelvis is (image y of the mid-hip, down positive), in torso lengths."""
+    mid_hip_y = (series.px("left_hip")[:, 1] + series.px("right_hip")[:, 1]) / 2
+    return mid_hip_y / series.body_scale_px()
 
 
-def _alternation(series: PoseSeries) -> dict[str, float]:
-    """How the two feet move against each other.
-
-    Returns the share of the left-minus-right ankle signal's power in the running stride band,
-    the band's peak frequency, the signal's amplitude (in torso lengths, per-frame scale so a
-    runner approaching the camera is fine) and its number of sign changes.
-    """
-    scale = _torso_scale(series)
-    la, ra = series.px("left_ankle"), series.px("right_ankle")
-    dt = float(np.median(np.diff(series.time_s))) if series.n_frames > 1 else 0.0
-    best = {"share": 0.0, "stride_hz": 0.0, "amplitude": 0.0, "crossings": 0.0}
-    if dt <= 0 or series.n_frames < 16:
-        return best
-    for axis in (0, 1):
-        diff = _interp_finite(series.time_s, (la[:, axis] - ra[:, axis]) / scale)
-        if diff is None:
+# ------------------------------------------------------------------------------------------------
+# repetitions
+# ------------------------------------------------------------------------------------------------
+def find_reps(series: PoseSeries, movement: str, segment: int = 0, first_index: int = 0) -> list[Rep]:
+    """Complete repetitions: down from standing, a bottom, and back up. Partial ones at the clip's
+    edges (it starts at the bottom, or ends on the way down) are not counted."""
+    if series.n_frames < 5 or not np.isfinite(series.body_scale_px()):
+        return []
+    t = series.time_s
+    raw = pelvis_depth_torso(series)
+    depth = _fill(raw, t)
+    valid = np.isfinite(raw)
+    if valid.sum() < 5:
+        return []
+    span = float(np.percentile(depth[valid], 98) - np.percentile(depth[valid], 2))
+    prominence = max(REP_MIN_DEPTH_TORSO, REP_MIN_SHARE_OF_RANGE * span)
+    dt = float(np.median(np.diff(t)))
+    bottoms, _ = signal.find_peaks(depth, prominence=prominence, distance=max(1, int(REP_MIN_GAP_S / dt)))
+    standing_level = float(np.percentile(depth[valid], 5))
+    reps: list[Rep] = []
+    for k, bottom in enumerate(bottoms):
+        lo = bottoms[k - 1] if k > 0 else 0
+        hi = bottoms[k + 1] if k + 1 < len(bottoms) else len(depth) - 1
+        start = _standing_before(depth, lo, bottom, standing_level)
+        end = _standing_after(depth, bottom, hi, standing_level)
+        if start is None or end is None or not valid[bottom]:
             continue
-        diff = signal.detrend(diff)
-        freqs, power = signal.welch(diff, fs=1.0 / dt, nperseg=min(len(diff), int(4 / dt)))
-        usable = freqs > 0.15
-        total = power[usable].sum()
-        band = (freqs >= STRIDE_BAND_HZ[0]) & (freqs <= STRIDE_BAND_HZ[1])
-        share = float(power[band].sum() / total) if total > 0 else 0.0
-        amplitude = float(np.std(diff))
-        smooth = signal.savgol_filter(diff, max(5, int(0.2 / dt) | 1), 2) if len(diff) > int(0.2 / dt) + 2 else diff
-        crossings = float(np.sum(np.diff(np.sign(smooth[np.abs(smooth) > 0.1 * amplitude])) != 0))
-        if amplitude > best["amplitude"]:
-            best = {
-                "share": share,
-                "stride_hz": float(freqs[band][np.argmax(power[band])]) if band.any() else 0.0,
-                "amplitude": amplitude,
-                "crossings": crossings,
-            }
-    return best
+        standing = min(depth[start], depth[end])
+        if depth[bottom] - standing < REP_MIN_DEPTH_TORSO:
+            continue
+        reps.append(
+            Rep(
+                index=first_index + len(reps),
+                start_frame=int(series.frame[start]),
+                bottom_frame=int(series.frame[bottom]),
+                end_frame=int(series.frame[end]),
+                start_s=float(t[start]),
+                bottom_s=float(t[bottom]),
+                end_s=float(t[end]),
+                stance_leg=stance_leg(series, start, end, movement),
+                depth_torso=float(depth[bottom] - standing),
+                segment=segment,
+            )
+        )
+    return reps
 
 
-def detect_movement(series: PoseSeries, view: str) -> Detected:
-    """Running, bilateral squat, single-leg squat or step-down, from foot and pelvis behaviour."""
+def _standing_before(depth: np.ndarray, lo: int, bottom: int, standing: float) -> int | None:
+    """Last frame before the bottom where the pelvis was back near standing height.
+
+    `lo` is the previous bottom (or the segment's start); `standing` is the segment's usual
+    standing height, which a stretch cut off by the segment's start must reach to count.
+    """
+    if bottom - lo < 2:
+        return None
+    window = depth[lo:bottom]
+    top = int(np.argmin(window))
+    level = window[top] + REP_RETURN_SHARE * (depth[bottom] - window[top])
+    if top == 0 and window[0] > standing + REP_RETURN_SHARE * (depth[bottom] - standing):
+        return None  # the segment starts on the way down or at the bottom
+    above = np.flatnonzero(window[top:] <= level)
+    return lo + top + int(above[-1])
+
+
+def _standing_after(depth: np.ndarray, bottom: int, hi: int, standing: float) -> int | None:
+    """First frame after the bottom where the pelvis is back near standing height."""
+    if hi - bottom < 2:
+        return None
+    window = depth[bottom + 1 : hi + 1]
+    top = int(np.argmin(window))
+    level = window[top] + REP_RETURN_SHARE * (depth[bottom] - window[top])
+    if top == len(window) - 1 and window[-1] > standing + REP_RETURN_SHARE * (depth[bottom] - standing):
+        return None  # the segment ends before the person is back up
+    back = np.flatnonzero(window[: top + 1] <= level)
+    return bottom + 1 + int(back[0])
+
+
+def stance_leg(series: PoseSeries, start: int, end: int, movement: str) -> str:
+    """The leg that carries the repetition: 'both' for bilateral squats; in a lunge the front leg
+    (the other one steps away and back); otherwise the leg whose foot is under the body's centre
+    (one can only balance over the standing foot), which holds even when the camera zooms."""
+    if movement not in SINGLE_LEG:
+        return "both"
+    if movement == "lunge":
+        return stance_in_lunge(series, start, end)
+    return stance_by_balance(series, start, end)
+
+
+def stance_in_lunge(series: PoseSeries, start: int, end: int) -> str:
+    """The front leg: at the lunge's lowest point, the back knee sinks toward its foot."""
+    depth = pelvis_depth_torso(series)[start : end + 1]
+    if not np.isfinite(depth).any():
+        return stance_by_motion(series, start, end)
+    bottom = start + int(np.nanargmax(depth))
+    knee_above_ankle = {
+        side: series.px(f"{side}_ankle")[bottom, 1] - series.px(f"{side}_knee")[bottom, 1] for side in ("left", "right")
+    }
+    if not all(np.isfinite(v) for v in knee_above_ankle.values()):
+        return stance_by_motion(series, start, end)
+    return max(knee_above_ankle, key=knee_above_ankle.get)
+
+
+def stance_by_motion(series: PoseSeries, start: int, end: int) -> str:
+    """The foot that moves least over the repetition (both still: the lower one)."""
     scale = series.body_scale_px()
-    if not np.isfinite(scale):
-        return Detected("squat", 0.0, details={"reason": "body not visible"})
-    px = series.px
-    pelvis_y = (px("left_hip")[:, 1] + px("right_hip")[:, 1]) / 2 / scale
-    pelvis_range = float(np.nanpercentile(pelvis_y, 95) - np.nanpercentile(pelvis_y, 5))
-    alt = _alternation(series)
-    details: dict = {
-        "pelvis_range_torso": round(pelvis_range, 2),
-        "feet_alternation": round(alt["amplitude"], 2),
-    }
-    # Running: the feet alternate at stride frequency, or (slowed-down clips) alternate widely,
-    # repeatedly, while the pelvis stays up.
-    cadence_like = alt["share"] >= 0.35 and alt["amplitude"] >= 0.1
-    wide_alternation = alt["amplitude"] >= 0.3 and alt["crossings"] >= 3 and pelvis_range < 0.4
-    if cadence_like or wide_alternation:
-        details["stride_hz"] = round(alt["stride_hz"], 2)
-        return Detected("run", 0.9 if cadence_like else 0.6, details=details)
+    motion, height = {}, {}
+    for side in ("left", "right"):
+        ankle = series.px(f"{side}_ankle")[start : end + 1] / scale
+        if not np.isfinite(ankle).any():
+            motion[side], height[side] = np.inf, -np.inf
+            continue
+        spread = np.nanpercentile(ankle, 95, axis=0) - np.nanpercentile(ankle, 5, axis=0)
+        motion[side], height[side] = float(spread.sum()), float(np.nanmedian(ankle[:, 1]))
+    still, moving = sorted(motion, key=motion.get)
+    if motion[moving] > 0.08 and motion[moving] > 1.5 * motion[still]:
+        return still
+    return max(height, key=height.get)
 
-    la_y = px("left_ankle")[:, 1] / scale
-    ra_y = px("right_ankle")[:, 1] / scale
-    if not (np.isfinite(la_y).any() and np.isfinite(ra_y).any()):
-        return Detected("squat", 0.0, details={**details, "reason": "feet not visible"})
-    spread = {
-        side: float(np.nanpercentile(v, 95) - np.nanpercentile(v, 5)) for side, v in (("left", la_y), ("right", ra_y))
+
+def stance_by_balance(series: PoseSeries, start: int, end: int) -> str:
+    """The foot horizontally closest to the body's centre (mean of hips and shoulders)."""
+    rows = slice(start, end + 1)
+    px = series.px
+    centre_x = (
+        px("left_hip")[rows, 0]
+        + px("right_hip")[rows, 0]
+        + px("left_shoulder")[rows, 0]
+        + px("right_shoulder")[rows, 0]
+    ) / 4
+    offset = {
+        side: float(np.nanmedian(np.abs(px(f"{side}_ankle")[rows, 0] - centre_x)))
+        if np.isfinite(px(f"{side}_ankle")[rows, 0]).any()
+        else np.inf
+        for side in ("left", "right")
     }
-    diff = la_y - ra_y  # > 0: the left ankle is lower in the picture
-    offset = float(np.nanmedian(diff))
-    moving = max(spread, key=spread.get)
-    still = "right" if moving == "left" else "left"
-    ratio = spread[moving] / max(spread[still], 0.02)
-    held_up = abs(offset) > 0.2 and view != "side"
-    one_foot_moves = spread[moving] > 0.12 and ratio > 2.0
-    details["foot_motion_torso"] = {k: round(v, 2) for k, v in spread.items()}
-    if not (held_up or one_foot_moves):
-        return Detected("squat", 0.8 if spread[moving] < 0.08 else 0.5, details=details)
-    free = ("right" if offset > 0 else "left") if held_up and not one_foot_moves else moving
-    stance = "right" if free == "left" else "left"
-    # Where is the free foot when the pelvis is lowest? Well below the stance foot: a step-down.
-    deep = pelvis_y >= np.nanpercentile(pelvis_y, 90)
-    free_minus_stance = (diff if free == "left" else -diff)[deep]
-    below = float(np.nanmedian(free_minus_stance)) if np.isfinite(free_minus_stance).any() else 0.0
-    details.update(stance_leg=stance, free_foot_below_stance_torso=round(below, 2))
-    if below > 0.15:
-        return Detected("step-down", 0.6, details=details)
-    return Detected("single-leg-squat", 0.6 if below < 0.05 else 0.4, details=details)
+    if not np.isfinite(min(offset.values())):
+        return stance_by_motion(series, start, end)
+    return min(offset, key=offset.get)
+
+
+# ------------------------------------------------------------------------------------------------
+# running: foot contacts
+# ------------------------------------------------------------------------------------------------
+def _foot_bottom_y(series: PoseSeries, side: str) -> np.ndarray:
+    """The lowest point of the foot in the picture (largest y of heel, toe and ankle)."""
+    points = np.stack([series.px(f"{side}_{j}")[:, 1] for j in ("heel", "foot_index", "ankle")], axis=1)
+    with np.errstate(all="ignore"):
+        return np.where(np.isfinite(points).any(axis=1), np.nanmax(np.nan_to_num(points, nan=-np.inf), axis=1), np.nan)
+
+
+def find_steps(series: PoseSeries, view: str = "front", segment: int = 0) -> list[Step]:
+    """Stance phases of each foot. Side-on, from how far each foot reaches in front of and behind
+    the pelvis (Zeni et al. 2008, Gait Posture 27:710-714: contact at the foot's most forward
+    position, toe-off at its most backward one); from the front or back, from the foot's height
+    above the floor line. Stances far shorter than the typical one are landmark glitches."""
+    if series.n_frames < 5:
+        return []
+    steps = _steps_from_reach(series, segment) if view == "side" else _steps_from_height(series, segment)
+    if len(steps) >= 3:
+        typical = float(np.median([s.stance_s for s in steps]))
+        steps = [s for s in steps if s.stance_s >= 0.4 * typical]
+    return steps
+
+
+def _step(series: PoseSeries, side: str, start: int, stop: int, pelvis: np.ndarray, segment: int) -> Step:
+    t = series.time_s
+    mid = start + int(np.argmax(pelvis[start:stop]))  # midstance: the pelvis at its lowest
+    return Step(
+        leg=side,
+        contact_frame=int(series.frame[start]),
+        midstance_frame=int(series.frame[mid]),
+        toe_off_frame=int(series.frame[stop - 1]),
+        contact_s=float(t[start]),
+        midstance_s=float(t[mid]),
+        toe_off_s=float(t[stop - 1]),
+        segment=segment,
+    )
+
+
+def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
+    """Contact: the foot is the lower of the two and within CONTACT_HEIGHT_LEG leg lengths of the
+    floor line (the running maximum of both feet's lowest points in the picture)."""
+    t = series.time_s
+    dt = float(np.median(np.diff(t)))
+    leg_length = _leg_length_px(series)
+    if not np.isfinite(leg_length):
+        return []
+    feet = {side: _foot_bottom_y(series, side) for side in ("left", "right")}
+    lowest = np.fmax(feet["left"], feet["right"])
+    window = max(3, int(round(1.5 / dt)))
+    floor = ndimage.maximum_filter1d(_fill(lowest, t), size=window, mode="nearest")
+    floor = ndimage.uniform_filter1d(floor, size=window, mode="nearest")
+    pelvis = _fill(pelvis_depth_torso(series), t)
+    steps: list[Step] = []
+    for side, other in (("left", "right"), ("right", "left")):
+        height = (floor - feet[side]) / leg_length
+        lower = np.nan_to_num(feet[side] >= feet[other], nan=False) | ~np.isfinite(feet[other])
+        contact = _close_gaps(np.nan_to_num(height < CONTACT_HEIGHT_LEG, nan=False) & lower, dt)
+        for start, stop in _true_runs(contact):
+            if (stop - start) * dt < MIN_CONTACT_S or start == 0 or stop == len(t):
+                continue
+            # the foot is down once it stops sinking: within SETTLED_LEG of its lowest point
+            run = np.nan_to_num(height[start:stop], nan=np.inf)
+            settled = np.flatnonzero(run <= run.min() + SETTLED_LEG)
+            steps.append(_step(series, side, start + int(settled[0]), start + int(settled[-1]) + 1, pelvis, segment))
+    return sorted(steps, key=lambda s: s.contact_s)
+
+
+def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
+    """Side view: contact when the foot is furthest in front of the pelvis, toe-off when furthest
+    behind (Zeni 2008), in the running direction given by the feet (toe ahead of heel)."""
+    t = series.time_s
+    dt = float(np.median(np.diff(t)))
+    px = series.px
+    pelvis_x = (px("left_hip")[:, 0] + px("right_hip")[:, 0]) / 2
+    forward = np.sign(
+        np.nanmedian(np.concatenate([px(f"{s}_foot_index")[:, 0] - px(f"{s}_heel")[:, 0] for s in ("left", "right")]))
+    )
+    if not np.isfinite(forward) or forward == 0:
+        return _steps_from_height(series, segment)
+    pelvis = _fill(pelvis_depth_torso(series), t)
+    leg_length = _leg_length_px(series)
+    min_gap = max(1, int(0.2 / dt))
+    steps: list[Step] = []
+    for side in ("left", "right"):
+        heel = _fill((px(f"{side}_heel")[:, 0] - pelvis_x) * forward / leg_length, t)
+        toe = _fill((px(f"{side}_foot_index")[:, 0] - pelvis_x) * forward / leg_length, t)
+        contacts, _ = signal.find_peaks(heel, prominence=0.2, distance=min_gap)
+        toe_offs, _ = signal.find_peaks(-toe, prominence=0.2, distance=min_gap)
+        for k, start in enumerate(contacts):
+            next_contact = contacts[k + 1] if k + 1 < len(contacts) else len(t)
+            later = toe_offs[(toe_offs > start) & (toe_offs < next_contact)]
+            if later.size == 0:
+                continue
+            stop = int(later[0]) + 1
+            if (stop - start) * dt >= MIN_CONTACT_S and stop < len(t):
+                steps.append(_step(series, side, int(start), stop, pelvis, segment))
+    return sorted(steps, key=lambda s: s.contact_s)
+
+
+def _leg_length_px(series: PoseSeries) -> float:
+    lengths = np.concatenate(
+        [np.linalg.norm(series.px(f"{s}_hip") - series.px(f"{s}_ankle"), axis=1) for s in ("left", "right")]
+    )
+    value = float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else float("nan")
+    return value if value > 0 else float("nan")
+
+
+def _close_gaps(mask: np.ndarray, dt: float) -> np.ndarray:
+    """Fill False runs shorter than MERGE_GAP_S between True runs."""
+    out = mask.copy()
+    for start, stop in _true_runs(~mask):
+        if 0 < start and stop < len(mask) and (stop - start) * dt < MERGE_GAP_S:
+            out[start:stop] = True
+    return out
+
+
+def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    padded = np.concatenate([[False], mask, [False]]).astype(int)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def cadence_spm(steps: list[Step]) -> float | None:
+    """Steps per minute, from each foot's stride time (contact to its next contact): pooling
+    both feet's strides is not biased by one foot's contacts being timed a frame later. With too
+    few strides, from the time between contacts of alternate feet."""
+    strides: list[float] = []
+    for leg in ("left", "right"):
+        contacts = np.sort([s.contact_s for s in steps if s.leg == leg])
+        strides.extend(np.diff(contacts).tolist())
+    if len(strides) >= 2:
+        usable = _consistent(np.asarray(strides))
+        if usable.size >= 2:
+            return float(120.0 / np.median(usable))
+    ordered = sorted(steps, key=lambda s: s.contact_s)
+    alternating = [b.contact_s - a.contact_s for a, b in itertools.pairwise(ordered) if a.leg != b.leg]
+    usable = _consistent(np.asarray(alternating))
+    return float(60.0 / np.median(usable)) if usable.size >= 2 else None
+
+
+def _consistent(intervals: np.ndarray) -> np.ndarray:
+    """Intervals within 25 % of the median (drops those spanning a missed or extra contact)."""
+    if intervals.size == 0:
+        return intervals
+    typical = np.median(intervals)
+    return intervals[np.abs(intervals - typical) <= 0.25 * typical]

@@ -80,6 +80,7 @@ class PoseSeries:
     visibility: np.ndarray  # (T, 33) 0..1
     presence: np.ndarray  # (T, 33) 0..1
     detected: np.ndarray  # (T,) bool: the model found a person in this frame
+    picture_change: np.ndarray  # (T,) mean abs. grey-level change from the previous frame (cuts)
     width_px: int
     height_px: int
     notes: dict = field(default_factory=dict, compare=False)  # what each cleaning step did
@@ -98,6 +99,7 @@ class PoseSeries:
             visibility=np.zeros((t, N_LANDMARKS)),
             presence=np.zeros((t, N_LANDMARKS)),
             detected=np.zeros(t, dtype=bool),
+            picture_change=np.zeros(t),
             width_px=width_px,
             height_px=height_px,
         )
@@ -159,6 +161,7 @@ class PoseSeries:
             "frame": self.frame,
             "time_s": self.time_s,
             "detected": self.detected.astype(int),
+            "picture_change": self.picture_change,
         }
         for i, name in enumerate(LANDMARK_NAMES):
             columns[f"{name}_x_px"] = self.image_px[:, i, 0]
@@ -191,6 +194,9 @@ class PoseSeries:
             visibility=stack(("visibility",))[..., 0],
             presence=stack(("presence",))[..., 0],
             detected=table["detected"].to_numpy().astype(bool),
+            picture_change=table["picture_change"].to_numpy(float)
+            if "picture_change" in table
+            else np.zeros(len(table)),
             width_px=int(width_px),
             height_px=int(height_px),
         )

@@ -104,15 +104,17 @@ def _mediapipe():
 
 
 class PoseLandmarker:
-    """A MediaPipe PoseLandmarker in VIDEO mode, used as a context manager."""
+    """A MediaPipe PoseLandmarker in VIDEO mode (or IMAGE mode, for counting people), used as a
+    context manager."""
 
-    def __init__(self, model_path: Path, settings: Settings):
+    def __init__(self, model_path: Path, settings: Settings, num_poses: int = 1, video: bool = True):
         check_model(model_path)
         self._mp, base_options, vision = _mediapipe()
+        self._video = video
         options = vision.PoseLandmarkerOptions(
             base_options=base_options(model_asset_path=str(model_path)),
-            running_mode=vision.RunningMode.VIDEO,
-            num_poses=1,
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
+            num_poses=num_poses,
             min_pose_detection_confidence=settings.min_detection_confidence,
             min_pose_presence_confidence=settings.min_detection_confidence,
             min_tracking_confidence=settings.min_tracking_confidence,
@@ -135,6 +137,12 @@ class PoseLandmarker:
         if self._landmarker is not None:
             self._landmarker.close()
             self._landmarker = None
+
+    def count_people(self, rgb: np.ndarray) -> int:
+        """How many people the model finds in one picture (IMAGE mode)."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        with native_stderr_to_log():
+            return len(self._landmarker.detect(image).pose_landmarks)
 
     def detect(self, rgb: np.ndarray, time_s: float, size: tuple[int, int] | None = None) -> FramePose | None:
         """Landmarks of the most prominent person, or None. Timestamps must not go backwards.
@@ -208,6 +216,9 @@ def merge_flipped(pose: FramePose | None, flipped: FramePose | None) -> tuple[Fr
     return FramePose((pose.image + flipped.image) / 2, (pose.world + flipped.world) / 2), True
 
 
+#: People counted (IMAGE mode, up to MAX_PEOPLE) every PEOPLE_CHECK_S seconds of video.
+MAX_PEOPLE = 4
+PEOPLE_CHECK_S = 1.0
 #: Median landmark distance (in torso lengths) beyond which the two estimates are not averaged.
 MAX_FLIP_DISAGREEMENT = 0.25
 
@@ -226,10 +237,15 @@ def estimate_pose(
     times: list[float] = []
     frame_index: list[int] = []
     poses: list[FramePose | None] = []
+    change: list[float] = []
+    previous = None
     disagreements = 0
+    people: list[int] = []
+    next_count_s = 0.0
     size = (info.width_px, info.height_px)
     with contextlib.ExitStack() as stack:
         landmarker = stack.enter_context(PoseLandmarker(settings.model_path, settings))
+        counter = stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses=MAX_PEOPLE, video=False))
         mirror = stack.enter_context(PoseLandmarker(settings.model_path, settings)) if settings.flip_average else None
         pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if mirror is not None else None
         for frame in frames:
@@ -245,6 +261,12 @@ def estimate_pose(
             times.append(frame.time_s)
             frame_index.append(frame.index)
             poses.append(pose)
+            if frame.time_s >= next_count_s:  # once a second: is anyone else in the picture?
+                people.append(counter.count_people(frame.rgb))
+                next_count_s = frame.time_s + PEOPLE_CHECK_S
+            thumbnail = picture_thumbnail(frame.rgb)
+            change.append(float(np.abs(thumbnail - previous).mean()) if previous is not None else 0.0)
+            previous = thumbnail
             if progress is not None:
                 progress(len(times), info.n_frames)
     if disagreements:
@@ -252,15 +274,32 @@ def estimate_pose(
             "flip averaging: the mirror estimate disagreed in %d frames; kept the original there",
             disagreements,
         )
-    return _series(times, frame_index, poses, size[0], size[1], {"flip_disagreements": disagreements})
+    counts = np.asarray(people or [0])
+    notes = {
+        "flip_disagreements": disagreements,
+        "people": {
+            "max": int(counts.max()),
+            "checked_frames": int(counts.size),
+            "frames_with_more": int((counts > 1).sum()),
+        },
+    }
+    return _series(times, frame_index, poses, change, size, notes)
+
+
+def picture_thumbnail(rgb: np.ndarray, side: int = 32) -> np.ndarray:
+    """A tiny grey picture; the change between consecutive ones reveals edited cuts."""
+    import cv2
+
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
 def _series(
     times: list[float],
     frame_index: list[int],
     poses: list[FramePose | None],
-    width: int,
-    height: int,
+    change: list[float],
+    size: tuple[int, int],
     notes: dict,
 ) -> PoseSeries:
     n = len(times)
@@ -279,7 +318,8 @@ def _series(
         visibility=np.nan_to_num(image[..., 3]),
         presence=np.nan_to_num(image[..., 4]),
         detected=detected,
-        width_px=width,
-        height_px=height,
+        picture_change=np.asarray(change, dtype=float),
+        width_px=size[0],
+        height_px=size[1],
         notes=notes,
     )

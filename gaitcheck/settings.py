@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from gaitcheck.errors import InputError
 
-Movement = Literal["auto", "squat", "single-leg-squat", "step-down", "run"]
+Movement = Literal["auto", "squat", "single-leg-squat", "step-down", "lunge", "run"]
 View = Literal["auto", "front", "back", "side"]
 
 MOVEMENTS: tuple[str, ...] = typing.get_args(Movement)

@@ -74,6 +74,7 @@ def series_from_points(
         visibility=np.ones((t, N_LANDMARKS)),
         presence=np.ones((t, N_LANDMARKS)),
         detected=np.ones(t, dtype=bool),
+        picture_change=np.zeros(t),
         width_px=width,
         height_px=height,
     )
@@ -91,6 +92,58 @@ def squatting_series(n_frames: int = 150, fps: float = 30.0, view: str = "front"
             pts[name] = pts[name] + (0, 40 * phase)
         frames.append(pts)
     return series_from_points(frames, fps=fps)
+
+
+def running_side_series(n: int = 240, fps: float = 60.0) -> PoseSeries:
+    """Side-view legs that cross each other every step (the case continuity must not 'repair')."""
+    base = squatting_series(n, fps, reps=0.0001)
+    image = base.image_px.copy()
+    t = np.arange(n) / fps
+    for side, phase in (("left", 0.0), ("right", np.pi)):
+        swing = np.sin(2 * np.pi * 1.4 * t + phase)
+        image[:, INDEX[f"{side}_hip"]] = np.stack([320 + 2 * swing, np.full(n, 300.0)], axis=1)
+        image[:, INDEX[f"{side}_knee"]] = np.stack([320 + 60 * swing, 450 - 20 * np.clip(swing, 0, None)], axis=1)
+        for joint, dy in (("ankle", 0), ("heel", 15), ("foot_index", 25)):
+            image[:, INDEX[f"{side}_{joint}"]] = np.stack(
+                [320 + 120 * swing, 600 + dy - 60 * np.clip(-np.cos(2 * np.pi * 1.4 * t + phase), 0, None)],
+                axis=1,
+            )
+    return base.replace(image_px=image)
+
+
+def running_series(
+    view: str = "side", fps: float = 60.0, cadence_spm: float = 170.0, seconds: float = 4.0, duty: float = 0.35
+) -> tuple[PoseSeries, dict[str, np.ndarray]]:
+    """Treadmill running with known foot contacts: each foot is planted for `duty` of its stride,
+    sliding backward under the pelvis, then swings forward through the air.
+
+    Returns the series and, per leg, the true contact times (the foot's most forward point).
+    """
+    n = int(seconds * fps)
+    t = np.arange(n) / fps
+    stride_hz = cadence_spm / 120.0
+    base = squatting_series(n, fps, reps=0.0001)
+    image = base.image_px.copy()
+    contacts = {}
+    for side, offset in (("left", 0.0), ("right", 0.5)):
+        u = (stride_hz * t + offset) % 1.0  # 0 at contact
+        in_stance = u < duty
+        reach = np.where(in_stance, 1 - 2 * u / duty, -1 + 2 * (u - duty) / (1 - duty))  # +1 front, -1 back
+        lift = np.where(in_stance, 0.0, np.sin(np.pi * (u - duty) / (1 - duty)))
+        first = (np.arange(int(stride_hz * seconds) + 2) - offset) / stride_hz
+        contacts[side] = first[(first > 0) & (first < t[-1])]
+        ankle_y = 600 - 60 * lift
+        if view == "side":
+            x = 320 + 110 * reach
+            image[:, INDEX[f"{side}_knee"]] = np.stack([320 + 55 * reach + 30 * lift, 450 - 30 * lift], axis=1)
+            parts = {"ankle": (x, ankle_y), "heel": (x - 12, ankle_y + 15), "foot_index": (x + 28, ankle_y + 20)}
+        else:
+            x = np.full(n, 320 + (40 if side == "left" else -40) * (1 if view == "front" else -1))
+            image[:, INDEX[f"{side}_knee"]] = np.stack([x, 450 - 40 * lift], axis=1)
+            parts = {"ankle": (x, ankle_y), "heel": (x, ankle_y + 15), "foot_index": (x, ankle_y + 25)}
+        for joint, (px, py) in parts.items():
+            image[:, INDEX[f"{side}_{joint}"]] = np.stack([px, py], axis=1)
+    return base.replace(image_px=image), contacts
 
 
 # ------------------------------------------------------------------------------------------------

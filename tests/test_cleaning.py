@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gaitcheck import cleaning as c
 from gaitcheck.kinematics import compute_angles
 from gaitcheck.landmarks import INDEX, LEG_PAIRS, PAIRS, PoseSeries, swap_labels
-from tests.helpers import squatting_series
+from tests.helpers import running_side_series, squatting_series
 
 
 def inject(series: PoseSeries, frames: np.ndarray, pairs) -> PoseSeries:
@@ -19,23 +19,6 @@ def inject(series: PoseSeries, frames: np.ndarray, pairs) -> PoseSeries:
     image[frames] = swap_labels(image[frames], pairs)
     world[frames] = swap_labels(world[frames], pairs)
     return series.replace(image_px=image, world_m=world)
-
-
-def running_side_series(n: int = 240, fps: float = 60.0) -> PoseSeries:
-    """Side-view legs that cross each other every step (the case continuity must not 'repair')."""
-    base = squatting_series(n, fps, reps=0.0001)
-    image = base.image_px.copy()
-    t = np.arange(n) / fps
-    for side, phase in (("left", 0.0), ("right", np.pi)):
-        swing = np.sin(2 * np.pi * 1.4 * t + phase)
-        image[:, INDEX[f"{side}_hip"]] = np.stack([320 + 2 * swing, np.full(n, 300.0)], axis=1)
-        image[:, INDEX[f"{side}_knee"]] = np.stack([320 + 60 * swing, 450 - 20 * np.clip(swing, 0, None)], axis=1)
-        for joint, dy in (("ankle", 0), ("heel", 15), ("foot_index", 25)):
-            image[:, INDEX[f"{side}_{joint}"]] = np.stack(
-                [320 + 120 * swing, 600 + dy - 60 * np.clip(-np.cos(2 * np.pi * 1.4 * t + phase), 0, None)],
-                axis=1,
-            )
-    return base.replace(image_px=image)
 
 
 @pytest.mark.parametrize("view", ("front", "auto"))

@@ -80,3 +80,97 @@ def test_mirrored_clip_swaps_left_and_right_curves(tmp_path, name, limit):
             assert np.nanmedian(diff) < 2.0, f"{side} {measure}: {np.nanmedian(diff):.2f}"
     lean = np.abs(mirrored.angles["trunk_lean_deg"] + original.angles["trunk_lean_deg"])
     assert np.nanmedian(lean) < 2.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Repetitions, cadence and verdicts on the shared clips. The counts were made by a person watching
+# each clip frame by frame (contact sheets at 0.25-0.5 s steps, running at 0.03-0.07 s steps).
+# ------------------------------------------------------------------------------------------------
+HAND_COUNTED_REPS = {
+    # clip: (complete repetitions counted by hand, what was seen)
+    "squat_front_bodyweight_hands_on_hips_lab.mp4": (5, "bottoms ~1.0, 2.7, 4.3, 6.0, 7.7 s"),
+    "squat_front_air_squats_home_workout_overlay.mp4": (12, "one every ~2.3 s; at 28.5 s he goes down to push-ups"),
+    "squat_side_then_front_bodyweight_crossfit.mp4": (3, "2 side-on (held bottoms), cross-fade at ~17.4 s, 1 front"),
+    "squat_side_bodyweight_home_low_camera.mp4": (3, "bottoms ~2.6, 5.6, 8.4 s; walks off at 10 s"),
+    "squat_side_barbell_back_squat_gym.mp4": (2, "bottoms ~10.5 and 17.2 s"),
+    "single_leg_squat_front_man_barefoot_indoor.mp4": (1, "starts at a bottom, ends on the way down: 1 complete"),
+    "single_leg_squat_front_man_outdoor_shallow.mp4": (1, "down 1-2 s, hold, up by 4.2 s"),
+    "single_leg_squat_front_good_and_bad_reps.mp4": (1, "starts holding a bottom (partial); 1 complete at 4.5-7.6 s"),
+    "single_leg_squat_pistol_front_gym.mp4": (10, "5 on the left leg, then 5 on the right"),
+    "lateral_step_down_front_oblique_pt_demo.mp4": (11, "one every 2.0 s from 1.4 to 21.4 s"),
+    "lunge_front_oblique_outdoor_woman.mp4": (5, "alternating reverse lunges, bottoms ~1.2, 5.7, 10.2, 14.7, 19.1 s"),
+}
+HAND_COUNTED_CADENCE = {
+    # clip: (steps per minute by hand, how)
+    "running_treadmill_side_phone_60fps.mp4": (170.0, "same foot pose recurs 4 and 8 strides later: 0.706 s/stride"),
+    "jogging_in_place_front_indoor.mp4": (186.0, "right-foot lifts at 0.71 ... 5.21 s: 7 strides in 4.5 s"),
+    "running_treadmill_oblique_side_tiktok.mp4": (166.0, "same pose 14.3 s later after ~20 strides (0.72 s/stride)"),
+}
+# Not in the table: the overground clips are slowed-down stock footage with too few strides in
+# view (2.8 s toward the camera; a 3.5 s crossing; a 16 s replay of ~1.5 strides): gaitcheck
+# reports little or no cadence for them and warns that the clip looks slowed down.
+
+
+@pytest.mark.parametrize("name", sorted(HAND_COUNTED_REPS))
+def test_repetition_counts_match_a_hand_count(analysed, name):
+    expected, _ = HAND_COUNTED_REPS[name]
+    assert len(analysed(name).reps) == expected
+
+
+def test_pistol_squats_are_counted_on_the_right_legs(analysed):
+    legs = [r.stance_leg for r in analysed("single_leg_squat_pistol_front_gym.mp4").reps]
+    assert legs == ["left"] * 5 + ["right"] * 5
+
+
+@pytest.mark.parametrize("name", sorted(HAND_COUNTED_CADENCE))
+def test_running_cadence_within_5_percent_of_a_hand_count(analysed, name):
+    expected, _ = HAND_COUNTED_CADENCE[name]
+    a = analysed(name)
+    assert a.movement.value == "run"
+    assert a.cadence_spm == pytest.approx(expected, rel=0.05)
+
+
+FRONT_VIEW_CLIPS = (
+    "squat_front_bodyweight_hands_on_hips_lab.mp4",
+    "squat_front_air_squats_home_workout_overlay.mp4",
+    "single_leg_squat_front_man_barefoot_indoor.mp4",
+    "single_leg_squat_front_man_outdoor_shallow.mp4",
+    "single_leg_squat_front_good_and_bad_reps.mp4",
+    "single_leg_squat_pistol_front_gym.mp4",
+    "lateral_step_down_front_oblique_pt_demo.mp4",
+    "lunge_front_oblique_outdoor_woman.mp4",
+    "jogging_in_place_front_indoor.mp4",
+)
+
+
+@pytest.mark.parametrize("name", FRONT_VIEW_CLIPS)
+def test_every_front_view_clip_gets_a_verdict_per_working_leg(analysed, name):
+    a = analysed(name)
+    working = {leg for r in a.reps for leg in (("left", "right") if r.stance_leg == "both" else (r.stance_leg,))}
+    working |= {s.leg for s in a.steps}
+    for side, leg in a.legs.items():
+        assert leg.verdict in ("aligned", "borderline", "valgus", "insufficient-data")
+        assert leg.reasons, side
+        if leg.verdict == "insufficient-data":
+            # the reason says why: not a working leg, or a view that cannot show it
+            assert side not in working or "off square" in leg.reasons[0] or "view" in leg.reasons[0]
+        else:
+            assert side in working
+            assert leg.confidence in ("high", "medium", "low")
+
+
+def test_the_demonstrated_bad_single_leg_squat_is_flagged(analysed):
+    a = analysed("single_leg_squat_front_good_and_bad_reps.mp4")
+    assert a.legs["right"].verdict == "valgus"
+    assert a.legs["right"].confidence == "low"  # one repetition only
+
+
+def test_mirrored_clip_gets_the_same_verdicts_with_legs_swapped(tmp_path):
+    name = "single_leg_squat_front_good_and_bad_reps.mp4"
+    frames, fps = read_shared_frames(name)
+    original = gaitcheck.analyze(write_clip(tmp_path / "original.mp4", frames, fps=fps))
+    mirrored = gaitcheck.analyze(write_clip(tmp_path / "mirrored.mp4", [f[:, ::-1] for f in frames], fps=fps))
+    assert len(mirrored.reps) == len(original.reps)
+    for side, other in (("left", "right"), ("right", "left")):
+        assert mirrored.legs[other].verdict == original.legs[side].verdict
+        assert mirrored.legs[other].hip_contributes == original.legs[side].hip_contributes

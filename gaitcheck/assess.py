@@ -1,0 +1,386 @@
+"""From curves to what a clinician decides with: per-repetition and per-step measures, legs
+compared, published thresholds, a verdict per leg, and an honest confidence.
+
+The thresholds live in one table (THRESHOLDS), each row with its source, population and task
+(../shared/clinical.md section 2). gaitcheck describes movement; it does not diagnose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import partial
+
+import numpy as np
+import pandas as pd
+
+from gaitcheck import kinematics as k
+from gaitcheck.events import Rep, Step
+from gaitcheck.landmarks import PoseSeries
+
+SIDES = ("left", "right")
+VERDICTS = ("aligned", "borderline", "valgus", "insufficient-data")
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Where 'aligned' ends and 'valgus' begins for one measure in one task, and why."""
+
+    measure: str
+    tasks: tuple[str, ...]
+    borderline_from: float
+    valgus_from: float
+    unit: str
+    source: str
+    population: str
+    note: str = ""
+
+
+THRESHOLDS: tuple[Threshold, ...] = (
+    Threshold(
+        measure="fppa_deg at the bottom",
+        tasks=("single-leg-squat", "step-down"),
+        borderline_from=10.0,
+        valgus_from=15.0,
+        unit="deg",
+        source=(
+            "10-11 deg recurs as the upper limit of normal: lateral step-down 'dynamic valgus' > 10 deg "
+            "(Quantitative and qualitative assessment of frontal plane knee motion, 54 adults); smartphone SLS "
+            "cut-off 11.34 deg (Park et al. 2024, J Sport Rehabil 34(2):126-133). Groups with patellofemoral "
+            "pain average 15-17 deg: 16.8 +- 5.4 (Herrington 2014, Knee 21(2):514-517, women), 15.0 (Ghulam "
+            "2021, Int J Clin Med 12:261-271, men); healthy 7-8.4 +- 5 deg."
+        ),
+        population="adults, healthy and with patellofemoral pain; marker-based manual 2-D digitising",
+        note="Absolute norms come from skin markers, not from pose estimation; compare legs and sessions first.",
+    ),
+    Threshold(
+        measure="knee_over_foot at the bottom (knee medial to the foot's midline, shank lengths)",
+        tasks=("squat", "lunge"),
+        borderline_from=0.05,
+        valgus_from=0.12,
+        unit="shank lengths",
+        source=(
+            "Adapted from the knee-position item of the lateral step-down score (Piva et al. 2006, BMC "
+            "Musculoskelet Disord 7:33): tibial tuberosity medial to the 2nd toe (+1), medial to the medial "
+            "border of the foot (+2). The foot's midline (heel to toe tip) stands in for the 2nd toe, which "
+            "MediaPipe does not mark; 0.05 shank lengths (~2 cm) is allowed for landmark error, and the "
+            "medial border of the foot is taken as 0.12 shank lengths (~5 cm) medial of the midline "
+            "[derived]. With both feet planted and the thigh pointing at the camera (deep squats, lunges), "
+            "FPPA is ill-conditioned, so it is reported but not graded."
+        ),
+        population="clinical movement-quality rating (patellofemoral pain, healthy women)",
+    ),
+    Threshold(
+        measure="fppa_deg at midstance",
+        tasks=("run",),
+        borderline_from=10.0,
+        valgus_from=15.0,
+        unit="deg",
+        source=(
+            "No validated running cut-offs exist (Souza 2016, Phys Med Rehabil Clin N Am 27(1):217-236); the "
+            "single-leg-task values above are used as a guide, and 2-D running knee valgus relates poorly to "
+            "3-D knee abduction."
+        ),
+        population="guide only",
+    ),
+)
+
+#: A contralateral pelvic drop this large on the stance leg suggests the hip does not hold the pelvis.
+#: Weak source (clinician blog "< 5 deg normal", healthhp.com.au); Nakagawa 2012: 3-D SLS CPD 10.3 (PFP)
+#: vs 7.4 deg (controls). Bramah 2018: each degree of running CPD raised injury odds 1.8 times.
+PELVIC_DROP_DEG = 5.0
+#: Share of FPPA explained by the femur's tilt (femoral adduction) for the hip to count as a contributor.
+FEMORAL_SHARE = 0.5
+#: Left-right differences below these are within 2-D measurement error.
+ASYMMETRY_ERROR = {
+    "fppa_deg": (8.0, "Munro et al. 2012 (J Sport Rehabil 21(1):7-11): smallest detectable difference 7.5-9 deg"),
+    "hip_adduction_deg": (3.8, "Dingenen et al. 2018 (Phys Ther Sport 33:40-47), running: SDD 2.3-3.8 deg"),
+    "pelvic_drop_deg": (2.8, "Dingenen et al. 2018, running: SDD 2.7-2.8 deg"),
+}
+MIN_REPS = 3  # Willson/Munro average 3 trials; Crossley and Piva use 5
+#: Below this share of its standing length, the thigh points too much at the camera for a frontal
+#: angle: FPPA is then read in the descent, at the deepest frame where the thigh is still seen well
+#: (Herrington 2014 measured single-leg squats at 45-60 deg knee flexion for the same reason).
+THIGH_VISIBLE_SHARE = 0.6
+#: Beyond this camera yaw, apparent varus and valgus can swap (Englander et al. 2019, OJSM).
+MAX_OFF_SQUARE_DEG = 35.0
+MIN_STEPS = 7  # Dingenen 2018: >= 7 steps per leg for a stable mean
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """Something that limits how far a verdict can be trusted; severe ones make it 'low'."""
+
+    text: str
+    severe: bool = False
+
+
+def threshold_for(movement: str) -> Threshold:
+    return next(t for t in THRESHOLDS if movement in t.tasks)
+
+
+# ------------------------------------------------------------------------------------------------
+# per-repetition and per-step measures
+# ------------------------------------------------------------------------------------------------
+def knee_over_foot(series: PoseSeries, side: str) -> np.ndarray:
+    """Knee offset from the middle of the foot (halfway between heel and toe tip) along the medial
+    direction, in shank lengths (+ = knee medial to the foot's midline: 'knee caving inside')."""
+    other = "left" if side == "right" else "right"
+    knee, ankle = series.px(f"{side}_knee"), series.px(f"{side}_ankle")
+    midfoot = (series.px(f"{side}_heel") + series.px(f"{side}_foot_index")) / 2
+    m = k.medial_direction(series.px(f"{side}_hip"), series.px(f"{other}_hip"))
+    shank = np.linalg.norm(knee - ankle, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sum((knee - midfoot) * m, axis=1) / shank
+
+
+def _ipsilateral_lean(angles: pd.DataFrame, side: str) -> pd.Series:
+    """Trunk lean toward this leg (+): the table's trunk lean is + toward the subject's right."""
+    return angles["trunk_lean_deg"] if side == "right" else -angles["trunk_lean_deg"]
+
+
+def _at(values: pd.Series, row: int) -> float:
+    value = values.iloc[row]
+    return float(value) if np.isfinite(value) else float("nan")
+
+
+def _at_or_nan(values: pd.Series, row: int | None) -> float:
+    return _at(values, row) if row is not None else float("nan")
+
+
+def _peak(values: pd.Series, rows: slice) -> float:
+    window = values.iloc[rows].to_numpy(float)
+    return float(np.nanmax(window)) if np.isfinite(window).any() else float("nan")
+
+
+def thigh_visible_share(series: PoseSeries, side: str, rows: slice) -> np.ndarray:
+    """Projected thigh length over its standing (longest) length in these frames: ~1 when the thigh
+    lies in the picture's plane, small when it points at the camera."""
+    thigh = np.linalg.norm(series.px(f"{side}_hip")[rows] - series.px(f"{side}_knee")[rows], axis=1)
+    reference = np.nanpercentile(thigh, 95) if np.isfinite(thigh).any() else np.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return thigh / reference
+
+
+def frontal_event_row(series: PoseSeries, side: str, start: int, bottom: int, end: int) -> tuple[int | None, str]:
+    """The frame to read frontal angles at: the bottom, or, when the thigh points at the camera
+    there, the deepest frame of the descent where it is still seen well enough."""
+    share = thigh_visible_share(series, side, slice(start, end + 1))
+    at_bottom = share[bottom - start]
+    if np.isfinite(at_bottom) and at_bottom >= THIGH_VISIBLE_SHARE:
+        return bottom, "bottom"
+    descent = np.flatnonzero(np.nan_to_num(share[: bottom - start + 1], nan=0.0) >= THIGH_VISIBLE_SHARE)
+    if descent.size == 0:
+        return None, "thigh foreshortened"
+    return start + int(descent[-1]), "descent"
+
+
+def rep_measures(rep: Rep, angles: pd.DataFrame, series: PoseSeries, row_of: dict[int, int]) -> dict[str, dict]:
+    """Per stance leg: frontal measures at the bottom (see frontal_event_row) and peaks over the rep."""
+    start, bottom, end = row_of[rep.start_frame], row_of[rep.bottom_frame], row_of[rep.end_frame]
+    rows = slice(start, end + 1)
+    legs = SIDES if rep.stance_leg == "both" else (rep.stance_leg,)
+    out = {}
+    for side in legs:
+        col = lambda m, side=side: angles[f"{side}_{m}"]  # noqa: E731
+        event, where = frontal_event_row(series, side, start, bottom, end)
+        at = partial(_at_or_nan, row=event)
+        out[side] = {
+            "fppa_deg": at(col("fppa_deg")),
+            "fppa_peak_deg": _peak(col("fppa_deg"), rows),
+            "hip_adduction_deg": at(col("hip_adduction_deg")),
+            "femoral_adduction_deg": at(col("femoral_adduction_deg")),
+            "pelvic_drop_deg": at(col("pelvic_drop_deg")),
+            "trunk_lean_ipsilateral_deg": at(_ipsilateral_lean(angles, side)),
+            "knee_flexion_peak_deg": _peak(col("knee_flexion_deg"), rows),
+            "knee_medial_displacement": at(col("knee_medial_displacement")),
+            "knee_over_foot": _at(pd.Series(knee_over_foot(series, side)), bottom),
+            "hip_internal_rotation_deg": _at(col("hip_internal_rotation_deg"), bottom),
+            "frontal_event": where,
+        }
+        if rep.stance_leg == "both":
+            out[side]["knee_separation_ratio_min"] = float(np.nanmin(angles["knee_separation_ratio"].iloc[rows]))
+    return out
+
+
+def step_measures(step: Step, angles: pd.DataFrame, row_of: dict[int, int]) -> dict[str, float]:
+    """Measures of one stance phase: at midstance, peaks over stance, knee flexion at contact."""
+    side = step.leg
+    mid, rows = row_of[step.midstance_frame], slice(row_of[step.contact_frame], row_of[step.toe_off_frame] + 1)
+    col = lambda m: angles[f"{side}_{m}"]  # noqa: E731
+    return {
+        "fppa_deg": _at(col("fppa_deg"), mid),
+        "fppa_peak_deg": _peak(col("fppa_deg"), rows),
+        "hip_adduction_deg": _at(col("hip_adduction_deg"), mid),
+        "hip_adduction_peak_deg": _peak(col("hip_adduction_deg"), rows),
+        "femoral_adduction_deg": _at(col("femoral_adduction_deg"), mid),
+        "pelvic_drop_deg": _at(col("pelvic_drop_deg"), mid),
+        "pelvic_drop_peak_deg": _peak(col("pelvic_drop_deg"), rows),
+        "trunk_lean_ipsilateral_deg": _at(_ipsilateral_lean(angles, side), mid),
+        "knee_flexion_contact_deg": _at(col("knee_flexion_deg"), row_of[step.contact_frame]),
+        "knee_flexion_peak_deg": _peak(col("knee_flexion_deg"), rows),
+        "knee_medial_displacement": _at(col("knee_medial_displacement"), mid),
+        "hip_internal_rotation_deg": _at(col("hip_internal_rotation_deg"), mid),
+        "stance_s": round(step.stance_s, 3),
+    }
+
+
+def aggregate(per_event: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Mean, SD and n of each measure over repetitions or steps."""
+    if not per_event:
+        return {}
+    out = {}
+    for name, first in per_event[0].items():
+        if isinstance(first, str):
+            continue
+        values = np.array([e[name] for e in per_event], dtype=float)
+        values = values[np.isfinite(values)]
+        if values.size:
+            out[name] = {
+                "mean": round(float(values.mean()), 2),
+                "sd": round(float(values.std(ddof=1)), 2) if values.size > 1 else 0.0,
+                "n": int(values.size),
+            }
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# verdicts
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class LegAssessment:
+    """The answer for one leg, with the measures it rests on."""
+
+    verdict: str
+    hip_contributes: bool | None
+    reasons: list[str]
+    confidence: str  # high, medium or low
+    confidence_reasons: list[str]
+    measures: dict[str, dict[str, float]] = field(default_factory=dict)
+    n_events: int = 0
+    event: str = "rep"  # "rep" or "step"
+
+    def to_json(self) -> dict:
+        return {
+            "verdict": self.verdict,
+            "hip_contributes": self.hip_contributes,
+            "reasons": self.reasons,
+            "confidence": self.confidence,
+            "confidence_reasons": self.confidence_reasons,
+            f"n_{self.event}s": self.n_events,
+            "measures": self.measures,
+        }
+
+
+def _grade(value: float, t: Threshold) -> str:
+    if value >= t.valgus_from:
+        return "valgus"
+    if value >= t.borderline_from:
+        return "borderline"
+    return "aligned"
+
+
+def insufficient(reason: str, event: str = "rep") -> LegAssessment:
+    return LegAssessment("insufficient-data", None, [reason], "low", [reason], event=event)
+
+
+def assess_leg(
+    side: str,
+    movement: str,
+    view: str,
+    per_event: list[dict[str, float]],
+    caveats: list[Caveat],
+    yaw_deg: float = 0.0,
+    other_leg_events: int = 0,
+) -> LegAssessment:
+    """Verdict for one leg from its repetitions (or steps), against the task's threshold."""
+    event = "step" if movement == "run" else "rep"
+    if view == "side":
+        return insufficient("side view: frontal-plane alignment cannot be measured; film from the front", event)
+    if abs(yaw_deg) > MAX_OFF_SQUARE_DEG and view == "oblique":
+        return insufficient(
+            f"the camera is about {abs(yaw_deg):.0f} deg off square: frontal alignment cannot be judged "
+            "(film square to the person)",
+            event,
+        )
+    if not per_event:
+        what = "steps" if event == "step" else "repetitions"
+        other = "right" if side == "left" else "left"
+        if other_leg_events and event == "rep":
+            return insufficient(f"not tested: every repetition was on the {other} leg", event)
+        return insufficient(f"no {what} on the {side} leg were found", event)
+    measures = aggregate(per_event)
+    t = threshold_for(movement)
+    key = "knee_over_foot" if movement in ("squat", "lunge") else "fppa_deg"
+    if key not in measures:
+        return insufficient(f"the {side} knee, hip or ankle was not visible at the key moments", event)
+    value = measures[key]["mean"]
+    verdict = _grade(value, t)
+    reasons = [_verdict_reason(side, movement, key, value, t, verdict)]
+    hip = _hip_contribution(measures, verdict, reasons)
+    level, why = _confidence(len(per_event), event, caveats)
+    return LegAssessment(verdict, hip, reasons, level, why, measures, len(per_event), event)
+
+
+def _verdict_reason(side: str, movement: str, key: str, value: float, t: Threshold, verdict: str) -> str:
+    where = "at midstance" if movement == "run" else "at the bottom"
+    if key == "knee_over_foot":
+        position = "inside the foot's midline" if value > 0 else "over or outside the foot's midline"
+        return f"{side} knee {position} {where} ({value:+.2f} shank lengths; graded {verdict} after Piva 2006, adapted)"
+    return (
+        f"{side} FPPA {where} {value:+.1f} deg (aligned below {t.borderline_from:.0f}, "
+        f"valgus from {t.valgus_from:.0f} deg)"
+    )
+
+
+def _hip_contribution(measures: dict, verdict: str, reasons: list[str]) -> bool | None:
+    """Does the hip explain the knee's inward movement? The femur's tilt (femoral adduction) makes
+    up at least half of the FPPA, or the pelvis drops on the other side. Not asked when aligned."""
+    if verdict not in ("borderline", "valgus"):
+        return None
+    drop = measures.get("pelvic_drop_deg", {}).get("mean", np.nan)
+    femoral = measures.get("femoral_adduction_deg", {}).get("mean", np.nan)
+    fppa = measures.get("fppa_deg", {}).get("mean", np.nan)
+    share = femoral / fppa if np.isfinite(femoral) and np.isfinite(fppa) and fppa > 3 else np.nan
+    contributes = False
+    if np.isfinite(share) and share >= FEMORAL_SHARE:
+        reasons.append(f"the femur's inward tilt accounts for {min(share, 1):.0%} of the FPPA")
+        contributes = True
+    if np.isfinite(drop) and drop >= PELVIC_DROP_DEG:
+        reasons.append(f"the pelvis drops {drop:.1f} deg on the other side")
+        contributes = True
+    if not contributes:
+        reasons.append("the hip and pelvis explain little of it: look at the shank and foot too")
+    return contributes
+
+
+def _confidence(n_events: int, event: str, caveats: list[Caveat]) -> tuple[str, list[str]]:
+    """'high' with no caveats, 'medium' with minor ones, 'low' with a severe one or too few events."""
+    minimum = MIN_STEPS if event == "step" else MIN_REPS
+    caveats = list(caveats)
+    if n_events < minimum:
+        caveats.append(
+            Caveat(f"only {n_events} {event}{'s' if n_events != 1 else ''} (at least {minimum} advised)", True)
+        )
+    reasons = [c.text for c in caveats]
+    if any(c.severe for c in caveats):
+        return "low", reasons
+    return ("medium" if caveats else "high"), reasons
+
+
+def asymmetry(legs: dict[str, LegAssessment]) -> dict[str, dict]:
+    """Left minus right of the main measures, and whether it exceeds measurement error."""
+    out = {}
+    if any(legs[s].verdict == "insufficient-data" for s in SIDES):
+        return out
+    for name, (error, source) in ASYMMETRY_ERROR.items():
+        left, right = (legs[s].measures.get(name, {}).get("mean") for s in SIDES)
+        if left is None or right is None:
+            continue
+        diff = round(left - right, 2)
+        out[name] = {
+            "left_minus_right": diff,
+            "measurement_error": error,
+            "beyond_error": abs(diff) >= error,
+            "source": source,
+        }
+    return out

@@ -1,0 +1,177 @@
+"""Thresholds, verdicts, hip contribution, confidence and asymmetry; and whole analyses of
+landmark series with known valgus (no video needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gaitcheck import assess
+from gaitcheck.analysis import analyze_landmarks
+from gaitcheck.assess import Caveat, assess_leg, frontal_event_row, knee_over_foot
+from gaitcheck.settings import Settings
+from gaitcheck.video import VideoInfo
+from tests.helpers import frontal_skeleton, series_from_points
+
+
+def rep(fppa: float, femoral: float | None = None, drop: float = 0.0, over_foot: float = -0.1) -> dict:
+    return {
+        "fppa_deg": fppa,
+        "femoral_adduction_deg": fppa * 0.3 if femoral is None else femoral,
+        "pelvic_drop_deg": drop,
+        "knee_over_foot": over_foot,
+        "frontal_event": "bottom",
+    }
+
+
+@pytest.mark.parametrize(
+    "fppa,verdict", ((2.0, "aligned"), (9.9, "aligned"), (10.0, "borderline"), (14.9, "borderline"), (15.0, "valgus"))
+)
+def test_single_leg_thresholds(fppa, verdict):
+    leg = assess_leg("left", "single-leg-squat", "front", [rep(fppa)] * 5, [])
+    assert leg.verdict == verdict
+    assert leg.confidence == "high"
+
+
+def test_every_threshold_names_its_source_population_and_task():
+    for t in assess.THRESHOLDS:
+        assert t.source and t.population and t.tasks
+        assert t.borderline_from < t.valgus_from
+    for movement in ("squat", "single-leg-squat", "step-down", "lunge", "run"):
+        assert movement in assess.threshold_for(movement).tasks
+
+
+def test_bilateral_squats_are_graded_on_knee_over_foot_not_fppa():
+    inside = assess_leg("right", "squat", "front", [rep(30.0, over_foot=0.2)] * 5, [])
+    outside = assess_leg("right", "squat", "front", [rep(30.0, over_foot=-0.2)] * 5, [])
+    assert (inside.verdict, outside.verdict) == ("valgus", "aligned")
+
+
+@pytest.mark.parametrize(
+    "view,yaw,reason",
+    (("side", 85.0, "side view"), ("oblique", 50.0, "off square")),
+)
+def test_views_that_cannot_show_frontal_alignment(view, yaw, reason):
+    leg = assess_leg("left", "single-leg-squat", view, [rep(20.0)] * 5, [], yaw_deg=yaw)
+    assert leg.verdict == "insufficient-data"
+    assert reason in leg.reasons[0]
+
+
+def test_no_repetitions_is_insufficient_data():
+    leg = assess_leg("right", "single-leg-squat", "front", [], [])
+    assert leg.verdict == "insufficient-data" and "no repetitions" in leg.reasons[0]
+    free = assess_leg("right", "single-leg-squat", "front", [], [], other_leg_events=4)
+    assert "not tested: every repetition was on the left leg" in free.reasons[0]
+
+
+def test_hip_contribution():
+    femur = assess_leg("left", "single-leg-squat", "front", [rep(18.0, femoral=12.0)] * 5, [])
+    pelvis = assess_leg("left", "single-leg-squat", "front", [rep(18.0, femoral=2.0, drop=7.0)] * 5, [])
+    shank = assess_leg("left", "single-leg-squat", "front", [rep(18.0, femoral=2.0, drop=1.0)] * 5, [])
+    aligned = assess_leg("left", "single-leg-squat", "front", [rep(3.0)] * 5, [])
+    assert femur.hip_contributes and pelvis.hip_contributes
+    assert shank.hip_contributes is False and "shank and foot" in shank.reasons[-1]
+    assert aligned.hip_contributes is None
+
+
+def test_confidence():
+    few = assess_leg("left", "single-leg-squat", "front", [rep(5.0)] * 2, [])
+    minor = assess_leg("left", "single-leg-squat", "front", [rep(5.0)] * 5, [Caveat("camera 20 deg off square")])
+    severe = assess_leg("left", "single-leg-squat", "front", [rep(5.0)] * 5, [Caveat("low fps", severe=True)])
+    assert few.confidence == "low" and "only 2 reps" in few.confidence_reasons[-1]
+    assert minor.confidence == "medium" and severe.confidence == "low"
+    steps = assess_leg("left", "run", "back", [rep(5.0)] * 6, [])
+    assert steps.confidence == "low" and "only 6 steps" in steps.confidence_reasons[-1]
+
+
+def test_asymmetry_beyond_measurement_error():
+    legs = {
+        "left": assess_leg("left", "single-leg-squat", "front", [rep(4.0)] * 5, []),
+        "right": assess_leg("right", "single-leg-squat", "front", [rep(16.0)] * 5, []),
+    }
+    fppa = assess.asymmetry(legs)["fppa_deg"]
+    assert fppa["left_minus_right"] == pytest.approx(-12.0)
+    assert fppa["beyond_error"] and "Munro" in fppa["source"]
+    close = {"left": legs["left"], "right": assess_leg("right", "single-leg-squat", "front", [rep(9.0)] * 5, [])}
+    assert not assess.asymmetry(close)["fppa_deg"]["beyond_error"]
+
+
+@pytest.mark.parametrize("view", ("front", "back"))
+@pytest.mark.parametrize("side", ("left", "right"))
+def test_knee_over_foot_is_positive_when_the_knee_caves_in(view, side):
+    caved = series_from_points([frontal_skeleton(view, **{f"{side}_knee_shift": 30.0})] * 3)
+    straight = series_from_points([frontal_skeleton(view)] * 3)
+    assert knee_over_foot(caved, side)[0] > 0.1
+    assert abs(knee_over_foot(straight, side)[0]) < 1e-9
+
+
+def test_frontal_angles_are_read_before_the_thigh_points_at_the_camera():
+    frames = []
+    for share in np.r_[np.linspace(1.0, 0.3, 20), np.linspace(0.3, 1.0, 20)]:
+        pts = frontal_skeleton("front")
+        pts["left_knee"] = pts["left_hip"] + (pts["left_knee"] - pts["left_hip"]) * share
+        frames.append(pts)
+    series = series_from_points(frames)
+    row, where = frontal_event_row(series, "left", 0, 19, 39)
+    assert where == "descent" and row < 19
+    assert frontal_event_row(series_from_points([frontal_skeleton("front")] * 40), "left", 0, 19, 39) == (19, "bottom")
+
+
+# ------------------------------------------------------------------------------------------------
+# whole analyses of landmark series (cleaning, segments, events, verdicts)
+# ------------------------------------------------------------------------------------------------
+def single_leg_squats(stance: str, valgus_px: float, n_reps: int = 4, fps: float = 30.0):
+    """Front-view single-leg squats on one leg; the knee moves medially by valgus_px at the bottom."""
+    frames = []
+    free = "right" if stance == "left" else "left"
+    per_rep = int(2 * fps)
+    frames += [frontal_skeleton("front")] * int(0.5 * fps)
+    for i in range(n_reps * per_rep):
+        phase = 0.5 - 0.5 * np.cos(2 * np.pi * i / per_rep)
+        pts = frontal_skeleton("front", **{f"{stance}_knee_shift": valgus_px * phase})
+        shift = pts[f"{stance}_ankle"][0] - (pts["left_hip"][0] + pts["right_hip"][0]) / 2
+        for name in ("left_hip", "right_hip", "left_shoulder", "right_shoulder", f"{free}_knee", f"{free}_ankle"):
+            pts[name] = pts[name] + (0.4 * shift, 0)
+        for name in ("left_hip", "right_hip", "left_shoulder", "right_shoulder"):
+            pts[name] = pts[name] + (0, 70 * phase)
+        pts[f"{stance}_knee"] = pts[f"{stance}_knee"] + (0, 30 * phase)
+        pts[f"{free}_ankle"] = pts[f"{free}_ankle"] + (10, -110)
+        pts[f"{free}_knee"] = pts[f"{free}_knee"] + (5, -40)
+        frames.append(pts)
+    frames += [frontal_skeleton("front")] * int(0.5 * fps)
+    return series_from_points(frames, fps=fps)
+
+
+def info_for(series) -> VideoInfo:
+    return VideoInfo(
+        path="synthetic.mp4", container="mp4", codec="h264", width_px=series.width_px, height_px=series.height_px,
+        rotation_deg=0, fps=30.0, n_frames=series.n_frames, duration_s=series.time_s[-1], decoded=True,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("stance", ("left", "right"))
+def test_known_valgus_gives_the_right_verdict_on_the_working_leg(stance):
+    series = single_leg_squats(stance, valgus_px=45.0)
+    settings = Settings(view="front", movement="single-leg-squat")
+    a = analyze_landmarks(series, info_for(series), settings)
+    free = "right" if stance == "left" else "left"
+    assert len(a.reps) == 4 and all(r.stance_leg == stance for r in a.reps)
+    assert a.legs[stance].verdict == "valgus"
+    assert a.legs[free].verdict == "insufficient-data"
+    aligned = analyze_landmarks(single_leg_squats(stance, 0.0), info_for(series), settings)  # FPPA <= 8.3 deg
+    assert aligned.legs[stance].verdict == "aligned"
+
+
+def test_mirrored_landmarks_give_the_same_verdicts_with_legs_swapped():
+    series = single_leg_squats("right", valgus_px=30.0)
+    settings = Settings(view="front", movement="single-leg-squat")
+    original = analyze_landmarks(series, info_for(series), settings)
+    mirrored = analyze_landmarks(series.mirrored(), info_for(series), settings)
+    for side, other in (("left", "right"), ("right", "left")):
+        assert mirrored.legs[other].verdict == original.legs[side].verdict
+        assert mirrored.legs[other].hip_contributes == original.legs[side].hip_contributes
+    left, right = (
+        original.legs["right"].measures["fppa_deg"]["mean"],
+        mirrored.legs["left"].measures["fppa_deg"]["mean"],
+    )
+    assert right == pytest.approx(left, abs=0.01)
