@@ -4,8 +4,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# A sample clip made by gaitcheck's own generator (samples/); a shared public clip until then.
-DEMO_CLIP ?= $(firstword $(wildcard samples/*front*.mp4) $(wildcard ../shared/videos/single_leg_squat_front_man_barefoot_indoor.mp4))
+# A clip made by gaitcheck's own generator (samples/README.md).
+DEMO_CLIP ?= samples/single_leg_squat_right_valgus_front.mp4
 
 .PHONY: demo test install install-test clean
 
@@ -17,7 +17,7 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,synth]"
 
 demo: install
 	@test -n "$(DEMO_CLIP)" || { echo "no demo clip found in samples/"; exit 1; }

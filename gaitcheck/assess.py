@@ -198,7 +198,8 @@ def rep_measures(rep: Rep, angles: pd.DataFrame, series: PoseSeries, row_of: dic
             "frontal_event": where,
         }
         if rep.stance_leg == "both":
-            out[side]["knee_separation_ratio_min"] = float(np.nanmin(angles["knee_separation_ratio"].iloc[rows]))
+            ratio = -_peak(-angles["knee_separation_ratio"], rows)  # the smallest gap over the rep
+            out[side]["knee_separation_ratio_min"] = ratio
     return out
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from gaitcheck import __version__
 from gaitcheck.errors import GaitcheckError, InputError
 from gaitcheck.settings import Settings, cli_fields, field_type, read_toml
+from gaitcheck.synth.cli import add_synth_parser
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE
 EXIT_INTERRUPTED = 130
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     _add_settings_flags(analyze)
     analyze.set_defaults(func=run_analyze)
+    add_synth_parser(commands)
     return parser
 
 

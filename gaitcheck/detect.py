@@ -200,19 +200,18 @@ def classify_rep(series: PoseSeries, rep, view: str) -> str:
     * otherwise a single-leg squat. From the front the last two can look alike; both are
       assessed the same way, and --movement names the task when it matters.
     """
-    from gaitcheck.events import stance_by_motion
+    from gaitcheck.events import foot_motion, stance_by_motion
 
     scale = series.body_scale_px()
     row = {int(f): i for i, f in enumerate(series.frame)}
     start, bottom, end = row[rep.start_frame], row[rep.bottom_frame], row[rep.end_frame]
     px = series.px
-    motion = {}
-    for side in ("left", "right"):
-        ankle = px(f"{side}_ankle")[start : end + 1] / scale
-        motion[side] = float(np.nansum(np.nanpercentile(ankle, 95, axis=0) - np.nanpercentile(ankle, 5, axis=0)))
+    motion = foot_motion(series, start, end)
     level = abs(px("left_ankle")[bottom, 1] - px("right_ankle")[bottom, 1]) / scale
     side_on = view == "side"  # the far foot is half hidden and looks higher: be lenient
-    if max(motion.values()) < (0.2 if side_on else 0.12) and not level > (0.3 if side_on else 0.15):
+    if side_on and min(motion.values()) < 0.2 and not level > 0.3:
+        return "squat"
+    if max(motion.values()) < 0.12 and not level > 0.15:  # both feet seen, still and level
         return "squat"
     ankle_y = {side: px(f"{side}_ankle")[bottom, 1] for side in ("left", "right")}
     knee_above_ankle = {side: (ankle_y[side] - px(f"{side}_knee")[bottom, 1]) / scale for side in ankle_y}

@@ -165,12 +165,21 @@ def _standing_after(depth: np.ndarray, bottom: int, hi: int, standing: float) ->
 
 def stance_leg(series: PoseSeries, start: int, end: int, movement: str) -> str:
     """The leg that carries the repetition: 'both' for bilateral squats; in a lunge the front leg
-    (the other one steps away and back); otherwise the leg whose foot is under the body's centre
-    (one can only balance over the standing foot), which holds even when the camera zooms."""
+    (the back knee sinks toward the floor). Otherwise the planted foot: the one still seen when the
+    other is hidden (held up behind), the one that stays put when the other clearly moves, and
+    failing that the one under the body's centre (one can only balance over the standing foot)."""
     if movement not in SINGLE_LEG:
         return "both"
     if movement == "lunge":
         return stance_in_lunge(series, start, end)
+    rows = slice(start, end + 1)
+    seen = {side: float(np.isfinite(series.px(f"{side}_ankle")[rows, 0]).mean()) for side in ("left", "right")}
+    if min(seen.values()) < 0.5 <= max(seen.values()):
+        return max(seen, key=seen.get)
+    motion = foot_motion(series, start, end)
+    still, moving = sorted(motion, key=motion.get)
+    if motion[moving] > 0.05 and motion[moving] > 2.5 * motion[still]:
+        return still
     return stance_by_balance(series, start, end)
 
 
@@ -188,21 +197,29 @@ def stance_in_lunge(series: PoseSeries, start: int, end: int) -> str:
     return max(knee_above_ankle, key=knee_above_ankle.get)
 
 
-def stance_by_motion(series: PoseSeries, start: int, end: int) -> str:
-    """The foot that moves least over the repetition (both still: the lower one)."""
+def foot_motion(series: PoseSeries, start: int, end: int) -> dict[str, float]:
+    """How far each ankle travels over the repetition (5th-95th percentile box, torso lengths);
+    infinite for a foot that is not seen."""
     scale = series.body_scale_px()
-    motion, height = {}, {}
+    motion = {}
     for side in ("left", "right"):
         ankle = series.px(f"{side}_ankle")[start : end + 1] / scale
-        if not np.isfinite(ankle).any():
-            motion[side], height[side] = np.inf, -np.inf
+        finite = ankle[np.isfinite(ankle).all(axis=1)]
+        if len(finite) < 2:
+            motion[side] = np.inf
             continue
-        spread = np.nanpercentile(ankle, 95, axis=0) - np.nanpercentile(ankle, 5, axis=0)
-        motion[side], height[side] = float(spread.sum()), float(np.nanmedian(ankle[:, 1]))
+        motion[side] = float((np.percentile(finite, 95, axis=0) - np.percentile(finite, 5, axis=0)).sum())
+    return motion
+
+
+def stance_by_motion(series: PoseSeries, start: int, end: int) -> str:
+    """The foot that moves least over the repetition (both still: the lower one)."""
+    motion = foot_motion(series, start, end)
     still, moving = sorted(motion, key=motion.get)
     if motion[moving] > 0.08 and motion[moving] > 1.5 * motion[still]:
         return still
-    return max(height, key=height.get)
+    height = {side: float(np.nanmedian(series.px(f"{side}_ankle")[start : end + 1, 1])) for side in motion}
+    return max(height, key=lambda side: height[side] if np.isfinite(height[side]) else -np.inf)
 
 
 def stance_by_balance(series: PoseSeries, start: int, end: int) -> str:
