@@ -22,6 +22,7 @@ import pandas as pd
 
 from gaitcheck import __version__
 from gaitcheck.assess import LegAssessment, assess_leg, asymmetry, rep_measures, step_measures
+from gaitcheck.calibration import default_calibration
 from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.detect import Detected, detect_movement, detect_view, given, split_segments
 from gaitcheck.errors import InputError, NoPersonError
@@ -245,9 +246,13 @@ def _analyse_segments(pre: PoseSeries, settings: Settings) -> tuple[PoseSeries, 
         view = given(settings.view) if settings.view != "auto" else detect_view(sub)
         movement = given(settings.movement) if settings.movement != "auto" else detect_movement(sub, view.value)
         sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
-        notes = sub.notes
+        notes = {**notes, **sub.notes}
         image[rows], world[rows], z[rows] = sub.image_px, sub.world_m, sub.image_z_px
         table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg)
+        calibration = default_calibration() if settings.calibrate and view.value != "side" else None
+        if calibration is not None:
+            table = calibration.apply(table)
+            notes = {**notes, "calibration": calibration.to_json()}
         angles.iloc[start:stop] = table.to_numpy()
         segment = Segment(index, start, stop, float(pre.time_s[start]), float(pre.time_s[stop - 1]), view, movement)
         if movement.value == "run":
@@ -344,6 +349,9 @@ def save_analysis(analysis: Analysis, out_dir: str | Path) -> Path:
     summary = _finite(analysis.summary)
     (out / SUMMARY_JSON).write_text(json.dumps(summary, indent=2, default=_json_default) + "\n")
     (out / RUN_LOG).write_text("\n".join(analysis.log_lines) + "\n")
+    from gaitcheck.report import write_outputs  # report.html, plots, reps.csv, annotated.mp4, ... per settings
+
+    write_outputs(analysis, out)
     return out
 
 

@@ -75,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings_flags(analyze)
     analyze.set_defaults(func=run_analyze)
     add_synth_parser(commands)
+    compare = commands.add_parser(
+        "compare",
+        help="compare two result folders (before/after treatment, two sessions)",
+        description="Compare two gaitcheck result folders: curves per repetition side by side and overlaid, "
+        "changes per leg against measurement error. Writes compare.html, compare.csv and plots/.",
+    )
+    compare.add_argument("first", metavar="DIR_A", help="result folder of the first session (e.g. before)")
+    compare.add_argument("second", metavar="DIR_B", help="result folder of the second session (e.g. after)")
+    compare.add_argument("--out", "-o", metavar="DIR", help="output folder (default: <DIR_A>_vs_<DIR_B>)")
+    compare.add_argument(
+        "--labels", nargs=2, metavar=("A", "B"), help="names of the two sessions (default: the folder names)"
+    )
+    compare.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    compare.set_defaults(func=run_compare)
     return parser
 
 
@@ -132,6 +146,18 @@ def run_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_compare(args: argparse.Namespace) -> int:
+    from gaitcheck.report.compare import compare_folders
+
+    first, second = Path(args.first), Path(args.second)
+    out = Path(args.out) if args.out else Path(f"{first.resolve().name}_vs_{second.resolve().name}")
+    args._out = out if args.out else None
+    page = compare_folders(first, second, out, tuple(args.labels) if args.labels else None)
+    if not args.quiet:
+        print(f"gaitcheck {__version__}: compared {first} and {second}\n  report    {page}")
+    return 0
+
+
 def describe(analysis, out: Path) -> str:
     """A few lines a person reads in the terminal after a run."""
     info = analysis.video
@@ -156,6 +182,8 @@ def describe(analysis, out: Path) -> str:
     rows.append("  warnings  " + ("none" if not warnings else warnings[0]))
     rows.extend("            " + w for w in warnings[1:])
     rows.append(f"  results   {out}/")
+    if (out / "report.html").is_file():
+        rows.append(f"  report    {out / 'report.html'}")
     return "\n".join(rows)
 
 

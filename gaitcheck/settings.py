@@ -97,6 +97,21 @@ class Settings:
         "(the knee flexion plane is undefined on a straight leg)",
         metavar="DEG",
     )
+    calibrate: bool = _opt(
+        True,
+        "correct MediaPipe's systematic under-reading of frontal-plane angles with the model fitted on "
+        "rendered humans (gaitcheck/calibration.json; scored in docs/accuracy.md)",
+    )
+    # --- outputs (gaitcheck.report) -------------------------------------------------------------
+    report: bool = _opt(True, "write report.html (one self-contained file), reps.csv and the curve figures in plots/")
+    annotated_video: bool = _opt(
+        True,
+        "write annotated.mp4 (H.264: skeleton, hip-knee-ankle lines coloured by verdict, angle readouts) and "
+        "key frames; needs the source video",
+    )
+    blur_faces: bool = _opt(False, "blur the face in every output picture and video (key frames, annotated.mp4)")
+    pdf: bool = _opt(False, "also write the report as report.pdf")
+    trc: bool = _opt(False, "also write landmarks.trc: the cleaned 2-D landmarks in pixels, OpenSim TRC format")
 
     # ---------------------------------------------------------------------------------------------
     def replace(self, **changes: Any) -> Settings:

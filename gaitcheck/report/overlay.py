@@ -1,0 +1,486 @@
+"""Pictures of the person with the measurement drawn on: the annotated video and the key frames.
+
+Every leg is drawn hip -> knee -> ankle -> foot in the colour of that leg's verdict, with the
+hip-ankle line dashed (FPPA is the knee's angle off that line); joints carry the leg's own colour
+(left blue, right orange). Frames are decoded one at a time with gaitcheck.video.iter_frames and
+encoded at once, so memory does not grow with the clip. Faces can be blurred (from the face
+landmarks 0-10, with a margin) before anything is drawn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import cv2
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+
+from gaitcheck.landmarks import INDEX, PoseSeries
+from gaitcheck.report.style import (
+    LEG_COLOUR,
+    MUTED,
+    SIDES,
+    VERDICT_COLOUR,
+    VERDICT_LABEL,
+    VERDICT_ON_DARK,
+    fmt,
+    font_path,
+    hex_rgb,
+)
+from gaitcheck.video import VideoInfo, iter_frames
+
+if TYPE_CHECKING:
+    from gaitcheck.analysis import Analysis
+
+log = logging.getLogger(__name__)
+
+#: The annotated video is written at most this large (longer side): enough to review, and H.264
+#: encoding of 4-K phone clips on a laptop would take minutes.
+VIDEO_MAX_SIDE_PX = 1280
+VIDEO_CRF = 23
+FACE_LANDMARKS = tuple(range(11))  # nose, eyes, ears, mouth
+FACE_HOLD_S = 0.5  # a face box is carried this long over frames where the face was not found
+KEY_FRAME_HEIGHT_PX = 640
+
+UPPER_BODY = (
+    ("left_shoulder", "right_shoulder"),
+    ("left_hip", "right_hip"),
+    ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+)
+LEG_CHAIN = ("hip", "knee", "ankle", "heel", "foot_index")
+
+
+# ------------------------------------------------------------------------------------------------
+# faces
+# ------------------------------------------------------------------------------------------------
+def face_boxes(series: PoseSeries) -> np.ndarray:
+    """(T, 4) x0, y0, x1, y1 in pixels around each frame's head (NaN where unknown).
+
+    The box spans the face landmarks grown to the whole head (forehead, chin, hair) with a margin,
+    never smaller than a third of the shoulder width; a frame without a face borrows the nearest
+    box within FACE_HOLD_S, so a missed detection does not unblur a face for a frame.
+    """
+    face = series.image_px[:, FACE_LANDMARKS]
+    with np.errstate(invalid="ignore"), _quiet():
+        lo, hi = np.nanmin(face, axis=1), np.nanmax(face, axis=1)
+    shoulders = np.linalg.norm(series.px("left_shoulder") - series.px("right_shoulder"), axis=1)
+    width, height = hi[:, 0] - lo[:, 0], hi[:, 1] - lo[:, 1]
+    size = np.fmax(np.fmax(width, 1.6 * height), 0.33 * np.nan_to_num(shoulders, nan=0.0))
+    size = np.fmax(size, 12.0)
+    cx, cy = (lo[:, 0] + hi[:, 0]) / 2, (lo[:, 1] + hi[:, 1]) / 2 - 0.15 * size
+    boxes = np.stack([cx - 0.85 * size, cy - 1.05 * size, cx + 0.85 * size, cy + 1.05 * size], axis=1)
+    if series.n_frames > 1:
+        dt = float(np.median(np.diff(series.time_s))) or 1 / 30
+        limit = max(1, int(round(FACE_HOLD_S / dt)))
+        table = pd.DataFrame(boxes)
+        boxes = table.ffill(limit=limit).bfill(limit=limit).to_numpy()
+    return boxes
+
+
+class _quiet:
+    """Silence numpy's 'All-NaN slice' warnings (a frame without a face is normal)."""
+
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._ctx.__exit__(*exc)
+
+
+def blur_box(rgb: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Make the face in `box` unrecognisable (pixelate, then blur) inside an ellipse; in place."""
+    if not np.all(np.isfinite(box)):
+        return rgb
+    h, w = rgb.shape[:2]
+    x0, y0 = max(0, int(np.floor(box[0]))), max(0, int(np.floor(box[1])))
+    x1, y1 = min(w, int(np.ceil(box[2]))), min(h, int(np.ceil(box[3])))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return rgb
+    region = rgb[y0:y1, x0:x1]
+    small = cv2.resize(region, (max(1, (x1 - x0) // 12), max(1, (y1 - y0) // 12)), interpolation=cv2.INTER_AREA)
+    coarse = cv2.resize(small, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    k = max(3, ((x1 - x0) // 6) | 1)
+    coarse = cv2.GaussianBlur(coarse, (k, k), 0)
+    mask = np.zeros((y1 - y0, x1 - x0), np.float32)
+    centre = ((box[0] + box[2]) / 2 - x0, (box[1] + box[3]) / 2 - y0)
+    axes = ((box[2] - box[0]) / 2, (box[3] - box[1]) / 2)
+    cv2.ellipse(mask, (int(centre[0]), int(centre[1])), (int(axes[0]), int(axes[1])), 0, 0, 360, 1.0, -1)
+    mask = cv2.GaussianBlur(mask, (0, 0), max(1.0, min(axes) * 0.08))[..., None]
+    region[:] = (coarse * mask + region * (1 - mask)).astype(np.uint8)
+    return rgb
+
+
+# ------------------------------------------------------------------------------------------------
+# drawing primitives
+# ------------------------------------------------------------------------------------------------
+@lru_cache(maxsize=16)
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(bold)), size)
+
+
+def _pt(xy: np.ndarray) -> tuple[int, int]:
+    return int(round(xy[0] * 16)), int(round(xy[1] * 16))
+
+
+def _line(img: np.ndarray, a: np.ndarray, b: np.ndarray, colour, width: int, outline: bool = True) -> None:
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return
+    if outline:
+        cv2.line(img, _pt(a), _pt(b), (20, 24, 28), width + max(2, width // 2), cv2.LINE_AA, shift=4)
+    cv2.line(img, _pt(a), _pt(b), colour, width, cv2.LINE_AA, shift=4)
+
+
+def _dashed(img: np.ndarray, a: np.ndarray, b: np.ndarray, colour, width: int, dash: float) -> None:
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return
+    length = float(np.linalg.norm(b - a))
+    if length < 1:
+        return
+    n = max(1, int(length / dash))
+    for i in range(0, n, 2):
+        p = a + (b - a) * (i / n)
+        q = a + (b - a) * (min(i + 1, n) / n)
+        cv2.line(img, _pt(p), _pt(q), colour, width, cv2.LINE_AA, shift=4)
+
+
+def _dot(img: np.ndarray, p: np.ndarray, colour, radius: int) -> None:
+    if not np.all(np.isfinite(p)):
+        return
+    cv2.circle(img, _pt(p), (radius + 2) * 16, (255, 255, 255), -1, cv2.LINE_AA, shift=4)
+    cv2.circle(img, _pt(p), radius * 16, colour, -1, cv2.LINE_AA, shift=4)
+
+
+def _paste(img: np.ndarray, panel: Image.Image, x: int, y: int) -> None:
+    """Alpha-blend an RGBA panel onto the frame at (x, y), clipped to the frame."""
+    rgba = np.asarray(panel, dtype=np.float32)
+    h, w = img.shape[:2]
+    ph, pw = rgba.shape[:2]
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
+    if x1 <= x0 or y1 <= y0:
+        return
+    part = rgba[y0 - y : y1 - y, x0 - x : x1 - x]
+    alpha = part[..., 3:4] / 255.0
+    img[y0:y1, x0:x1] = (part[..., :3] * alpha + img[y0:y1, x0:x1] * (1 - alpha)).astype(np.uint8)
+
+
+def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | None = None) -> Image.Image:
+    """A rounded translucent dark panel with lines of (text, hex colour, bold) runs."""
+    pad = pad if pad is not None else max(6, size // 2)
+    line_h = int(size * 1.35)
+    widths = []
+    for row in rows:
+        widths.append(sum(_font(size, bold).getlength(text) for text, _, bold in row))
+    width = int(max(widths, default=0)) + 2 * pad
+    height = line_h * len(rows) + 2 * pad - (line_h - size) // 2
+    panel = Image.new("RGBA", (max(1, width), max(1, height)), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(panel)
+    draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=max(4, size // 2), fill=(17, 24, 39, 200))
+    y = pad
+    for row in rows:
+        x = pad
+        for text, colour, bold in row:
+            font = _font(size, bold)
+            draw.text((x, y), text, font=font, fill=(*hex_rgb(colour), 255))
+            x += font.getlength(text)
+        y += line_h
+    return panel
+
+
+# ------------------------------------------------------------------------------------------------
+# what to draw on each frame
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class Scene:
+    """Per-frame facts the drawing needs, prepared once for the whole clip."""
+
+    points: np.ndarray  # (T, 33, 2) cleaned landmarks, full-resolution pixels
+    faces: np.ndarray | None  # (T, 4) face boxes, when blurring
+    verdicts: dict[str, str]
+    angles: pd.DataFrame
+    events: list[str]  # per frame: "Rep 2 of 5 · right leg", "Step 14 · left stance", ""
+    frontal: np.ndarray  # (T,) bool: frontal-plane readouts make sense in this frame
+    row_of: dict[int, int]
+    running: bool = False
+
+    @classmethod
+    def from_analysis(cls, analysis: Analysis, blur_faces: bool) -> Scene:
+        clean, raw = analysis.landmarks.clean, analysis.landmarks.raw
+        n = clean.n_frames
+        row_of = {int(f): i for i, f in enumerate(clean.frame)}
+        frontal = np.zeros(n, dtype=bool)
+        events = [""] * n
+        n_reps = len(analysis.reps)
+        for segment in analysis.segments:
+            frontal[segment.start_row : segment.stop_row] = segment.frontal
+            for rep in segment.reps:
+                leg = "both legs" if rep.stance_leg == "both" else f"{rep.stance_leg} leg"
+                for f in range(rep.start_frame, rep.end_frame + 1):
+                    if f in row_of:
+                        events[row_of[f]] = f"Rep {rep.index + 1} of {n_reps} · {leg}"
+        steps = sorted(analysis.steps, key=lambda s: s.contact_frame)
+        for k, step in enumerate(steps):
+            for f in range(step.contact_frame, step.toe_off_frame + 1):
+                if f in row_of:
+                    label = f"Step {k + 1} of {len(steps)} · {step.leg} stance"
+                    events[row_of[f]] = label if not events[row_of[f]] else events[row_of[f]] + " + " + step.leg
+        return cls(
+            points=clean.image_px,
+            faces=face_boxes(raw) if blur_faces else None,
+            verdicts={side: analysis.legs[side].verdict for side in SIDES},
+            angles=analysis.angles.reset_index(drop=True),
+            events=events,
+            frontal=frontal,
+            row_of=row_of,
+            running=bool(steps),
+        )
+
+    def value(self, row: int, column: str) -> float:
+        value = self.angles[column].iloc[row] if column in self.angles else np.nan
+        return float(value) if value is not None and np.isfinite(value) else float("nan")
+
+
+def draw_legs(
+    img: np.ndarray,
+    points: np.ndarray,
+    verdicts: dict[str, str],
+    scale: float,
+    offset: np.ndarray | None = None,
+    emphasis: str | None = None,
+    width: int | None = None,
+    frontal: bool = True,
+) -> None:
+    """Skeleton on an RGB picture: neutral upper body, each leg in its verdict colour, hip-ankle
+    line dashed, joints in the leg colour. `points` are full-resolution pixels; the picture is
+    `scale` times that size, shifted by -offset (a crop)."""
+    h, w = img.shape[:2]
+    base = width or max(2, int(round(max(h, w) / 320)))
+    off = np.zeros(2) if offset is None else offset
+    p = {name: (points[INDEX[name]] - off) * scale for name in INDEX}
+    for a, b in UPPER_BODY:
+        _line(img, p[a], p[b], (235, 238, 242), max(1, base - 1))
+    for side in SIDES:
+        faint = emphasis is not None and side != emphasis
+        verdict = verdicts.get(side, "insufficient-data")
+        # a leg without a verdict (side view, not tested) is drawn in its own colour
+        colour = hex_rgb(LEG_COLOUR[side] if verdict == "insufficient-data" else VERDICT_COLOUR.get(verdict, MUTED))
+        if faint:
+            colour = (200, 204, 210)
+        thick = base if faint else base + max(1, base // 2)
+        chain = [p[f"{side}_{j}"] for j in LEG_CHAIN]
+        if frontal and not faint:
+            _dashed(img, chain[0], chain[2], (255, 255, 255), max(1, base // 2), dash=max(6.0, 4.0 * base))
+        for a, b in pairwise(chain):
+            _line(img, a, b, colour, thick)
+        for joint in chain[:3]:
+            _dot(img, joint, hex_rgb(LEG_COLOUR[side]), max(2, base + (0 if faint else 1)))
+
+
+def _readout_rows(scene: Scene, row: int) -> list[list[tuple[str, str, bool]]]:
+    rows: list[list[tuple[str, str, bool]]] = []
+    white, grey = "#f3f4f6", "#aab3bf"
+    for side in SIDES:
+        verdict = scene.verdicts.get(side, "insufficient-data")
+        tag = [(f"{side[0].upper()}  ", LEG_COLOUR[side], True)]
+        if scene.frontal[row]:
+            fppa = scene.value(row, f"{side}_fppa_deg")
+            hip = scene.value(row, f"{side}_hip_adduction_deg")
+            runs = [("FPPA ", grey, False), (fmt(fppa, 0, "deg", signed=True).rjust(5), white, True)]
+            runs += [("   hip add ", grey, False), (fmt(hip, 0, "deg", signed=True).rjust(5), white, True)]
+        else:
+            runs = []
+        flexion = scene.value(row, f"{side}_knee_flexion_deg")
+        runs += [
+            ("   knee flex " if runs else "knee flex ", grey, False),
+            (fmt(flexion, 0, "deg").rjust(4), white, True),
+        ]
+        runs += [("   " + VERDICT_LABEL.get(verdict, verdict).lower(), VERDICT_ON_DARK.get(verdict, grey), True)]
+        rows.append(tag + runs)
+    return rows
+
+
+def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float) -> np.ndarray:
+    """One frame of annotated.mp4 (the picture is changed in place and returned)."""
+    if scene.faces is not None:
+        blur_box(rgb, scene.faces[row] * scale)
+    draw_legs(rgb, scene.points[row], scene.verdicts, scale, frontal=bool(scene.frontal[row]))
+    h, w = rgb.shape[:2]
+    size = max(11, int(round(min(h, w) / 40)))
+    margin = max(6, size // 2)
+    _paste(rgb, text_panel(_readout_rows(scene, row), size), margin, margin)
+    time_s = scene.value(row, "time_s")
+    label = scene.events[row] or ("between contacts" if scene.running else "between repetitions")
+    footer = text_panel([[(label, "#f3f4f6", True), (f"   t = {fmt(time_s, 2, 's')}", "#aab3bf", False)]], size)
+    _paste(rgb, footer, margin, h - footer.height - margin)
+    return rgb
+
+
+# ------------------------------------------------------------------------------------------------
+# the annotated video
+# ------------------------------------------------------------------------------------------------
+def _time_base(path: str) -> Fraction:
+    """The source's stream time base, so output timestamps can be the source's own."""
+    import av
+
+    with av.open(path, metadata_errors="ignore") as container:
+        tb = container.streams.video[0].time_base
+    return Fraction(tb) if tb else Fraction(1, 90000)
+
+
+def _even(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    return rgb[: h - h % 2, : w - w % 2]
+
+
+def render_video(
+    analysis: Analysis,
+    path: Path | None,
+    blur_faces: bool = False,
+    capture: Iterable[int] = (),
+) -> dict[int, np.ndarray]:
+    """Write annotated.mp4 to `path` (H.264, yuv420p, +faststart, the source's frame count and
+    timestamps, upright) and return clean copies (face blurred if asked) of the frames listed in
+    `capture` for the key frames. With path None only the frames are collected."""
+    import av
+
+    info: VideoInfo = analysis.video
+    scene = Scene.from_analysis(analysis, blur_faces)
+    wanted = set(int(f) for f in capture)
+    captured: dict[int, np.ndarray] = {}
+    container = stream = None
+    tb = _time_base(info.path) if path is not None else Fraction(1, 90000)
+    last_pts = -1
+    written = 0
+    try:
+        for frame in iter_frames(info, VIDEO_MAX_SIDE_PX):
+            row = scene.row_of.get(frame.index)
+            rgb = frame.rgb
+            scale = rgb.shape[1] / info.width_px
+            if frame.index in wanted:
+                keep = rgb.copy()
+                if scene.faces is not None and row is not None:
+                    blur_box(keep, scene.faces[row] * scale)
+                captured[frame.index] = keep
+            if path is None:
+                if len(captured) == len(wanted):
+                    break
+                continue
+            rgb = _even(np.ascontiguousarray(rgb))
+            if row is not None:
+                annotate_frame(rgb, scene, row, scale)
+            if container is None:
+                container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
+                rate = Fraction(info.fps * info.slow_motion_factor).limit_denominator(1001) or Fraction(30)
+                stream = container.add_stream("libx264", rate=rate)
+                stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"preset": "veryfast", "crf": str(VIDEO_CRF)}
+                stream.codec_context.time_base = tb
+            video_frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            pts = int(round(frame.time_s * info.slow_motion_factor / tb))
+            pts = max(pts, last_pts + 1)
+            video_frame.pts, video_frame.time_base = pts, tb
+            last_pts = pts
+            for packet in stream.encode(video_frame):
+                container.mux(packet)
+            written += 1
+        if stream is not None:
+            for packet in stream.encode():
+                container.mux(packet)
+    finally:
+        if container is not None:
+            container.close()
+    if path is not None:
+        log.info("annotated video: %d frames written to %s", written, path)
+        if written != info.n_frames:
+            log.warning("annotated video has %d frames, the analysis %d", written, info.n_frames)
+    return captured
+
+
+# ------------------------------------------------------------------------------------------------
+# key frames
+# ------------------------------------------------------------------------------------------------
+def _crop_box(points: np.ndarray, width: int, height: int, aspect: float = 0.75) -> tuple[int, int, int, int]:
+    """A box around the person with a margin, of the given width/height aspect, inside the frame."""
+    finite = points[np.all(np.isfinite(points), axis=1)]
+    if finite.size == 0:
+        return 0, 0, width, height
+    x0, y0 = finite.min(axis=0)
+    x1, y1 = finite.max(axis=0)
+    shoulders = (points[INDEX["left_shoulder"]] + points[INDEX["right_shoulder"]]) / 2
+    hips = (points[INDEX["left_hip"]] + points[INDEX["right_hip"]]) / 2
+    if np.all(np.isfinite(shoulders)) and np.all(np.isfinite(hips)):
+        y0 = min(y0, shoulders[1] - 0.6 * np.linalg.norm(shoulders - hips))  # the head, when its landmarks are gated
+    h = (y1 - y0) * 1.18 + 20
+    w = max((x1 - x0) * 1.25 + 20, h * aspect)
+    h = max(h, w / aspect)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    w, h = min(w, width), min(h, height)
+    left = int(np.clip(cx - w / 2, 0, width - w))
+    top = int(np.clip(cy - h / 2, 0, height - h))
+    return left, top, int(left + w), int(top + h)
+
+
+def key_frame_image(
+    rgb: np.ndarray,
+    points: np.ndarray,
+    side: str,
+    verdicts: dict[str, str],
+    fppa: float,
+    info_width: int,
+    caption: str = "",
+) -> np.ndarray:
+    """The measured leg drawn large on a crop around the person: thigh and shank in the verdict
+    colour, the hip-ankle line dashed, the thigh's line extended past the knee, and the FPPA arc."""
+    scale_in = rgb.shape[1] / info_width
+    pts = points * scale_in
+    left, top, right, bottom = _crop_box(pts, rgb.shape[1], rgb.shape[0])
+    crop = rgb[top:bottom, left:right]
+    zoom = KEY_FRAME_HEIGHT_PX / max(1, crop.shape[0])
+    out = cv2.resize(crop, (max(2, int(crop.shape[1] * zoom)), KEY_FRAME_HEIGHT_PX), interpolation=cv2.INTER_CUBIC)
+    out = np.ascontiguousarray(out)
+    offset = np.array([left, top], dtype=float) / scale_in
+    scale = scale_in * zoom
+    draw_legs(out, points, verdicts, scale, offset=offset, emphasis=side, width=3)
+    hip, knee, ankle = ((points[INDEX[f"{side}_{j}"]] - offset) * scale for j in ("hip", "knee", "ankle"))
+    if all(np.all(np.isfinite(v)) for v in (hip, knee, ankle)):
+        thigh = (knee - hip) / max(1e-6, np.linalg.norm(knee - hip))
+        reach = 0.55 * np.linalg.norm(ankle - knee)
+        _dashed(out, knee, knee + thigh * reach, (255, 255, 255), 2, dash=7.0)
+        start = np.degrees(np.arctan2(thigh[1], thigh[0]))
+        shank = ankle - knee
+        end = np.degrees(np.arctan2(shank[1], shank[0]))
+        sweep = (end - start + 180) % 360 - 180
+        radius = int(0.6 * reach)
+        colour = hex_rgb(VERDICT_COLOUR.get(verdicts.get(side, ""), MUTED))
+        if radius > 4 and abs(sweep) > 0.5:
+            wedge = out.copy()
+            axes = (radius * 16, radius * 16)
+            cv2.ellipse(wedge, _pt(knee), axes, 0, start, start + sweep, colour, -1, cv2.LINE_AA, shift=4)
+            out[:] = cv2.addWeighted(wedge, 0.55, out, 0.45, 0)
+            cv2.ellipse(out, _pt(knee), axes, 0, start, start + sweep, (255, 255, 255), 2, cv2.LINE_AA, shift=4)
+        label = text_panel([[("FPPA ", "#aab3bf", False), (fmt(fppa, 1, "deg", signed=True), "#ffffff", True)]], 18)
+        lateral = 1 if knee[0] >= (hip[0] + ankle[0]) / 2 else -1
+        x = int(knee[0] + lateral * (radius + 14)) - (label.width if lateral < 0 else 0)
+        x = int(np.clip(x, 4, max(4, out.shape[1] - label.width - 4)))
+        _paste(out, label, x, int(knee[1] - label.height / 2))
+    if caption:
+        panel = text_panel([[(caption, "#f3f4f6", True)]], 16)
+        _paste(out, panel, 8, 8)
+    return out

@@ -1,0 +1,307 @@
+"""Angle-curve figures: left and right overlaid, repetitions or stance phases shaded, the task's
+threshold bands, and per-repetition views (time-normalised curves, bars).
+
+Matplotlib's object API only (no pyplot): no global state, no GUI backend, nothing written but the
+files asked for.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from gaitcheck.report.results import SIDES, Result
+from gaitcheck.report.style import (
+    BAND_BORDERLINE,
+    BAND_VALGUS,
+    INK,
+    LEG_COLOUR,
+    LEG_TINT,
+    MEASURE_LABEL,
+    MEASURE_UNIT,
+    MEASURES,
+    MUTED,
+    RULE,
+)
+
+SIGN_NOTE = {
+    "fppa_deg": "+ valgus (knee medial to the hip–ankle line)",
+    "hip_adduction_deg": "+ femur points medially relative to the pelvis",
+    "femoral_adduction_deg": "+ knee medial to the hip, relative to vertical",
+    "pelvic_drop_deg": "+ opposite hip lower (this leg as stance leg)",
+    "knee_medial_displacement": "+ knee medial to the hip–ankle line",
+    "knee_flexion_deg": "0 = straight knee",
+    "hip_internal_rotation_deg": "experimental, low confidence: do not use for decisions",
+    "trunk_lean_deg": "+ toward the subject's right",
+    "knee_over_foot": "+ knee inside the foot's midline",
+}
+DPI = 150
+RC = {
+    "font.size": 9,
+    "axes.edgecolor": RULE,
+    "axes.labelcolor": INK,
+    "xtick.color": MUTED,
+    "ytick.color": MUTED,
+    "axes.titlesize": 10,
+}
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    fig.set_facecolor("white")
+    return fig
+
+
+def _margins(fig: Figure, left: float, right: float, top: float, bottom: float, hspace: float = 0.0) -> None:
+    """Fixed margins in inches (a layout engine would redraw the figure several times: slow)."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, top=1 - top / h, bottom=bottom / h, hspace=hspace)
+
+
+def _style(ax) -> None:
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    ax.grid(True, color="#eef0f3", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=8, length=3, color=RULE)
+
+
+def available(result: Result, measure: str) -> bool:
+    columns = [f"{s}_{measure}" for s in SIDES] if f"left_{measure}" in result.angles else [measure]
+    return any(c in result.angles and np.isfinite(result.angles[c].to_numpy(float)).any() for c in columns)
+
+
+def curve_measures(result: Result) -> list[str]:
+    """Measures that have data in this result, in report order."""
+    names = [m for m, *_ in MEASURES] + ["trunk_lean_deg"]
+    return [m for m in names if available(result, m)]
+
+
+def _threshold_bands(ax, result: Result, measure: str) -> bool:
+    t = result.threshold
+    if t is None or measure != result.graded or measure not in ("fppa_deg", "knee_over_foot"):
+        return False
+    if all(v == "insufficient-data" for v in result.verdicts().values()):
+        return False  # nothing is graded (side view, camera off square): no bands to suggest it
+    top = max(ax.get_ylim()[1], t.valgus_from * 1.4)
+    ax.axhspan(t.borderline_from, t.valgus_from, color=BAND_BORDERLINE, zorder=0, linewidth=0)
+    ax.axhspan(t.valgus_from, top, color=BAND_VALGUS, zorder=0, linewidth=0)
+    ax.set_ylim(top=top)
+    return True
+
+
+def _shade_events(ax, result: Result) -> set[str]:
+    """Shade each repetition (by its stance leg) or stance phase; return the tints used."""
+    used = set()
+    if result.running:
+        for step in result.summary.get("steps") or []:
+            leg = step.get("leg")
+            ax.axvspan(step["contact_s"], step["toe_off_s"], color=LEG_TINT[leg], alpha=0.7, linewidth=0, zorder=0)
+            used.add(leg)
+    else:
+        for rep in result.summary.get("reps") or []:
+            leg = rep.get("stance_leg", "both")
+            ax.axvspan(rep["start_s"], rep["end_s"], color=LEG_TINT.get(leg, LEG_TINT["both"]), linewidth=0, zorder=0)
+            used.add(leg)
+    return used
+
+
+def curves_figure(result: Result, measures: list[str], width: float = 10.0, panel_height: float = 1.9) -> Figure:
+    """Stacked time curves, one panel per measure, left and right overlaid."""
+    with _rc():
+        height = 0.95 + panel_height * len(measures)
+        fig = _figure(width, height)
+        axes = fig.subplots(len(measures), 1, sharex=True, squeeze=False)[:, 0]
+        _margins(fig, 0.6, 0.2, 0.55, 0.45, hspace=0.45 / panel_height * 1.4)
+        t = result.angles["time_s"].to_numpy(float)
+        tints: set[str] = set()
+        banded = False
+        for ax, measure in zip(axes, measures, strict=True):
+            _style(ax)
+            tints |= _shade_events(ax, result)
+            per_leg = f"left_{measure}" in result.angles
+            if per_leg:
+                for side in SIDES:
+                    ax.plot(t, result.angles[f"{side}_{measure}"].to_numpy(float), color=LEG_COLOUR[side], lw=1.5)
+                    _event_markers(ax, result, side, measure)
+            else:
+                ax.plot(t, result.angles[measure].to_numpy(float), color=INK, lw=1.3)
+            ax.axhline(0, color="#9aa5b1", lw=0.7, zorder=1)
+            banded |= _threshold_bands(ax, result, measure)
+            unit = MEASURE_UNIT.get(measure, "")
+            ax.set_ylabel("deg" if unit == "deg" else unit, fontsize=8, color=MUTED)
+            title = MEASURE_LABEL.get(measure, measure)
+            ax.set_title(f"{title}   ", loc="left", fontweight="bold", color=INK)
+            ax.set_title(SIGN_NOTE.get(measure, ""), loc="right", fontsize=7.5, color=MUTED)
+        axes[-1].set_xlabel("time (s)")
+        axes[-1].set_xlim(t[0] if len(t) else 0, t[-1] if len(t) else 1)
+        _legend(fig, result, tints, banded)
+    return fig
+
+
+def _event_markers(ax, result: Result, side: str, measure: str) -> None:
+    """A dot where each of this leg's repetitions (or steps) was measured."""
+    rows = result.event_windows(side)
+    if not rows:
+        return
+    values = result.angles[f"{side}_{measure}"].to_numpy(float)
+    t = result.angles["time_s"].to_numpy(float)
+    idx = np.array([r[1] for r in rows])
+    ax.plot(t[idx], values[idx], "o", ms=4.5, color=LEG_COLOUR[side], mec=INK, mew=0.7, zorder=4)
+
+
+def _legend(fig: Figure, result: Result, tints: set[str], banded: bool) -> None:
+    handles = [Patch(color=LEG_COLOUR[s], label=f"{s} leg") for s in SIDES]
+    event = "stance" if result.running else "rep"
+    for leg in ("left", "right", "both"):
+        if leg in tints:
+            label = f"{event}, {leg} leg" if leg != "both" else f"{event}, both legs"
+            handles.append(Patch(color=LEG_TINT[leg], label=label))
+    if banded and result.threshold is not None:
+        t = result.threshold
+        handles.append(Patch(color=BAND_BORDERLINE, label=f"borderline {t.borderline_from:g}–{t.valgus_from:g}"))
+        handles.append(Patch(color=BAND_VALGUS, label=f"valgus ≥ {t.valgus_from:g}"))
+    fig.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles), frameon=False, fontsize=8
+    )
+
+
+def normalised_curves(result: Result, side: str, measure: str, n: int = 101) -> np.ndarray:
+    """(events, n) curves of one leg's repetitions or stance phases, resampled to 0-100 %."""
+    column = f"{side}_{measure}"
+    if column not in result.angles:
+        return np.zeros((0, n))
+    values = result.angles[column].to_numpy(float)
+    out = []
+    for start, _, end in result.event_windows(side):
+        if end - start < 2:
+            continue
+        segment = values[start : end + 1]
+        x = np.linspace(0, 1, len(segment))
+        good = np.isfinite(segment)
+        if good.sum() < 2:
+            continue
+        out.append(np.interp(np.linspace(0, 1, n), x[good], segment[good]))
+    return np.array(out) if out else np.zeros((0, n))
+
+
+def rep_curves_figure(result: Result, measure: str, width: float = 5.0, height: float = 3.0) -> Figure:
+    """Each repetition (or stance phase) time-normalised, thin; the mean per leg, bold."""
+    with _rc():
+        fig = _figure(width, height)
+        ax = fig.subplots()
+        _margins(fig, 0.6, 0.15, 0.3, 0.45)
+        _style(ax)
+        x = np.linspace(0, 100, 101)
+        for side in SIDES:
+            curves = normalised_curves(result, side, measure)
+            for curve in curves:
+                ax.plot(x, curve, color=LEG_COLOUR[side], lw=0.8, alpha=0.35)
+            if len(curves):
+                ax.plot(
+                    x, np.nanmean(curves, axis=0), color=LEG_COLOUR[side], lw=2.2, label=f"{side} (n={len(curves)})"
+                )
+        ax.axhline(0, color="#9aa5b1", lw=0.7)
+        _threshold_bands(ax, result, measure)
+        event = "stance phase" if result.running else "repetition"
+        ax.set_xlabel(f"% of {event}")
+        unit = MEASURE_UNIT.get(measure, "")
+        ax.set_ylabel("deg" if unit == "deg" else unit, fontsize=8, color=MUTED)
+        ax.set_title(MEASURE_LABEL.get(measure, measure), loc="left", fontweight="bold", color=INK)
+        ax.set_xlim(0, 100)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=False, fontsize=8)
+    return fig
+
+
+def bars_figure(result: Result, width: float = 10.0, height: float = 2.6) -> Figure | None:
+    """The graded measure of every repetition or step, per leg, against the threshold bands."""
+    rows = [r for r in result.event_rows() if r["primary"] and r.get("graded_value") is not None]
+    if not rows:
+        return None
+    measure = result.graded
+    with _rc():
+        fig = _figure(width, height)
+        ax = fig.subplots()
+        _margins(fig, 0.6, 1.1, 0.3, 0.5)
+        _style(ax)
+        labels = []
+        digits = 2 if MEASURE_UNIT.get(measure) == "shank lengths" else 0
+        for i, row in enumerate(rows):
+            value = row["graded_value"]
+            ax.bar(i, value, color=LEG_COLOUR[row["leg"]], width=0.6, zorder=3)
+            if len(rows) <= 24:
+                ax.annotate(
+                    f"{value:.{digits}f}".replace("-", "−"), (i, value), xytext=(0, 2 if value >= 0 else -9),
+                    textcoords="offset points", ha="center", fontsize=7, color=INK,
+                )  # fmt: skip
+            labels.append(f"{'S' if row['event'] == 'step' else 'R'}{row['number']}\n{row['leg'][0].upper()}")
+        ax.axhline(0, color="#9aa5b1", lw=0.7)
+        _threshold_bands(ax, result, measure)
+        ax.set_xticks(range(len(rows)), labels if len(rows) <= 30 else [""] * len(rows), fontsize=7)
+        ax.set_xlim(-0.6, max(len(rows), 12) - 0.4)
+        unit = MEASURE_UNIT.get(measure, "")
+        ax.set_ylabel("deg" if unit == "deg" else unit, fontsize=8, color=MUTED)
+        event = "step (midstance)" if result.running else "repetition (deepest point)"
+        ax.set_title(f"{MEASURE_LABEL.get(measure, measure)} per {event}", loc="left", fontweight="bold", color=INK)
+        handles = [Patch(color=LEG_COLOUR[s], label=f"{s} leg") for s in SIDES]
+        ax.legend(handles=handles, frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+class _rc:
+    def __enter__(self):
+        import matplotlib
+
+        self._ctx = matplotlib.rc_context(RC)
+        self._ctx.__enter__()
+
+    def __exit__(self, *exc):
+        self._ctx.__exit__(*exc)
+
+
+def png_bytes(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+    return buffer.getvalue()
+
+
+def png_bytes_of_image(rgb: np.ndarray, quality: int = 88) -> bytes:
+    """A video frame for embedding: JPEG (a photo; a tenth of the size of a PNG)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def save(fig: Figure, folder: Path | None, name: str) -> bytes:
+    """Write name.png and name.svg into folder (when given); return the PNG for embedding."""
+    data = png_bytes(fig)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.png").write_bytes(data)
+        fig.savefig(folder / f"{name}.svg", format="svg", facecolor="white", metadata={"Date": None})
+    return data
+
+
+def write_plots(result: Result, folder: Path | None) -> dict[str, bytes]:
+    """Every figure of a report: per measure (time curves, time-normalised repetitions), an overview
+    of the main measures, and the per-repetition bars. Returns name -> PNG."""
+    figures: dict[str, bytes] = {}
+    measures = curve_measures(result)
+    main = [m for m in ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "knee_flexion_deg") if m in measures]
+    if main:
+        figures["overview"] = save(curves_figure(result, main), folder, "overview")
+    for measure in measures:
+        figures[f"curve_{measure}"] = save(curves_figure(result, [measure], panel_height=2.4), folder, measure)
+        if f"left_{measure}" in result.angles and any(result.event_windows(s) for s in SIDES):
+            figures[f"reps_{measure}"] = save(rep_curves_figure(result, measure), folder, f"reps_{measure}")
+    bars = bars_figure(result)
+    if bars is not None:
+        figures["bars"] = save(bars, folder, f"per_{result.event}_{result.graded}")
+    return figures
