@@ -23,7 +23,8 @@ MEASURE_NOTES = {
     "femoral_adduction_deg": "2-D femur vs vertical; + knee medial to hip",
     "pelvic_drop_deg": "2-D pelvis line vs horizontal, this leg as stance leg; + opposite hip lower",
     "knee_medial_displacement": "knee offset from the hip-ankle line in shank lengths; + medial",
-    "knee_over_foot": "knee offset from the foot's midline (heel to toe tip) along the medial direction, shank lengths; + inside",
+    "knee_over_foot": "knee offset from the foot's midline (heel to toe tip) along the medial direction, "
+    "shank lengths; + inside",
     "hip_internal_rotation_deg": "EXPERIMENTAL, low confidence: 3-D estimate from one camera (knee flexion plane "
     "vs pelvis), only where the knee is flexed; do not use for decisions",
     "trunk_lean_deg": "2-D mid-hip to mid-shoulder line vs vertical; + toward the subject's right",
