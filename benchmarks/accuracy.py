@@ -36,10 +36,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gaitcheck.assess import assess_leg, rep_measures, step_measures  # noqa: E402
+from gaitcheck.assess import assess_leg  # noqa: E402
 from gaitcheck.calibration import CALIBRATION_FILE, Calibration, LinearCorrection  # noqa: E402
-from gaitcheck.events import Rep, Step  # noqa: E402
-from gaitcheck.landmarks import INDEX, N_LANDMARKS, PoseSeries  # noqa: E402
+from gaitcheck.landmarks import PoseSeries  # noqa: E402
+from gaitcheck.synth.reference import Reference, load_reference  # noqa: E402
 
 MEASURES = {  # measure -> what is scored
     "fppa_deg": "FPPA",
@@ -115,78 +115,39 @@ def build_and_analyse(specs: list[tuple[str, object]], cache: Path, jobs: int) -
 @dataclasses.dataclass
 class ClipData:
     name: str
-    movement: str
-    view: str
     fps: float
     body: str
-    truth: pd.DataFrame
+    ref: Reference  # the truth, read with gaitcheck's own rules
     estimate: pd.DataFrame  # uncalibrated angles.csv
     clean: PoseSeries
-    truth_series: PoseSeries
-    truth_reps: list[Rep]
-    truth_steps: list[Step]
     summary: dict
 
+    @property
+    def truth(self) -> pd.DataFrame:
+        return self.ref.truth
 
-def truth_series(truth: pd.DataFrame, width: int, height: int) -> PoseSeries:
-    """The rig's projected joints as a PoseSeries (other landmarks missing), so gaitcheck's own
-    event measures can be applied to the truth exactly as to the estimate."""
-    n = len(truth)
-    image = np.full((n, N_LANDMARKS, 2), np.nan)
-    for name in ("hip", "knee", "ankle", "shoulder", "heel", "foot_index"):
-        for side in ("left", "right"):
-            if f"{side}_{name}_x_px" in truth:
-                image[:, INDEX[f"{side}_{name}"]] = truth[[f"{side}_{name}_x_px", f"{side}_{name}_y_px"]].to_numpy()
-    return PoseSeries(
-        time_s=truth["time_s"].to_numpy(float),
-        frame=truth["frame"].to_numpy(int),
-        image_px=image,
-        image_z_px=np.zeros((n, N_LANDMARKS)),
-        world_m=np.full((n, N_LANDMARKS, 3), np.nan),
-        visibility=np.ones((n, N_LANDMARKS)),
-        presence=np.ones((n, N_LANDMARKS)),
-        detected=np.ones(n, dtype=bool),
-        picture_change=np.zeros(n),
-        width_px=width,
-        height_px=height,
-    )
+    @property
+    def movement(self) -> str:
+        return self.ref.movement
+
+    @property
+    def view(self) -> str:
+        return self.ref.view
 
 
 def load_clip(name: str, cache: Path) -> ClipData:
-    truth = pd.read_csv(cache / f"{name}.truth.csv")
-    meta = json.loads((cache / f"{name}.truth.json").read_text())
+    ref = load_reference(cache / f"{name}.mp4")
     folder = cache / "results" / name
     summary = json.loads((folder / "summary.json").read_text())
-    estimate = pd.read_csv(folder / "angles.csv")
     video = summary["video"]
-    clean = PoseSeries.load_csv(folder / "landmarks_clean.csv", video["width_px"], video["height_px"])
-    times = truth["time_s"].to_numpy(float)
-    reps = [
-        Rep(i, r["start_frame"], r["bottom_frame"], r["end_frame"], times[r["start_frame"]], times[r["bottom_frame"]],
-            times[r["end_frame"]], r["stance"], 0.0)
-        for i, r in enumerate(meta["events"].get("reps") or [])
-        if r["end_frame"] < len(times)
-    ]  # fmt: skip
-    steps = [
-        Step(s["leg"], s["initial_contact_frame"], s["midstance_frame"], s["toe_off_frame"],
-             times[s["initial_contact_frame"]], times[s["midstance_frame"]], times[s["toe_off_frame"]])
-        for s in meta["events"].get("steps") or []
-        if s["toe_off_frame"] < len(times)  # the generator lists the last stance even when the clip cuts it
-    ]  # fmt: skip
-    body = meta.get("body", {})
-    body_id = body.get("name") or json.dumps(body, sort_keys=True)
+    body = ref.meta.get("body", {})
     return ClipData(
         name=name,
-        movement=meta["movement"],
-        view=meta["view"],
         fps=float(video["fps"]),
-        body=body_id,
-        truth=truth,
-        estimate=estimate,
-        clean=clean,
-        truth_series=truth_series(truth, video["width_px"], video["height_px"]),
-        truth_reps=reps,
-        truth_steps=steps,
+        body=body.get("name") or json.dumps(body, sort_keys=True),
+        ref=ref,
+        estimate=pd.read_csv(folder / "angles.csv"),
+        clean=PoseSeries.load_csv(folder / "landmarks_clean.csv", video["width_px"], video["height_px"]),
         summary=summary,
     )
 
@@ -211,24 +172,14 @@ def frame_pairs(clip: ClipData, measure: str, estimate: pd.DataFrame | None = No
 
 
 def event_values(clip: ClipData, estimate: pd.DataFrame) -> list[dict]:
-    """Truth and estimate of the event measures, read at the true events with gaitcheck's own
-    event functions, per leg and event."""
-    out = []
-    row_of = {int(f): i for i, f in enumerate(clip.truth["frame"])}
-    for rep in clip.truth_reps:
-        truth = rep_measures(rep, clip.truth, clip.truth_series, row_of)
-        est = rep_measures(rep, estimate, clip.clean, row_of)
-        for side in truth:
-            out.append({"side": side, "truth": truth[side], "estimate": est.get(side, {})})
-    for step in clip.truth_steps:
-        out.append(
-            {
-                "side": step.leg,
-                "truth": step_measures(step, clip.truth, row_of),
-                "estimate": step_measures(step, estimate, row_of),
-            }
-        )
-    return out
+    """Truth and estimate of the event measures at the true events, per leg and event."""
+    truth = clip.ref.event_measures(clip.truth, clip.ref.series)
+    est = clip.ref.event_measures(estimate, clip.clean)
+    return [
+        {"side": side, "truth": t, "estimate": e}
+        for side in ("left", "right")
+        for t, e in zip(truth[side], est[side], strict=True)
+    ]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -310,9 +261,7 @@ def measure_rows(clips: list[ClipData], estimates: dict[str, pd.DataFrame], meas
 
 def event_detection(clips: list[ClipData]) -> dict:
     """Repetition counts, foot-contact timing and verdict agreement."""
-    reps_exact = [
-        len(c.summary["reps"]) == len(c.truth_reps) for c in clips if c.movement != "run" and c.view != "side"
-    ]
+    reps_exact = [len(c.summary["reps"]) == len(c.ref.reps) for c in clips if c.movement != "run" and c.view != "side"]
     contact_errors: dict[float, list[float]] = {}
     for c in clips:
         if c.movement != "run":
@@ -321,7 +270,7 @@ def event_detection(clips: list[ClipData]) -> dict:
             leg: np.array([s["contact_frame"] for s in c.summary["steps"] if s["leg"] == leg])
             for leg in ("left", "right")
         }
-        for step in c.truth_steps:
+        for step in c.ref.steps:
             found = detected[step.leg]
             if found.size:
                 contact_errors.setdefault(c.fps, []).append(float(np.min(np.abs(found - step.contact_frame))))
@@ -329,31 +278,18 @@ def event_detection(clips: list[ClipData]) -> dict:
 
 
 def verdict_agreement(clips: list[ClipData], estimates: dict[str, pd.DataFrame]) -> tuple[int, int, list[str]]:
-    """Per working leg: the verdict gaitcheck gives vs the verdict the truth gives (same rules)."""
+    """Per working leg: the verdict gaitcheck gives vs the verdict the truth earns (same rules)."""
     agree, total, misses = 0, 0, []
     for c in clips:
         if c.view == "side":
             continue
-        row_of = {int(f): i for i, f in enumerate(c.truth["frame"])}
-        per_leg_truth: dict[str, list] = {"left": [], "right": []}
-        per_leg_est: dict[str, list] = {"left": [], "right": []}
-        for rep in c.truth_reps:
-            for side, values in rep_measures(rep, c.truth, c.truth_series, row_of).items():
-                per_leg_truth[side].append(values)
-            for side, values in rep_measures(rep, estimates[c.name], c.clean, row_of).items():
-                per_leg_est[side].append(values)
-        for step in c.truth_steps:
-            per_leg_truth[step.leg].append(step_measures(step, c.truth, row_of))
-            per_leg_est[step.leg].append(step_measures(step, estimates[c.name], row_of))
-        for side in ("left", "right"):
-            if not per_leg_truth[side]:
-                continue
-            truth = assess_leg(side, c.movement, c.view, per_leg_truth[side], []).verdict
-            est = assess_leg(side, c.movement, c.view, per_leg_est[side], []).verdict
+        est = c.ref.event_measures(estimates[c.name], c.clean)
+        for side, truth in c.ref.verdicts().items():
+            verdict = assess_leg(side, c.movement, c.view, est[side], []).verdict
             total += 1
-            agree += truth == est
-            if truth != est:
-                misses.append(f"{c.name} {c.movement} {side}: truth {truth}, gaitcheck {est}")
+            agree += truth.verdict == verdict
+            if truth.verdict != verdict:
+                misses.append(f"{c.name} {c.movement} {side}: truth {truth.verdict}, gaitcheck {verdict}")
     return agree, total, misses
 
 

@@ -16,7 +16,7 @@ import itertools
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import ndimage, signal
+from scipy import signal
 
 from gaitcheck.landmarks import PoseSeries
 
@@ -25,10 +25,11 @@ REP_MIN_DEPTH_TORSO = 0.08  # the pelvis must go down at least this far (torso l
 REP_MIN_SHARE_OF_RANGE = 0.3  # ... and by at least this share of the clip's largest excursion
 REP_RETURN_SHARE = 0.25  # a repetition starts/ends where the pelvis is within this share of standing
 REP_MIN_GAP_S = 0.6  # two bottoms closer than this are one repetition
-CONTACT_HEIGHT_LEG = 0.06  # a foot this close to the floor line (leg lengths) is on the ground
 MIN_CONTACT_S = 0.07  # shorter "contacts" are landmark noise (stance lasts ~0.2 s)
-MERGE_GAP_S = 0.06  # a foot leaving the floor for less than this never left it
-SETTLED_LEG = 0.015  # within this (leg lengths) of its lowest point, a foot is on the floor
+LANDING_SPEED_LEG_S = 0.8  # a foot coming down at least this fast (leg lengths/s) is landing
+LANDING_SHARE = 0.3  # ... and at least this share of the fastest foot speed in the segment
+LIFT_SHARE = 0.25  # ... and it has taken off once it rises at this share of the fastest foot speed
+LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (the foot is braked to a stop)
 
 
 @dataclass(frozen=True)
@@ -283,31 +284,41 @@ def _step(series: PoseSeries, side: str, start: int, stop: int, pelvis: np.ndarr
 
 
 def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
-    """Contact: the foot is the lower of the two and within CONTACT_HEIGHT_LEG leg lengths of the
-    floor line (the running maximum of both feet's lowest points in the picture)."""
+    """Front or back view: the foot lands where its fast descent in the picture is braked hardest
+    and takes off when it starts rising fast. On a treadmill the standing foot still drifts (toward
+    or away from the camera), so the foot's lowest point is not a good contact cue; the landing's
+    deceleration is."""
     t = series.time_s
     dt = float(np.median(np.diff(t)))
     leg_length = _leg_length_px(series)
     if not np.isfinite(leg_length):
         return []
-    feet = {side: _foot_bottom_y(series, side) for side in ("left", "right")}
-    lowest = np.fmax(feet["left"], feet["right"])
-    window = max(3, int(round(1.5 / dt)))
-    floor = ndimage.maximum_filter1d(_fill(lowest, t), size=window, mode="nearest")
-    floor = ndimage.uniform_filter1d(floor, size=window, mode="nearest")
     pelvis = _fill(pelvis_depth_torso(series), t)
     steps: list[Step] = []
-    for side, other in (("left", "right"), ("right", "left")):
-        height = (floor - feet[side]) / leg_length
-        lower = np.nan_to_num(feet[side] >= feet[other], nan=False) | ~np.isfinite(feet[other])
-        contact = _close_gaps(np.nan_to_num(height < CONTACT_HEIGHT_LEG, nan=False) & lower, dt)
-        for start, stop in _true_runs(contact):
-            if (stop - start) * dt < MIN_CONTACT_S or start == 0 or stop == len(t):
-                continue
-            # the foot is down once it stops sinking: within SETTLED_LEG of its lowest point
-            run = np.nan_to_num(height[start:stop], nan=np.inf)
-            settled = np.flatnonzero(run <= run.min() + SETTLED_LEG)
-            steps.append(_step(series, side, start + int(settled[0]), start + int(settled[-1]) + 1, pelvis, segment))
+    for side in ("left", "right"):
+        raw = _foot_bottom_y(series, side)
+        if np.isfinite(raw).sum() < 5:
+            continue
+        speed = np.gradient(_fill(raw, t) / leg_length, t)  # leg lengths per second, + = moving down
+        braking = np.gradient(speed, t)
+        top = float(np.nanpercentile(np.abs(speed), 95))
+        landings, _ = signal.find_peaks(
+            speed, height=max(LANDING_SPEED_LEG_S, LANDING_SHARE * top), distance=max(1, int(0.1 / dt))
+        )
+        previous_stop = -1
+        for peak in landings:
+            if peak <= previous_stop:
+                continue  # a second bump while the foot is already down
+            # the foot lands where its descent is braked hardest, shortly after its fastest fall
+            window = slice(peak, min(len(t), peak + max(2, int(round(LANDING_WINDOW_S / dt))) + 1))
+            contact = peak + int(np.argmin(braking[window]))
+            rising = np.flatnonzero(speed[contact:] <= -LIFT_SHARE * top)
+            if rising.size == 0:
+                break
+            stop = contact + int(rising[0])
+            previous_stop = stop
+            if (stop - contact) * dt >= MIN_CONTACT_S and np.isfinite(raw[contact]):
+                steps.append(_step(series, side, contact, stop, pelvis, segment))
     return sorted(steps, key=lambda s: s.contact_s)
 
 
@@ -349,15 +360,6 @@ def _leg_length_px(series: PoseSeries) -> float:
     )
     value = float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else float("nan")
     return value if value > 0 else float("nan")
-
-
-def _close_gaps(mask: np.ndarray, dt: float) -> np.ndarray:
-    """Fill False runs shorter than MERGE_GAP_S between True runs."""
-    out = mask.copy()
-    for start, stop in _true_runs(~mask):
-        if 0 < start and stop < len(mask) and (stop - start) * dt < MERGE_GAP_S:
-            out[start:stop] = True
-    return out
 
 
 def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:

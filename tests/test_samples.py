@@ -1,0 +1,58 @@
+"""End to end on the committed sample clips, whose ground truth is known exactly: real MediaPipe
+inference, then view, movement, repetitions, stance legs, foot contacts and verdicts compared with
+what the truth itself earns under gaitcheck's rules (gaitcheck.synth.reference)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gaitcheck
+from gaitcheck.synth.reference import load_reference
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+CLIPS = sorted(p.name for p in SAMPLES.glob("*.mp4"))
+
+
+@pytest.fixture(scope="module")
+def run():
+    cache: dict = {}
+
+    def analysed(name: str):
+        if name not in cache:
+            settings = gaitcheck.Settings().replace(report=False, annotated_video=False)
+            cache[name] = (gaitcheck.analyze(SAMPLES / name, settings), load_reference(SAMPLES / name))
+        return cache[name]
+
+    return analysed
+
+
+def test_the_samples_are_there_and_small():
+    assert len(CLIPS) >= 6
+    assert sum(p.stat().st_size for p in SAMPLES.iterdir()) < 15e6
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_view_movement_and_repetitions(run, name):
+    analysis, ref = run(name)
+    assert analysis.landmarks.raw.detection_rate == 1.0
+    assert analysis.view.value == ref.view
+    assert analysis.movement.value == ref.movement
+    if ref.movement != "run":
+        assert len(analysis.reps) == len(ref.reps)
+        for found, true in zip(analysis.reps, ref.reps, strict=True):
+            assert abs(found.bottom_frame - true.bottom_frame) <= 3
+            assert found.stance_leg == true.stance_leg
+
+
+def test_running_contacts_within_two_frames_at_60_fps(run):
+    analysis, ref = run("running_back_60fps.mp4")
+    assert analysis.video.fps == pytest.approx(60.0)
+    for leg in ("left", "right"):
+        found = np.array([s.contact_frame for s in analysis.steps if s.leg == leg])
+        for step in (s for s in ref.steps if s.leg == leg):
+            assert np.min(np.abs(found - step.contact_frame)) <= 2, (leg, step.contact_frame)
+    true_cadence = ref.meta["spec"]["movement"]["cadence_spm"]
+    assert analysis.cadence_spm == pytest.approx(true_cadence, rel=0.03)
