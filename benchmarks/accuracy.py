@@ -1,6 +1,6 @@
 """Accuracy of gaitcheck on rendered humans with exactly known joint angles.
 
-    python benchmarks/accuracy.py                   # 48 varied clips + 8 side views; analyse; score
+    python benchmarks/accuracy.py                   # 40 varied clips + 6 side views; analyse; score
     python benchmarks/accuracy.py --n 8 --side 2    # a quick run
     python benchmarks/accuracy.py --fit             # also refit gaitcheck/calibration.json on all clips
 
@@ -49,8 +49,37 @@ MEASURES = {  # measure -> what is scored
     "hip_internal_rotation_deg": "hip internal rotation (3-D estimate)",
     "knee_flexion_deg": "knee flexion",
 }
-CALIBRATED = ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg", "hip_internal_rotation_deg")
-DEPTH_TERM = {"fppa_deg": True}  # FPPA's error grows with knee flexion (synth-notes); the others: linear
+# Measures the shipped calibration corrects. Hip internal rotation is not one: its error is mostly
+# scatter (r ~0.2), and a linear fit would only shrink it toward the mean. A knee-flexion term
+# (synth-notes: FPPA's error grows in deep flexion) and separate front/back fits were tried and
+# did not lower the held-out error, so the model stays a straight line per measure.
+CALIBRATED = ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg")
+DEPTH_TERM: dict[str, bool] = {}
+WHY_MISSED = {  # read with the tables below; the numbers in them are regenerated, these reasons are not
+    "fppa_deg": (
+        "The error is mostly scatter between clips (r ~0.94: a body's shape and the camera shift MediaPipe's "
+        "hip and knee points differently), which one straight line cannot remove; the correction removes "
+        "most of the bias and lifts the slope, but least squares on noisy estimates keeps the slope below "
+        "1 (regression dilution). Fitting the other way round (estimate on truth, inverted) brings the "
+        "slope to ~1 but raises the held-out MAE above the uncorrected one, so it was not shipped (see "
+        "'FPPA corrections tried')."
+    ),
+    "hip_adduction_deg": "As for FPPA: what remains is scatter between bodies and cameras, not bias.",
+    "pelvic_drop_deg": (
+        "Not calibrated: MediaPipe's two hip points barely follow the pelvis's obliquity in running "
+        "(r < 0.3 there), so there is no line to fit; in squat-like tasks the error is near the target."
+    ),
+    "hip_internal_rotation_deg": (
+        "Not calibrated, and reported as experimental: rotation about the femur needs depth that one "
+        "camera does not give; the estimate follows the truth only weakly from the front (r ~0.2) and "
+        "not at all from behind, where gaitcheck now leaves it blank."
+    ),
+    "knee_flexion_deg": (
+        "MediaPipe under-reads knee flexion by ~5 deg in side views, as published (Cosoli et al.: "
+        "-2.3 +- 6.4 deg lateral); a side-view correction was not fitted because 6 side clips are too "
+        "few to hold any out."
+    ),
+}
 TARGETS = {  # issue 3's targets (MAE, deg) on held-out clips
     "fppa_deg": 2.0,
     "hip_adduction_deg": 2.5,
@@ -83,7 +112,7 @@ def _build_one(args: tuple[str, object, str]) -> str:
     from gaitcheck.synth import render_clip
 
     path = Path(cache) / f"{name}.mp4"
-    if not path.exists():
+    if not path.with_suffix(".truth.json").exists():  # written last: a clip cut short re-renders
         render_clip(spec, path)
     return name
 
@@ -101,7 +130,7 @@ def _analyse_one(args: tuple[str, str]) -> str:
 
 def build_and_analyse(specs: list[tuple[str, object]], cache: Path, jobs: int) -> None:
     cache.mkdir(parents=True, exist_ok=True)
-    todo = [(name, spec, str(cache)) for name, spec in specs if not (cache / f"{name}.mp4").exists()]
+    todo = [(name, spec, str(cache)) for name, spec in specs if not (cache / f"{name}.truth.json").exists()]
     with mp.get_context("spawn").Pool(jobs) as pool:
         for name in pool.imap_unordered(_build_one, todo):
             print(f"rendered {name}", flush=True)
@@ -208,17 +237,47 @@ def fit_correction(pairs: pd.DataFrame, measure: str) -> LinearCorrection:
     return LinearCorrection.fit(pairs["estimate"].to_numpy(float), pairs["truth"].to_numpy(float), flexion)
 
 
-def calibrated_out_of_fold(clips: list[ClipData]) -> dict[str, pd.DataFrame]:
-    """Each clip's angles corrected by a model fitted without its movement or its body preset."""
+def inverse_fit(pairs: pd.DataFrame, measure: str) -> LinearCorrection:
+    """The road not taken: fit estimate = a + b * truth and invert it (slope ~1 by construction)."""
+    ok = np.isfinite(pairs["truth"]) & np.isfinite(pairs["estimate"])
+    b, a = np.polyfit(pairs["truth"][ok], pairs["estimate"][ok], 1)
+    return LinearCorrection(intercept=-a / b, slope=1 / b)
+
+
+def calibrated_out_of_fold(
+    clips: list[ClipData], fitter=fit_correction, measures=CALIBRATED, per_view: bool = False
+) -> dict[str, pd.DataFrame]:
+    """Each clip's angles corrected by a model fitted without its movement or its body preset
+    (and, with per_view, only on clips filmed from the same side)."""
     out = {}
     for clip in clips:
-        train = [c for c in clips if c.movement != clip.movement and c.body != clip.body]
+        train = [
+            c
+            for c in clips
+            if c.movement != clip.movement and c.body != clip.body and (not per_view or c.view == clip.view)
+        ]
         corrections = {}
-        for measure in CALIBRATED:
+        for measure in measures:
             pairs = pd.concat([frame_pairs(c, measure) for c in train], ignore_index=True)
-            corrections[measure] = fit_correction(pairs, measure)
+            corrections[measure] = fitter(pairs, measure)
         out[clip.name] = Calibration(corrections, {}).apply(clip.estimate)
     return out
+
+
+def alternatives(clips: list[ClipData]) -> str:
+    """Held-out FPPA error of the corrections that were tried and not shipped."""
+    frontal = [c for c in clips if c.view != "side"]
+    tried = {
+        "shipped: least squares, truth on estimate, all views": {},
+        "inverse fit (estimate on truth, inverted)": {"fitter": inverse_fit},
+        "separate fits for front and back views": {"per_view": True},
+    }
+    rows = []
+    for label, options in tried.items():
+        estimates = calibrated_out_of_fold(frontal, measures=("fppa_deg",), **options)
+        pairs = pd.concat([frame_pairs(c, "fppa_deg", estimates[c.name]) for c in frontal], ignore_index=True)
+        rows.append((label, stats(pairs["truth"].to_numpy(float), pairs["estimate"].to_numpy(float))))
+    return "## FPPA corrections tried (held out, stance frames)\n\n" + table(rows, "correction") + "\n"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -262,7 +321,7 @@ def measure_rows(clips: list[ClipData], estimates: dict[str, pd.DataFrame], meas
 def event_detection(clips: list[ClipData]) -> dict:
     """Repetition counts, foot-contact timing and verdict agreement."""
     reps_exact = [len(c.summary["reps"]) == len(c.ref.reps) for c in clips if c.movement != "run" and c.view != "side"]
-    contact_errors: dict[float, list[float]] = {}
+    contact_errors: dict[tuple[str, float], list[float]] = {}
     for c in clips:
         if c.movement != "run":
             continue
@@ -273,7 +332,9 @@ def event_detection(clips: list[ClipData]) -> dict:
         for step in c.ref.steps:
             found = detected[step.leg]
             if found.size:
-                contact_errors.setdefault(c.fps, []).append(float(np.min(np.abs(found - step.contact_frame))))
+                contact_errors.setdefault((c.view, round(c.fps)), []).append(
+                    float(np.min(np.abs(found - step.contact_frame)))
+                )
     return {"reps_exact": (sum(reps_exact), len(reps_exact)), "contacts": contact_errors}
 
 
@@ -325,8 +386,17 @@ def report(clips: list[ClipData], naive: dict, corrected: dict, command: str, fi
         "where the thigh is still seen, as gaitcheck reads them) and running midstance, at the true events. "
         "Bias = estimate - truth; slope and r of the estimate on the truth. These are synthetic renders: "
         "real video will be worse; read them as a lower bound and a test of linearity.\n",
+        "**Which hip centre is 'true'.** The rig's hip joints (anny's upperleg01 heads) sit about 0.24 m "
+        "apart, wider than the 0.17-0.20 m of anatomical hip joint centres, while MediaPipe's hip keypoints "
+        "follow anny's surface (COCO-style) hips to within about 1 deg of FPPA. Part of the naive bias in "
+        "hip adduction and FPPA is therefore a difference of definition, not of detection: calibrating to "
+        "the rig moves gaitcheck's hip point laterally, toward the ASIS / proximal-thigh markers that "
+        "published FPPA norms used (../shared/clinical.md, 'landmark mismatch'). Treat absolute values as "
+        "uncertain by 2-4 deg from the definition alone; differences between legs and sessions do not "
+        "carry that uncertainty.\n",
     ]
-    summary_rows = []
+    summary_rows: list[list[str]] = []
+    missed: list[str] = []
     for measure, label in MEASURES.items():
         naive_rows = measure_rows(clips, naive, measure)
         parts.append(f"## {label} (`{measure}`)\n")
@@ -343,20 +413,31 @@ def report(clips: list[ClipData], naive: dict, corrected: dict, command: str, fi
         target = TARGETS.get(measure)
         row.append(f"<= {target}" if target else "-")
         summary_rows.append(row)
+        final = all_cal if measure in CALIBRATED else all_naive
+        if target and final.get("mae", 0.0) > target:
+            missed.append(
+                f"- **{label}**: MAE {final['mae']:.1f} deg, {final['mae'] - target:.1f} over the target. "
+                + WHY_MISSED.get(measure, "")
+            )
         parts.append("")
     lines = [
         "| measure | naive MAE | naive slope | calibrated MAE (held out) | calibrated slope | target MAE |",
         "|---|---|---|---|---|---|",
     ]
     lines += ["| " + " | ".join(r) + " |" for r in summary_rows]
-    parts.insert(3, "## Summary (all movements, stance frames)\n\n" + "\n".join(lines) + "\n")
+    summary = "## Summary (all movements, stance frames)\n\n" + "\n".join(lines) + "\n"
+    if missed:
+        summary += "\nTargets missed, and why (no figure here was tuned on the clips it is scored on):\n\n"
+        summary += "\n".join(missed) + "\n"
+    parts.insert(4, summary)
+    parts.append(alternatives(clips))
     detection = event_detection(clips)
     exact, n = detection["reps_exact"]
     parts.append(f"## Events\n\nRepetition counts exact in {exact} of {n} squat-like clips.\n")
-    for fps, errors in sorted(detection["contacts"].items()):
+    for (view, fps), errors in sorted(detection["contacts"].items()):
         e = np.array(errors)
         parts.append(
-            f"- running at {fps:.0f} fps: {e.size} true contacts; median error {np.median(e):.1f} frames, "
+            f"- running, {view} view, {fps:.0f} fps: {e.size} true contacts; median error {np.median(e):.1f} frames, "
             f"95th percentile {np.percentile(e, 95):.1f}, within 2 frames {np.mean(e <= 2):.0%}"
         )
     agree, total, misses = verdict_agreement(clips, corrected)
@@ -374,8 +455,8 @@ def report(clips: list[ClipData], naive: dict, corrected: dict, command: str, fi
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=48, help="front/back clips (cycling through the movements)")
-    parser.add_argument("--side", type=int, default=8, help="extra side-view clips (knee flexion)")
+    parser.add_argument("--n", type=int, default=40, help="front/back clips (cycling through the movements)")
+    parser.add_argument("--side", type=int, default=6, help="extra side-view clips (knee flexion)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "gaitcheck-accuracy")
     parser.add_argument("--jobs", type=int, default=2)

@@ -29,6 +29,8 @@ MIN_CONTACT_S = 0.07  # shorter "contacts" are landmark noise (stance lasts ~0.2
 LANDING_SPEED_LEG_S = 0.8  # a foot coming down at least this fast (leg lengths/s) is landing
 LANDING_SHARE = 0.3  # ... and at least this share of the fastest foot speed in the segment
 LIFT_SHARE = 0.25  # ... and it has taken off once it rises at this share of the fastest foot speed
+NEAREST_PROMINENCE_SHARE = 0.3  # front view: a contact's low point stands out by this share of the foot's range
+FRONT_LIFT_SHARE = 0.5  # front view: the foot has lifted once it rises at this share of its top speed
 LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (the foot is braked to a stop)
 
 
@@ -257,11 +259,17 @@ def _foot_bottom_y(series: PoseSeries, side: str) -> np.ndarray:
 def find_steps(series: PoseSeries, view: str = "front", segment: int = 0) -> list[Step]:
     """Stance phases of each foot. Side-on, from how far each foot reaches in front of and behind
     the pelvis (Zeni et al. 2008, Gait Posture 27:710-714: contact at the foot's most forward
-    position, toe-off at its most backward one); from the front or back, from the foot's height
-    above the floor line. Stances far shorter than the typical one are landmark glitches."""
+    position, toe-off at its most backward one); from the front, where the landing foot is at its
+    lowest in the picture (nearest the camera and on the floor); from behind, where the foot's fall
+    is braked. Stances far shorter than the typical one are landmark glitches."""
     if series.n_frames < 5:
         return []
-    steps = _steps_from_reach(series, segment) if view == "side" else _steps_from_height(series, segment)
+    if view == "side":
+        steps = _steps_from_reach(series, segment)
+    elif view == "front":
+        steps = _steps_from_nearest_point(series, segment)
+    else:
+        steps = _steps_from_height(series, segment)
     if len(steps) >= 3:
         typical = float(np.median([s.stance_s for s in steps]))
         steps = [s for s in steps if s.stance_s >= 0.4 * typical]
@@ -283,8 +291,49 @@ def _step(series: PoseSeries, side: str, start: int, stop: int, pelvis: np.ndarr
     )
 
 
+def _steps_from_nearest_point(series: PoseSeries, segment: int) -> list[Step]:
+    """Front view: at initial contact the foot is as far forward as it gets and on the floor, so
+    it is at its lowest in the picture (the camera looks slightly down at the floor); through
+    stance the belt (or the body passing over it) carries it away and up the picture. Contact:
+    the prominent lowest points of the foot (a smaller dip as the swinging foot passes is not
+    one). Toe-off: the foot rising fast, and at the latest the other foot's contact (running
+    has a flight phase; this bounds stance time, it does not measure it well)."""
+    t = series.time_s
+    dt = float(np.median(np.diff(t)))
+    leg_length = _leg_length_px(series)
+    if not np.isfinite(leg_length):
+        return []
+    pelvis = _fill(pelvis_depth_torso(series), t)
+    contacts: dict[str, np.ndarray] = {}
+    speeds: dict[str, np.ndarray] = {}
+    for side in ("left", "right"):
+        raw = _foot_bottom_y(series, side)
+        if np.isfinite(raw).sum() < 5:
+            contacts[side] = np.array([], int)
+            continue
+        y = _fill(raw, t) / leg_length
+        span = float(np.nanpercentile(y, 95) - np.nanpercentile(y, 5))
+        found, _ = signal.find_peaks(y, prominence=NEAREST_PROMINENCE_SHARE * span, distance=max(1, int(0.2 / dt)))
+        contacts[side] = found[np.isfinite(raw[found])]
+        speeds[side] = np.gradient(y, t)
+    steps: list[Step] = []
+    for side, other in (("left", "right"), ("right", "left")):
+        if not contacts[side].size:
+            continue
+        top = float(np.nanpercentile(np.abs(speeds[side]), 95))
+        for contact in contacts[side]:
+            later = contacts[other][contacts[other] > contact]
+            last = int(later[0]) if later.size else len(t) - 1
+            earliest = contact + max(1, int(round(MIN_CONTACT_S / dt)))
+            rising = np.flatnonzero(speeds[side][earliest:last] <= -FRONT_LIFT_SHARE * top)
+            stop = earliest + int(rising[0]) if rising.size else last
+            if stop > contact:
+                steps.append(_step(series, side, int(contact), stop, pelvis, segment))
+    return sorted(steps, key=lambda s: s.contact_s)
+
+
 def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
-    """Front or back view: the foot lands where its fast descent in the picture is braked hardest
+    """Back view (and unknown views): the foot lands where its fast descent in the picture is braked hardest
     and takes off when it starts rising fast. On a treadmill the standing foot still drifts (toward
     or away from the camera), so the foot's lowest point is not a good contact cue; the landing's
     deceleration is."""

@@ -249,7 +249,9 @@ def compute_angles(series: PoseSeries, view: str, min_knee_flexion_for_rotation_
 
     Knee flexion comes from the image in a side view and from MediaPipe's 3-D world landmarks
     otherwise (lower confidence). Hip internal rotation is always a 3-D estimate, reported only
-    where the knee is flexed enough to define the knee flexion plane.
+    where the knee is flexed enough to define the knee flexion plane, and never from behind:
+    seen from the back, MediaPipe's depth for the knee is unreliable and the estimate had no
+    relation to the truth on rendered bodies (bias -22 deg, r -0.1; docs/accuracy.md).
     """
     px, world = series.px, series.world
     frontal = view != "side"
@@ -281,9 +283,8 @@ def compute_angles(series: PoseSeries, view: str, min_knee_flexion_for_rotation_
         rotation = hip_angles_3d_deg(side, w_hip, w_knee, w_ankle, world(f"{other}_hip"), mid_shoulder_w)[
             "internal_rotation"
         ]
-        table[f"{side}_hip_internal_rotation_deg"] = np.where(
-            flexion_3d >= min_knee_flexion_for_rotation_deg, rotation, np.nan
-        )
+        rotation_ok = (flexion_3d >= min_knee_flexion_for_rotation_deg) & (view != "back")
+        table[f"{side}_hip_internal_rotation_deg"] = np.where(rotation_ok, rotation, np.nan)
     if frontal:
         table["trunk_lean_deg"] = trunk_lean_deg(
             px("left_hip"), px("right_hip"), px("left_shoulder"), px("right_shoulder")

@@ -115,7 +115,8 @@ def running_series(
     view: str = "side", fps: float = 60.0, cadence_spm: float = 170.0, seconds: float = 4.0, duty: float = 0.35
 ) -> tuple[PoseSeries, dict[str, np.ndarray]]:
     """Treadmill running with known foot contacts: each foot is planted for `duty` of its stride,
-    sliding backward under the pelvis, then swings forward through the air.
+    sliding backward under the pelvis, then swings forward through the air. From the front or the
+    back, the camera looks slightly down, so the foot's distance shows as height in the picture.
 
     Returns the series and, per leg, the true contact times (the foot's most forward point).
     """
@@ -133,6 +134,8 @@ def running_series(
         first = (np.arange(int(stride_hz * seconds) + 2) - offset) / stride_hz
         contacts[side] = first[(first > 0) & (first < t[-1])]
         ankle_y = 600 - 60 * lift
+        if view != "side":  # the camera looks down at the floor: a nearer foot is lower in the picture
+            ankle_y = ankle_y + 25 * reach * (1 if view == "front" else -1)
         if view == "side":
             x = 320 + 110 * reach
             image[:, INDEX[f"{side}_knee"]] = np.stack([320 + 55 * reach + 30 * lift, 450 - 30 * lift], axis=1)

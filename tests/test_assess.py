@@ -152,7 +152,9 @@ def info_for(series) -> VideoInfo:
 @pytest.mark.parametrize("stance", ("left", "right"))
 def test_known_valgus_gives_the_right_verdict_on_the_working_leg(stance):
     series = single_leg_squats(stance, valgus_px=45.0)
-    settings = Settings(view="front", movement="single-leg-squat")
+    settings = Settings(
+        view="front", movement="single-leg-squat", calibrate=False
+    )  # exact landmarks: no MediaPipe error to correct
     a = analyze_landmarks(series, info_for(series), settings)
     free = "right" if stance == "left" else "left"
     assert len(a.reps) == 4 and all(r.stance_leg == stance for r in a.reps)

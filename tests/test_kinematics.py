@@ -264,3 +264,21 @@ def test_angle_columns_name_unit_and_side():
             continue
         assert column.startswith(("left_", "right_"))
         assert column.endswith(("_deg", "_displacement"))
+
+
+def test_hip_rotation_estimated_from_the_front_only_with_the_knee_flexed():
+    """From behind, MediaPipe's depth makes the rotation estimate meaningless (docs/accuracy.md)."""
+    from gaitcheck.landmarks import INDEX
+
+    series = series_from_points([frontal_skeleton("front")] * 4)
+    world = np.full_like(series.world_m, np.nan)
+    for side in ("left", "right"):
+        knee = 40.0 if side == "left" else 5.0
+        hip, knee_pt, ankle, contra, shoulder = posed_leg(side, 30.0, 0.0, 10.0, knee)
+        for name, point in (("hip", hip), ("knee", knee_pt), ("ankle", ankle), ("shoulder", shoulder)):
+            world[:, INDEX[f"{side}_{name}"]] = point
+    series = series.replace(world_m=world)
+    front = k.compute_angles(series, "front")
+    assert front["left_hip_internal_rotation_deg"].to_numpy() == pytest.approx(10.0, abs=1e-6)
+    assert front["right_hip_internal_rotation_deg"].isna().all()  # knee flexed 5 deg: plane undefined
+    assert k.compute_angles(series, "back")["left_hip_internal_rotation_deg"].isna().all()

@@ -56,3 +56,15 @@ def test_running_contacts_within_two_frames_at_60_fps(run):
             assert np.min(np.abs(found - step.contact_frame)) <= 2, (leg, step.contact_frame)
     true_cadence = ref.meta["spec"]["movement"]["cadence_spm"]
     assert analysis.cadence_spm == pytest.approx(true_cadence, rel=0.03)
+
+
+@pytest.mark.parametrize("name", [c for c in CLIPS if "side" not in c])
+def test_every_working_leg_gets_the_verdict_its_truth_earns(run, name):
+    """The samples' valgus is set well clear of the thresholds, so calibrated measurement error
+    (docs/accuracy.md) must not change a verdict."""
+    analysis, ref = run(name)
+    truth = ref.verdicts()
+    assert truth, "a sample without a working leg"
+    legs = analysis.summary["legs"]
+    for side, expected in truth.items():
+        assert legs[side]["verdict"] == expected.verdict, (side, legs[side]["reasons"])
