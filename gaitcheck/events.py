@@ -298,9 +298,7 @@ def _steps_from_nearest_point(series: PoseSeries, segment: int) -> list[Step]:
     the prominent lowest points of the foot (a smaller dip as the swinging foot passes is not
     one). Toe-off: the foot rising fast, and at the latest the other foot's contact (running
     has a flight phase; this bounds stance time, it does not measure it well)."""
-    t = series.time_s
-    dt = float(np.median(np.diff(t)))
-    leg_length = _leg_length_px(series)
+    t, dt, leg_length = series.time_s, _frame_step_s(series), _leg_length_px(series)
     if not np.isfinite(leg_length):
         return []
     pelvis = _fill(pelvis_depth_torso(series), t)
@@ -333,13 +331,11 @@ def _steps_from_nearest_point(series: PoseSeries, segment: int) -> list[Step]:
 
 
 def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
-    """Back view (and unknown views): the foot lands where its fast descent in the picture is braked hardest
-    and takes off when it starts rising fast. On a treadmill the standing foot still drifts (toward
-    or away from the camera), so the foot's lowest point is not a good contact cue; the landing's
-    deceleration is."""
-    t = series.time_s
-    dt = float(np.median(np.diff(t)))
-    leg_length = _leg_length_px(series)
+    """Back view (and unknown views): the foot lands where its fast descent in the picture is
+    braked hardest and takes off when it starts rising fast. Seen from behind, the standing foot
+    drifts toward the camera (down the picture), so its lowest point marks toe-off, not contact;
+    the landing's deceleration marks contact."""
+    t, dt, leg_length = series.time_s, _frame_step_s(series), _leg_length_px(series)
     if not np.isfinite(leg_length):
         return []
     pelvis = _fill(pelvis_depth_torso(series), t)
@@ -401,6 +397,10 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
             if (stop - start) * dt >= MIN_CONTACT_S and stop < len(t):
                 steps.append(_step(series, side, int(start), stop, pelvis, segment))
     return sorted(steps, key=lambda s: s.contact_s)
+
+
+def _frame_step_s(series: PoseSeries) -> float:
+    return float(np.median(np.diff(series.time_s)))
 
 
 def _leg_length_px(series: PoseSeries) -> float:

@@ -274,7 +274,7 @@ def test_hip_rotation_estimated_from_the_front_only_with_the_knee_flexed():
     world = np.full_like(series.world_m, np.nan)
     for side in ("left", "right"):
         knee = 40.0 if side == "left" else 5.0
-        hip, knee_pt, ankle, contra, shoulder = posed_leg(side, 30.0, 0.0, 10.0, knee)
+        hip, knee_pt, ankle, _, shoulder = posed_leg(side, 30.0, 0.0, 10.0, knee)
         for name, point in (("hip", hip), ("knee", knee_pt), ("ankle", ankle), ("shoulder", shoulder)):
             world[:, INDEX[f"{side}_{name}"]] = point
     series = series.replace(world_m=world)
