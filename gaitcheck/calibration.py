@@ -28,15 +28,23 @@ SIDES = ("left", "right")
 
 @dataclass(frozen=True)
 class LinearCorrection:
-    """corrected = intercept + slope * x + depth * x * knee_flexion / 90."""
+    """corrected = intercept + slope * x + depth * x * knee_flexion / 90, inside the range of x it
+    was fitted on [fitted_min, fitted_max]. Outside it, the line is not extrapolated: the value is
+    shifted by the correction at the nearest edge (a deep squat's -50 deg FPPA is not stretched by
+    a slope fitted on -10..25 deg)."""
 
     intercept: float = 0.0
     slope: float = 1.0
     depth: float = 0.0
+    fitted_min: float = -np.inf
+    fitted_max: float = np.inf
 
     def apply(self, x: np.ndarray, knee_flexion_deg: np.ndarray | None = None) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
         flexion = np.zeros_like(x) if knee_flexion_deg is None else np.nan_to_num(knee_flexion_deg) / 90.0
-        return self.intercept + self.slope * x + self.depth * x * flexion
+        inside = np.clip(x, self.fitted_min, self.fitted_max)
+        shift = self.intercept + (self.slope - 1.0) * inside + self.depth * inside * flexion
+        return x + shift
 
     @classmethod
     def fit(
@@ -51,7 +59,8 @@ class LinearCorrection:
         if ok.sum() < len(columns) * 5:
             return cls()
         coefficients, *_ = np.linalg.lstsq(np.column_stack(columns), truth[ok], rcond=None)
-        return cls(*(float(c) for c in coefficients))
+        low, high = np.percentile(measured[ok], [1, 99])
+        return cls(*(float(c) for c in coefficients), fitted_min=float(low), fitted_max=float(high))
 
 
 @dataclass(frozen=True)
@@ -74,7 +83,10 @@ class Calibration:
 
     def to_json(self) -> dict:
         return {
-            "model": "corrected = intercept + slope * measured + depth * measured * knee_flexion_deg / 90",
+            "model": (
+                "corrected = intercept + slope * measured + depth * measured * knee_flexion_deg / 90, for measured "
+                "within [fitted_min, fitted_max]; outside, measured + the correction's shift at the nearest edge"
+            ),
             "corrections": {m: vars(c) for m, c in self.corrections.items()},
             "provenance": self.provenance,
         }

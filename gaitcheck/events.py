@@ -31,6 +31,7 @@ LANDING_SHARE = 0.3  # ... and at least this share of the fastest foot speed in 
 LIFT_SHARE = 0.25  # ... and it has taken off once it rises at this share of the fastest foot speed
 NEAREST_PROMINENCE_SHARE = 0.3  # front view: a contact's low point stands out by this share of the foot's range
 FRONT_LIFT_SHARE = 0.5  # front view: the foot has lifted once it rises at this share of its top speed
+BRAKING_ONSET_SHARE = 0.5  # back view: contact where the foot's braking reaches this share of its peak
 LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (the foot is braked to a stop)
 
 
@@ -356,7 +357,11 @@ def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
                 continue  # a second bump while the foot is already down
             # the foot lands where its descent is braked hardest, shortly after its fastest fall
             window = slice(peak, min(len(t), peak + max(2, int(round(LANDING_WINDOW_S / dt))) + 1))
-            contact = peak + int(np.argmin(braking[window]))
+            hardest = peak + int(np.argmin(braking[window]))
+            # contact is where the braking sets in (half its peak): after the heel strikes, the
+            # forefoot still comes down, so the hardest braking comes a little after contact
+            onset = np.flatnonzero(braking[peak : hardest + 1] <= BRAKING_ONSET_SHARE * braking[hardest])
+            contact = peak + int(onset[0]) if onset.size else hardest
             rising = np.flatnonzero(speed[contact:] <= -LIFT_SHARE * top)
             if rising.size == 0:
                 break

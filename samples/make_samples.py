@@ -92,7 +92,7 @@ SAMPLES: dict[str, ClipSpec] = {
             duration_s=5.0,
             cadence_spm=180.0,
             left=LegControl(valgus_deg=3.0, pelvic_drop_deg=4.0, toe_out_deg=6.0),
-            right=LegControl(valgus_deg=19.0, pelvic_drop_deg=7.0, toe_out_deg=6.0),
+            right=LegControl(valgus_deg=22.0, pelvic_drop_deg=7.0, toe_out_deg=6.0),
         ),
         body=BODY_PRESETS["athletic_female"],
         camera=Camera(height_m=0.7, distance_m=2.8, yaw_deg=180.0, width_px=720, height_px=1280, fps=60.0),
