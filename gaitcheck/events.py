@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import signal
 
-from gaitcheck.landmarks import PoseSeries
+from gaitcheck.landmarks import INDEX, PoseSeries
 
 SINGLE_LEG = ("single-leg-squat", "step-down", "lunge")
 REP_MIN_DEPTH_TORSO = 0.08  # the pelvis must go down at least this far (torso lengths) to count
@@ -29,6 +29,7 @@ MIN_CONTACT_S = 0.07  # shorter "contacts" are landmark noise (stance lasts ~0.2
 LANDING_SPEED_LEG_S = 0.8  # a foot coming down at least this fast (leg lengths/s) is landing
 LANDING_SHARE = 0.3  # ... and at least this share of the fastest foot speed in the segment
 LIFT_SHARE = 0.25  # ... and it has taken off once it rises at this share of the fastest foot speed
+FOOT_TRAVEL_LEG = 0.3  # front view: feet travelling less than this fore and aft (leg lengths) = running in place
 NEAREST_PROMINENCE_SHARE = 0.3  # front view: a contact's low point stands out by this share of the foot's range
 FRONT_LIFT_SHARE = 0.5  # front view: the foot has lifted once it rises at this share of its top speed
 BRAKING_ONSET_SHARE = 0.5  # back view: contact where the foot's braking reaches this share of its peak
@@ -261,13 +262,14 @@ def find_steps(series: PoseSeries, view: str = "front", segment: int = 0) -> lis
     """Stance phases of each foot. Side-on, from how far each foot reaches in front of and behind
     the pelvis (Zeni et al. 2008, Gait Posture 27:710-714: contact at the foot's most forward
     position, toe-off at its most backward one); from the front, where the landing foot is at its
-    lowest in the picture (nearest the camera and on the floor); from behind, where the foot's fall
-    is braked. Stances far shorter than the typical one are landmark glitches."""
+    lowest in the picture (nearest the camera and on the floor); from behind, or when running in
+    place (the feet do not travel fore and aft), where the foot's fall is braked. Stances far
+    shorter than the typical one are landmark glitches."""
     if series.n_frames < 5:
         return []
     if view == "side":
         steps = _steps_from_reach(series, segment)
-    elif view == "front":
+    elif view == "front" and _fore_aft_travel_leg(series) >= FOOT_TRAVEL_LEG:
         steps = _steps_from_nearest_point(series, segment)
     else:
         steps = _steps_from_height(series, segment)
@@ -402,6 +404,20 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
             if (stop - start) * dt >= MIN_CONTACT_S and stop < len(t):
                 steps.append(_step(series, side, int(start), stop, pelvis, segment))
     return sorted(steps, key=lambda s: s.contact_s)
+
+
+def _fore_aft_travel_leg(series: PoseSeries) -> float:
+    """How far the feet travel fore and aft of the pelvis (5th-95th percentile, leg lengths), from
+    MediaPipe's world depth: ~0.4-0.7 on a treadmill or overground, < 0.2 running in place."""
+    world = series.world_m
+    pelvis_z = (world[:, INDEX["left_hip"], 2] + world[:, INDEX["right_hip"], 2]) / 2
+    travel = []
+    for side in ("left", "right"):
+        leg = np.linalg.norm(world[:, INDEX[f"{side}_hip"]] - world[:, INDEX[f"{side}_ankle"]], axis=1)
+        z = world[:, INDEX[f"{side}_heel"], 2] - pelvis_z
+        if np.isfinite(z).sum() >= 5 and np.isfinite(leg).any():
+            travel.append(float(np.subtract(*np.nanpercentile(z, [95, 5])) / np.nanmedian(leg)))
+    return float(np.median(travel)) if travel else 0.0
 
 
 def _frame_step_s(series: PoseSeries) -> float:

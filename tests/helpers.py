@@ -112,11 +112,18 @@ def running_side_series(n: int = 240, fps: float = 60.0) -> PoseSeries:
 
 
 def running_series(
-    view: str = "side", fps: float = 60.0, cadence_spm: float = 170.0, seconds: float = 4.0, duty: float = 0.35
+    view: str = "side",
+    fps: float = 60.0,
+    cadence_spm: float = 170.0,
+    seconds: float = 4.0,
+    duty: float = 0.35,
+    in_place: bool = False,
 ) -> tuple[PoseSeries, dict[str, np.ndarray]]:
     """Treadmill running with known foot contacts: each foot is planted for `duty` of its stride,
     sliding backward under the pelvis, then swings forward through the air. From the front or the
     back, the camera looks slightly down, so the foot's distance shows as height in the picture.
+    World landmarks (metres, z away from the camera) carry the same fore-aft travel; `in_place`
+    runs on the spot (no fore-aft travel at all).
 
     Returns the series and, per leg, the true contact times (the foot's most forward point).
     """
@@ -125,12 +132,21 @@ def running_series(
     stride_hz = cadence_spm / 120.0
     base = squatting_series(n, fps, reps=0.0001)
     image = base.image_px.copy()
+    world = np.full_like(base.world_m, np.nan)
+    towards_camera = {"front": 1.0, "back": -1.0}.get(view, 0.0)
     contacts = {}
     for side, offset in (("left", 0.0), ("right", 0.5)):
         u = (stride_hz * t + offset) % 1.0  # 0 at contact
         in_stance = u < duty
         reach = np.where(in_stance, 1 - 2 * u / duty, -1 + 2 * (u - duty) / (1 - duty))  # +1 front, -1 back
+        reach = 0.0 * reach if in_place else reach
         lift = np.where(in_stance, 0.0, np.sin(np.pi * (u - duty) / (1 - duty)))
+        hip_x = 0.1 if side == "left" else -0.1
+        world[:, INDEX[f"{side}_hip"]] = (hip_x, 0.0, 0.0)
+        for joint, depth in (("ankle", 0.0), ("heel", 0.05)):
+            world[:, INDEX[f"{side}_{joint}"]] = np.stack(
+                [np.full(n, hip_x), 0.85 - 0.1 * lift, depth - 0.3 * reach * towards_camera], axis=1
+            )
         first = (np.arange(int(stride_hz * seconds) + 2) - offset) / stride_hz
         contacts[side] = first[(first > 0) & (first < t[-1])]
         ankle_y = 600 - 60 * lift
@@ -146,7 +162,7 @@ def running_series(
             parts = {"ankle": (x, ankle_y), "heel": (x, ankle_y + 15), "foot_index": (x, ankle_y + 25)}
         for joint, (px, py) in parts.items():
             image[:, INDEX[f"{side}_{joint}"]] = np.stack([px, py], axis=1)
-    return base.replace(image_px=image), contacts
+    return base.replace(image_px=image, world_m=world), contacts
 
 
 # ------------------------------------------------------------------------------------------------

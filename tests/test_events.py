@@ -79,10 +79,11 @@ def test_stance_leg_of_a_single_leg_squat(stance):
     assert stance_by_motion(series, 0, series.n_frames - 1) == stance
 
 
-@pytest.mark.parametrize("view", ("side", "front", "back"))
+@pytest.mark.parametrize("view", ("side", "front", "back", "front in place"))
 @pytest.mark.parametrize("fps", (30.0, 60.0, 120.0, 240.0))
 def test_foot_contacts_match_the_truth(view, fps):
-    series, truth = running_series(view, fps)
+    series, truth = running_series(view.split()[0], fps, in_place="in place" in view)
+    view = view.split()[0]
     steps = find_steps(series, view)
     for leg in ("left", "right"):
         found = np.array([s.contact_s for s in steps if s.leg == leg])

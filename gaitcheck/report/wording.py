@@ -163,8 +163,9 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         sentences.append(f"{subject} {what}.")
         if mean is not None:
             sentences.append(
-                f"FPPA at the bottom was {_mean_sd(mean, sd, n)}{other_text}; with both feet planted and the thigh "
-                "pointing at the camera it is reported but not graded in this task."
+                "FPPA is not graded in this task: with both feet planted and the thighs pointing at the camera, "
+                "it mostly shows stance width, foot turn-out and depth "
+                f"(here {_mean_sd(mean, sd, n)}{other_text}, read where the thigh was still seen)."
             )
     else:
         moment = _moment(result)
