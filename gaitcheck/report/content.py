@@ -30,7 +30,15 @@ from gaitcheck.report.document import (
 )
 from gaitcheck.report.plots import SIGN_NOTE
 from gaitcheck.report.results import SIDES, Result
-from gaitcheck.report.style import MEASURE_LABEL, MEASURE_UNIT, MEASURES, MOVEMENT_LABEL, VERDICT_LABEL, fmt
+from gaitcheck.report.style import (
+    MEASURE_LABEL,
+    MEASURE_UNIT,
+    MEASURES,
+    MOVEMENT_LABEL,
+    VERDICT_LABEL,
+    VERDICT_SHORT,
+    fmt,
+)
 
 #: Section titles, shared by the HTML page, the PDF and the tests.
 QUALITY = "Recording quality"
@@ -49,6 +57,11 @@ class KeyFrame:
     side: str
     png: bytes
     caption: str
+
+
+def _lower_first(label: str) -> str:
+    """'Knee FPPA' -> 'knee FPPA' (acronyms keep their capitals)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
 
 
 def _n(value, digits=1, unit="", signed=False) -> Cell:
@@ -236,12 +249,13 @@ def _events(result: Result) -> list:
             cell = _n(r.get(key), digits, unit, signed=unit in ("deg", "shank lengths") and "flex" not in key)
             cell.muted = key == "hip_internal_rotation_deg"
             cells.append(cell)
-        cells.append(Cell(VERDICT_LABEL.get(r["verdict"], r["verdict"]), verdict=r["verdict"]))
+        cells.append(Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"]))
         table_rows.append(cells)
     moment = "at midstance (peaks over stance)" if result.running else "at the deepest point (peaks over the rep)"
     caption = (
         f"Angles in degrees {moment}; knee over foot in shank lengths (+ inside). Grade: this {result.event}'s "
-        f"{MEASURE_LABEL.get(result.graded, result.graded).lower()} against the task's threshold."
+        f"{_lower_first(MEASURE_LABEL.get(result.graded, result.graded))} against the task's threshold "
+        "(Inward = in the valgus range)."
     )
     if any(k == "hip_internal_rotation_deg" for k, _, _ in present):
         caption += " *Hip internal rotation: experimental, low-confidence estimate; do not use for decisions."
@@ -396,7 +410,8 @@ def method_blocks(result: Result | None) -> list:
             1,
             Para(
                 "Frontal-plane angles were corrected for MediaPipe's systematic under-reading with gaitcheck's "
-                "calibration, fitted on rendered people with known angles (setting: calibrate).",
+                "calibration, fitted on rendered people with known angles (setting: calibrate); on rendered "
+                "people not used in the fit, FPPA was then within about 3° on average (docs/accuracy.md).",
                 "note",
             ),
         )

@@ -476,7 +476,9 @@ def key_frame_image(
             out[:] = cv2.addWeighted(wedge, 0.55, out, 0.45, 0)
             cv2.ellipse(out, _pt(knee), axes, 0, start, start + sweep, (255, 255, 255), 2, cv2.LINE_AA, shift=4)
         label = text_panel([[("FPPA ", "#aab3bf", False), (fmt(fppa, 1, "deg", signed=True), "#ffffff", True)]], 18)
-        lateral = 1 if knee[0] >= (hip[0] + ankle[0]) / 2 else -1
+        # on the leg's outer side (away from the other hip), clear of the other leg
+        other_hip = (points[INDEX[f"{'left' if side == 'right' else 'right'}_hip"]] - offset) * scale
+        lateral = 1 if not np.all(np.isfinite(other_hip)) or hip[0] >= other_hip[0] else -1
         x = int(knee[0] + lateral * (radius + 14)) - (label.width if lateral < 0 else 0)
         x = int(np.clip(x, 4, max(4, out.shape[1] - label.width - 4)))
         _paste(out, label, x, int(knee[1] - label.height / 2))

@@ -29,6 +29,8 @@ VERDICT_LABEL = {
     "valgus": "Knee moves inward",
     "insufficient-data": "No verdict",
 }
+#: The same verdicts in a table cell, where the full label would not fit.
+VERDICT_SHORT = {"aligned": "Aligned", "borderline": "Borderline", "valgus": "Inward", "insufficient-data": "None"}
 BAND_BORDERLINE = "#fbf1d9"
 BAND_VALGUS = "#fae3df"
 INK = "#1f2933"
