@@ -28,6 +28,7 @@ import platform
 import sys
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -53,9 +54,8 @@ MEASURES = {  # measure -> what is scored
 # Measures the shipped calibration corrects. Hip internal rotation is not one: its error is mostly
 # scatter (r ~0.2), and a linear fit would only shrink it toward the mean. A knee-flexion term
 # (synth-notes: FPPA's error grows in deep flexion) and separate front/back fits were tried and
-# did not lower the held-out error, so the model stays a straight line per measure.
+# did not lower the held-out error (see `alternatives`), so the model stays a straight line per measure.
 CALIBRATED = ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg")
-DEPTH_TERM: dict[str, bool] = {}
 WHY_MISSED = {  # read with the tables below; the numbers in them are regenerated, these reasons are not
     "fppa_deg": (
         "The error is mostly scatter between clips (r ~0.94: a body's shape and the camera shift MediaPipe's "
@@ -151,6 +151,7 @@ class ClipData:
     estimate: pd.DataFrame  # uncalibrated angles.csv
     clean: PoseSeries
     summary: dict
+    naive_pairs: dict[str, pd.DataFrame] = dataclasses.field(default_factory=dict, repr=False)  # frame_pairs cache
 
     @property
     def truth(self) -> pd.DataFrame:
@@ -189,8 +190,12 @@ def eligible(clip: ClipData, side: str) -> np.ndarray:
 
 
 def frame_pairs(clip: ClipData, measure: str, estimate: pd.DataFrame | None = None) -> pd.DataFrame:
-    """(truth, estimate, knee flexion estimate, event) rows for both legs at eligible frames."""
-    estimate = clip.estimate if estimate is None else estimate
+    """(truth, estimate, knee flexion estimate, event) rows for both legs at eligible frames. The
+    uncalibrated pairs are kept on the clip: every out-of-fold fit reads them again."""
+    if estimate is None:
+        if measure not in clip.naive_pairs:
+            clip.naive_pairs[measure] = frame_pairs(clip, measure, clip.estimate)
+        return clip.naive_pairs[measure]
     rows = []
     for side in ("left", "right"):
         mask = eligible(clip, side)
@@ -233,8 +238,9 @@ def stats(truth: np.ndarray, estimate: np.ndarray) -> dict[str, float]:
     }
 
 
-def fit_correction(pairs: pd.DataFrame, measure: str) -> LinearCorrection:
-    flexion = pairs["flexion"].to_numpy(float) if DEPTH_TERM.get(measure) else None
+def fit_correction(pairs: pd.DataFrame, measure: str, depth: bool = False) -> LinearCorrection:
+    """Least squares of the truth on the estimate (with depth: also on estimate x knee flexion)."""
+    flexion = pairs["flexion"].to_numpy(float) if depth else None
     return LinearCorrection.fit(pairs["estimate"].to_numpy(float), pairs["truth"].to_numpy(float), flexion)
 
 
@@ -270,6 +276,7 @@ def alternatives(clips: list[ClipData]) -> str:
     frontal = [c for c in clips if c.view != "side"]
     tried = {
         "shipped: least squares, truth on estimate, all views": {},
+        "with a knee-flexion term": {"fitter": partial(fit_correction, depth=True)},
         "inverse fit (estimate on truth, inverted)": {"fitter": inverse_fit},
         "separate fits for front and back views": {"per_view": True},
     }

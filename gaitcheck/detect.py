@@ -115,7 +115,7 @@ def _torso_scale(series: PoseSeries) -> np.ndarray:
     torso = np.linalg.norm(
         (px("left_shoulder") + px("right_shoulder")) / 2 - (px("left_hip") + px("right_hip")) / 2, axis=1
     )
-    dt = float(np.median(np.diff(series.time_s))) if series.n_frames > 1 else 1.0
+    dt = series.frame_step_s if series.n_frames > 1 else 1.0
     window = max(3, int(round(1.0 / dt)) | 1)
     filled = _interp_finite(series.time_s, torso)
     if filled is None:
@@ -132,7 +132,7 @@ def _alternation(series: PoseSeries) -> dict[str, float]:
     """
     scale = _torso_scale(series)
     la, ra = series.px("left_ankle"), series.px("right_ankle")
-    dt = float(np.median(np.diff(series.time_s))) if series.n_frames > 1 else 0.0
+    dt = series.frame_step_s
     best = {"share": 0.0, "stride_hz": 0.0, "amplitude": 0.0, "crossings": 0.0}
     if dt <= 0 or series.n_frames < 16:
         return best
@@ -276,7 +276,7 @@ def view_track(series: PoseSeries, smooth_s: float = 1.0) -> np.ndarray:
     majority so a few odd frames do not make a new segment."""
     yaw = yaw_deg(series)
     labels = np.where(np.isfinite(yaw), _facing_of(np.nan_to_num(yaw)), "").astype(object)
-    dt = float(np.median(np.diff(series.time_s))) if series.n_frames > 1 else 1.0
+    dt = series.frame_step_s if series.n_frames > 1 else 1.0
     half = max(1, int(round(smooth_s / dt / 2)))
     smoothed = labels.copy()
     for i in range(len(labels)):
@@ -293,7 +293,7 @@ def split_segments(series: PoseSeries) -> list[tuple[int, int]]:
     where the view changes for good. Filtering and repetitions never run across a boundary.
     Stretches without a person, or shorter than MIN_SEGMENT_S, are left out."""
     labels = view_track(series)
-    dt = float(np.median(np.diff(series.time_s))) if series.n_frames > 1 else 1.0
+    dt = series.frame_step_s if series.n_frames > 1 else 1.0
     min_frames = max(2, int(round(MIN_SEGMENT_S / dt)))
     min_view_frames = max(2, int(round(MIN_VIEW_CHANGE_S / dt)))
     runs = _runs(labels)

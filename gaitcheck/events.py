@@ -107,7 +107,7 @@ def find_reps(series: PoseSeries, movement: str, segment: int = 0, first_index: 
         return []
     span = float(np.percentile(depth[valid], 98) - np.percentile(depth[valid], 2))
     prominence = max(REP_MIN_DEPTH_TORSO, REP_MIN_SHARE_OF_RANGE * span)
-    dt = float(np.median(np.diff(t)))
+    dt = series.frame_step_s
     bottoms, _ = signal.find_peaks(depth, prominence=prominence, distance=max(1, int(REP_MIN_GAP_S / dt)))
     standing_level = float(np.percentile(depth[valid], 5))
     reps: list[Rep] = []
@@ -301,7 +301,7 @@ def _steps_from_nearest_point(series: PoseSeries, segment: int) -> list[Step]:
     the prominent lowest points of the foot (a smaller dip as the swinging foot passes is not
     one). Toe-off: the foot rising fast, and at the latest the other foot's contact (running
     has a flight phase; this bounds stance time, it does not measure it well)."""
-    t, dt, leg_length = series.time_s, _frame_step_s(series), _leg_length_px(series)
+    t, dt, leg_length = series.time_s, series.frame_step_s, _leg_length_px(series)
     if not np.isfinite(leg_length):
         return []
     pelvis = _fill(pelvis_depth_torso(series), t)
@@ -338,7 +338,7 @@ def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
     braked hardest and takes off when it starts rising fast. Seen from behind, the standing foot
     drifts toward the camera (down the picture), so its lowest point marks toe-off, not contact;
     the landing's deceleration marks contact."""
-    t, dt, leg_length = series.time_s, _frame_step_s(series), _leg_length_px(series)
+    t, dt, leg_length = series.time_s, series.frame_step_s, _leg_length_px(series)
     if not np.isfinite(leg_length):
         return []
     pelvis = _fill(pelvis_depth_torso(series), t)
@@ -377,8 +377,7 @@ def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
 def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
     """Side view: contact when the foot is furthest in front of the pelvis, toe-off when furthest
     behind (Zeni 2008), in the running direction given by the feet (toe ahead of heel)."""
-    t = series.time_s
-    dt = float(np.median(np.diff(t)))
+    t, dt = series.time_s, series.frame_step_s
     px = series.px
     pelvis_x = (px("left_hip")[:, 0] + px("right_hip")[:, 0]) / 2
     forward = np.sign(
@@ -418,10 +417,6 @@ def _fore_aft_travel_leg(series: PoseSeries) -> float:
         if np.isfinite(z).sum() >= 5 and np.isfinite(leg).any():
             travel.append(float(np.subtract(*np.nanpercentile(z, [95, 5])) / np.nanmedian(leg)))
     return float(np.median(travel)) if travel else 0.0
-
-
-def _frame_step_s(series: PoseSeries) -> float:
-    return float(np.median(np.diff(series.time_s)))
 
 
 def _leg_length_px(series: PoseSeries) -> float:

@@ -113,6 +113,11 @@ class PoseSeries:
         return len(self.time_s)
 
     @property
+    def frame_step_s(self) -> float:
+        """The typical time between frames (median, s); 0 with fewer than two frames."""
+        return float(np.median(np.diff(self.time_s))) if self.n_frames > 1 else 0.0
+
+    @property
     def detection_rate(self) -> float:
         return float(self.detected.mean()) if self.n_frames else 0.0
 

@@ -76,6 +76,23 @@ class LegControl:
             raise InputError(f"toe-out must be within -20..40 deg (got {self.toe_out_deg})")
 
 
+class _BothLegs:
+    """Tasks with a control per leg (``left``, ``right``, declared by each task)."""
+
+    left: LegControl
+    right: LegControl
+
+    def leg(self, side: str) -> LegControl:
+        return self.left if side == "left" else self.right
+
+    def _check_one_solved_angle(self, why: str) -> None:
+        """Valgus and hip rotation cannot both be set on a leg: one of them is solved from the other."""
+        for side in ("left", "right"):
+            leg = self.leg(side)
+            if leg.valgus_deg is not None and leg.hip_internal_rotation_deg is not None:
+                raise InputError(why)
+
+
 @dataclass(frozen=True)
 class _Reps:
     """Timing shared by squat-like tasks: each rep goes down and up in rep_s, with pauses standing."""
@@ -103,7 +120,7 @@ class _Reps:
 
 
 @dataclass(frozen=True)
-class Squat(_Reps):
+class Squat(_Reps, _BothLegs):
     """Bilateral squat, both feet planted ``stance_width_m`` apart (ankle centres)."""
 
     kind: ClassVar[str] = "squat"
@@ -116,16 +133,10 @@ class Squat(_Reps):
         self._check_reps()
         if not 0.15 <= self.stance_width_m <= 0.7:
             raise InputError(f"stance width must be 0.15-0.7 m (got {self.stance_width_m})")
-        for side in ("left", "right"):
-            leg = self.leg(side)
-            if leg.valgus_deg is not None and leg.hip_internal_rotation_deg is not None:
-                raise InputError(
-                    "in a bilateral squat either give valgus (hip rotation is then solved to keep the feet "
-                    "planted) or hip internal rotation (hip adduction is then solved), not both"
-                )
-
-    def leg(self, side: str) -> LegControl:
-        return self.left if side == "left" else self.right
+        self._check_one_solved_angle(
+            "in a bilateral squat either give valgus (hip rotation is then solved to keep the feet "
+            "planted) or hip internal rotation (hip adduction is then solved), not both"
+        )
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,7 @@ class StepDown(_Reps):
 
 
 @dataclass(frozen=True)
-class Running:
+class Running(_BothLegs):
     """Treadmill running: the body stays in place, the stance foot moves back with the belt.
 
     ``cadence_spm`` is steps (both legs) per minute; ``duty_factor`` the stance share of a gait
@@ -193,16 +204,10 @@ class Running:
             raise InputError(f"duty factor must be 0.25-0.49 (got {self.duty_factor})")
         if not -0.1 <= self.step_width_m <= 0.3:
             raise InputError(f"step width must be -0.1..0.3 m (got {self.step_width_m})")
-        for side in ("left", "right"):
-            leg = self.leg(side)
-            if leg.valgus_deg is not None and leg.hip_internal_rotation_deg is not None:
-                raise InputError(
-                    "when running either give valgus (hip rotation then keeps the foot on its line) or hip "
-                    "internal rotation (hip adduction then does), not both"
-                )
-
-    def leg(self, side: str) -> LegControl:
-        return self.left if side == "left" else self.right
+        self._check_one_solved_angle(
+            "when running either give valgus (hip rotation then keeps the foot on its line) or hip "
+            "internal rotation (hip adduction then does), not both"
+        )
 
 
 Movement = Squat | SingleLegSquat | StepDown | Running
