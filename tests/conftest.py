@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import SHARED_VIDEOS
-
-
-def shared_clip(name: str):
-    """Path of a shared public clip; the test is skipped when the folder or clip is absent."""
-    path = SHARED_VIDEOS / name
-    if not path.is_file():
-        pytest.skip(f"{path} not available (../shared/videos is not shipped with the repository)")
-    return path
+from tests.helpers import shared_clip
 
 
 @pytest.fixture(scope="session")

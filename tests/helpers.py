@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from gaitcheck.landmarks import INDEX, N_LANDMARKS, PoseSeries
 
@@ -222,11 +223,19 @@ def write_clip(
     return path
 
 
+def shared_clip(name: str) -> Path:
+    """Path of a shared public clip; the test is skipped when the folder or clip is absent."""
+    path = SHARED_VIDEOS / name
+    if not path.is_file():
+        pytest.skip(f"{path} not available (../shared/videos is not shipped with the repository)")
+    return path
+
+
 def read_shared_frames(name: str, limit: int | None = None, step: int = 1) -> tuple[list[np.ndarray], float]:
-    """Decoded upright frames of a shared clip, and its frame rate."""
+    """Decoded upright frames of a shared clip, and its frame rate (the test skips without the clip)."""
     from gaitcheck.video import iter_frames, probe_video
 
-    info = probe_video(SHARED_VIDEOS / name)
+    info = probe_video(shared_clip(name))
     frames = []
     for frame in iter_frames(info):
         if limit is not None and len(frames) >= limit:

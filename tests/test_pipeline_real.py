@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import gaitcheck
-from tests.conftest import shared_clip
-from tests.helpers import read_shared_frames, write_clip
+from tests.helpers import read_shared_frames, shared_clip, write_clip
 
 pytestmark = pytest.mark.video
 

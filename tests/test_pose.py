@@ -12,7 +12,7 @@ from gaitcheck.landmarks import INDEX
 from gaitcheck.pose import PoseLandmarker, check_model, estimate_pose
 from gaitcheck.settings import DEFAULT_MODEL, Settings
 from gaitcheck.video import iter_frames, probe_video
-from tests.conftest import shared_clip
+from tests.helpers import shared_clip
 
 
 def test_bundled_model_is_a_valid_bundle():
