@@ -7,33 +7,28 @@ The thresholds live in one table (THRESHOLDS), each row with its source, populat
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import partial
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from gaitcheck import kinematics as k
-from gaitcheck.events import Rep, Step
 from gaitcheck.landmarks import PoseSeries
-
-SIDES = ("left", "right")
-VERDICTS = ("aligned", "borderline", "valgus", "insufficient-data")
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """Where 'aligned' ends and 'valgus' begins for one measure in one task, and why."""
-
-    measure: str
-    tasks: tuple[str, ...]
-    borderline_from: float
-    valgus_from: float
-    unit: str
-    source: str
-    population: str
-    note: str = ""
-
+from gaitcheck.model import (
+    Caveat,
+    Detected,
+    Graded,
+    LegAssessment,
+    Rep,
+    RepResult,
+    Segment,
+    Step,
+    StepResult,
+    Threshold,
+)
+from gaitcheck.vocabulary import SIDES, Confidence, Side, Verdict, event_word, other_side
 
 THRESHOLDS: tuple[Threshold, ...] = (
     Threshold(
@@ -106,16 +101,50 @@ MAX_OFF_SQUARE_DEG = 35.0
 MIN_STEPS = 7  # Dingenen 2018: >= 7 steps per leg for a stable mean
 
 
-@dataclass(frozen=True)
-class Caveat:
-    """Something that limits how far a verdict can be trusted; severe ones make it 'low'."""
-
-    text: str
-    severe: bool = False
+def threshold_for(movement: str, thresholds: tuple[Threshold, ...] = THRESHOLDS) -> Threshold:
+    return next(t for t in thresholds if movement in t.tasks)
 
 
-def threshold_for(movement: str) -> Threshold:
-    return next(t for t in THRESHOLDS if movement in t.tasks)
+# ------------------------------------------------------------------------------------------------
+# the one grading rule (legs, repetitions and steps alike)
+# ------------------------------------------------------------------------------------------------
+def graded_measure(movement: str) -> str:
+    """The measure a task is graded on: where the knee sits over the foot in bilateral squats and
+    lunges (FPPA is ill-conditioned there, see THRESHOLDS), FPPA otherwise."""
+    return "knee_over_foot" if movement in ("squat", "lunge") else "fppa_deg"
+
+
+def grade(value: float | None, t: Threshold) -> Verdict:
+    """aligned / borderline / valgus against the task's threshold; no value, no grade."""
+    if value is None or not np.isfinite(value):
+        return "insufficient-data"
+    if value >= t.valgus_from:
+        return "valgus"
+    if value >= t.borderline_from:
+        return "borderline"
+    return "aligned"
+
+
+def frontal_unreadable(view: str, yaw_deg: float) -> str | None:
+    """Why frontal-plane alignment cannot be judged from this view, or None when it can."""
+    if view == "side":
+        return "side view: frontal-plane alignment cannot be measured; film from the front"
+    if view == "oblique" and abs(yaw_deg) > MAX_OFF_SQUARE_DEG:
+        return (
+            f"the camera is about {abs(yaw_deg):.0f} deg off square: frontal alignment cannot be judged "
+            "(film square to the person)"
+        )
+    return None
+
+
+def grade_event(
+    measures: dict[str, float], movement: str, view: Detected, thresholds: tuple[Threshold, ...] = THRESHOLDS
+) -> Graded:
+    """One repetition's (one leg) or one step's grade, by the same rule as the leg verdicts."""
+    key = graded_measure(movement)
+    if frontal_unreadable(view.value, view.yaw_deg):
+        return Graded(measures, key, "insufficient-data")
+    return Graded(measures, key, grade(measures.get(key), threshold_for(movement, thresholds)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -174,13 +203,14 @@ def frontal_event_row(series: PoseSeries, side: str, start: int, bottom: int, en
     return start + int(descent[-1]), "descent"
 
 
-def rep_measures(rep: Rep, angles: pd.DataFrame, series: PoseSeries, row_of: dict[int, int]) -> dict[str, dict]:
+def rep_measures(
+    rep: Rep, angles: pd.DataFrame, series: PoseSeries, row_of: dict[int, int]
+) -> dict[Side, dict[str, Any]]:
     """Per stance leg: frontal measures at the bottom (see frontal_event_row) and peaks over the rep."""
     start, bottom, end = row_of[rep.start_frame], row_of[rep.bottom_frame], row_of[rep.end_frame]
     rows = slice(start, end + 1)
-    legs = SIDES if rep.stance_leg == "both" else (rep.stance_leg,)
-    out = {}
-    for side in legs:
+    out: dict[Side, dict[str, Any]] = {}
+    for side in rep.legs:
         col = lambda m, side=side: angles[f"{side}_{m}"]  # noqa: E731
         event, where = frontal_event_row(series, side, start, bottom, end)
         at = partial(_at_or_nan, row=event)
@@ -225,6 +255,83 @@ def step_measures(step: Step, angles: pd.DataFrame, row_of: dict[int, int]) -> d
     }
 
 
+def assess_events(
+    segments: list[Segment], angles: pd.DataFrame, clean: PoseSeries, thresholds: tuple[Threshold, ...] = THRESHOLDS
+) -> tuple[list[RepResult], list[StepResult]]:
+    """Every repetition and step of every segment: its measures (frontal views) and its grade."""
+    row_of = {int(f): i for i, f in enumerate(clean.frame)}
+    reps: list[RepResult] = []
+    steps: list[StepResult] = []
+    for segment in segments:
+        movement, view = segment.movement.value, segment.view
+        for rep in segment.reps:
+            per_leg = rep_measures(rep, angles, clean, row_of) if segment.frontal else {}
+            legs: dict[Side, Graded] = {}
+            for side in rep.legs:
+                measures = dict(per_leg.get(side, {}))
+                where = measures.pop("frontal_event", None)
+                graded = grade_event(measures, movement, view, thresholds)
+                legs[side] = Graded(graded.measures, graded.graded_measure, graded.verdict, where)
+            reps.append(RepResult(rep, legs))
+        for step in segment.steps:
+            measures = step_measures(step, angles, row_of) if segment.frontal else {}
+            steps.append(StepResult(step, grade_event(measures, movement, view, thresholds)))
+    return reps, steps
+
+
+def assess_legs(
+    segments: list[Segment],
+    primary: list[int],
+    reps: list[RepResult],
+    steps: list[StepResult],
+    caveats: dict[Side, list[Caveat]],
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+) -> dict[Side, LegAssessment]:
+    """The verdict per leg, from the repetitions or steps of the primary segments."""
+    main = segments[primary[0]]
+    per_leg: dict[Side, list[dict[str, Any]]] = {"left": [], "right": []}
+    for r in reps:
+        if r.rep.segment in primary and segments[r.rep.segment].frontal:
+            for side, graded in r.legs.items():
+                per_leg[side].append({**graded.measures, "frontal_event": graded.frontal_event})
+    for p in steps:
+        if p.step.segment in primary and p.graded.measures:
+            per_leg[p.step.leg].append(p.graded.measures)
+    return {
+        side: assess_leg(
+            side,
+            main.movement.value,
+            main.view.value,
+            per_leg[side],
+            caveats[side],
+            yaw_deg=main.view.yaw_deg,
+            other_leg_events=len(per_leg[other_side(side)]),
+            thresholds=thresholds,
+        )
+        for side in SIDES
+    }
+
+
+def frame_stats(angles: pd.DataFrame, columns: list[str]) -> dict[str, dict[str, Any]]:
+    """How each angle column is distributed over the frames where it was measured."""
+    return {column: _stats(angles[column]) for column in columns}
+
+
+def _stats(values: pd.Series) -> dict[str, Any]:
+    finite = values.to_numpy(float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return {"n_frames": 0}
+    return {
+        "n_frames": int(finite.size),
+        "median": round(float(np.median(finite)), 2),
+        "p5": round(float(np.percentile(finite, 5)), 2),
+        "p95": round(float(np.percentile(finite, 95)), 2),
+        "min": round(float(finite.min()), 2),
+        "max": round(float(finite.max()), 2),
+    }
+
+
 def aggregate(per_event: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """Mean, SD and n of each measure over repetitions or steps."""
     if not per_event:
@@ -247,75 +354,37 @@ def aggregate(per_event: list[dict[str, float]]) -> dict[str, dict[str, float]]:
 # ------------------------------------------------------------------------------------------------
 # verdicts
 # ------------------------------------------------------------------------------------------------
-@dataclass
-class LegAssessment:
-    """The answer for one leg, with the measures it rests on."""
-
-    verdict: str
-    hip_contributes: bool | None
-    reasons: list[str]
-    confidence: str  # high, medium or low
-    confidence_reasons: list[str]
-    measures: dict[str, dict[str, float]] = field(default_factory=dict)
-    n_events: int = 0
-    event: str = "rep"  # "rep" or "step"
-
-    def to_json(self) -> dict:
-        return {
-            "verdict": self.verdict,
-            "hip_contributes": self.hip_contributes,
-            "reasons": self.reasons,
-            "confidence": self.confidence,
-            "confidence_reasons": self.confidence_reasons,
-            f"n_{self.event}s": self.n_events,
-            "measures": self.measures,
-        }
-
-
-def _grade(value: float, t: Threshold) -> str:
-    if value >= t.valgus_from:
-        return "valgus"
-    if value >= t.borderline_from:
-        return "borderline"
-    return "aligned"
-
-
-def insufficient(reason: str, event: str = "rep") -> LegAssessment:
+def insufficient(reason: str, event: Literal["rep", "step"] = "rep") -> LegAssessment:
     return LegAssessment("insufficient-data", None, [reason], "low", [reason], event=event)
 
 
 def assess_leg(
-    side: str,
+    side: Side,
     movement: str,
     view: str,
     per_event: list[dict[str, float]],
     caveats: list[Caveat],
     yaw_deg: float = 0.0,
     other_leg_events: int = 0,
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
 ) -> LegAssessment:
     """Verdict for one leg from its repetitions (or steps), against the task's threshold."""
-    event = "step" if movement == "run" else "rep"
-    if view == "side":
-        return insufficient("side view: frontal-plane alignment cannot be measured; film from the front", event)
-    if abs(yaw_deg) > MAX_OFF_SQUARE_DEG and view == "oblique":
-        return insufficient(
-            f"the camera is about {abs(yaw_deg):.0f} deg off square: frontal alignment cannot be judged "
-            "(film square to the person)",
-            event,
-        )
+    event = event_word(movement)
+    unreadable = frontal_unreadable(view, yaw_deg)
+    if unreadable:
+        return insufficient(unreadable, event)
     if not per_event:
         what = "steps" if event == "step" else "repetitions"
-        other = "right" if side == "left" else "left"
         if other_leg_events and event == "rep":
-            return insufficient(f"not tested: every repetition was on the {other} leg", event)
+            return insufficient(f"not tested: every repetition was on the {other_side(side)} leg", event)
         return insufficient(f"no {what} on the {side} leg were found", event)
     measures = aggregate(per_event)
-    t = threshold_for(movement)
-    key = "knee_over_foot" if movement in ("squat", "lunge") else "fppa_deg"
+    t = threshold_for(movement, thresholds)
+    key = graded_measure(movement)
     if key not in measures:
         return insufficient(f"the {side} knee, hip or ankle was not visible at the key moments", event)
     value = measures[key]["mean"]
-    verdict = _grade(value, t)
+    verdict = grade(value, t)
     reasons = [_verdict_reason(side, movement, key, value, t, verdict)]
     hip = _hip_contribution(measures, verdict, reasons)
     level, why = _confidence(len(per_event), event, caveats)
@@ -354,7 +423,7 @@ def _hip_contribution(measures: dict, verdict: str, reasons: list[str]) -> bool 
     return contributes
 
 
-def _confidence(n_events: int, event: str, caveats: list[Caveat]) -> tuple[str, list[str]]:
+def _confidence(n_events: int, event: str, caveats: list[Caveat]) -> tuple[Confidence, list[str]]:
     """'high' with no caveats, 'medium' with minor ones, 'low' with a severe one or too few events."""
     minimum = MIN_STEPS if event == "step" else MIN_REPS
     caveats = list(caveats)
@@ -368,9 +437,9 @@ def _confidence(n_events: int, event: str, caveats: list[Caveat]) -> tuple[str, 
     return ("medium" if caveats else "high"), reasons
 
 
-def asymmetry(legs: dict[str, LegAssessment]) -> dict[str, dict]:
+def asymmetry(legs: Mapping[Side, LegAssessment]) -> dict[str, dict[str, Any]]:
     """Left minus right of the main measures, and whether it exceeds measurement error."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     if any(legs[s].verdict == "insufficient-data" for s in SIDES):
         return out
     for name, (error, source) in ASYMMETRY_ERROR.items():

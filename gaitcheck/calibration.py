@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gaitcheck.vocabulary import SIDES
+
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ class LinearCorrection:
             return cls()
         coefficients, *_ = np.linalg.lstsq(np.column_stack(columns), truth[ok], rcond=None)
         low, high = np.percentile(measured[ok], [1, 99])
-        return cls(*(float(c) for c in coefficients), fitted_min=float(low), fitted_max=float(high))
+        intercept, slope, *depth = (float(c) for c in coefficients)  # depth only when knee flexion was given
+        return cls(intercept, slope, depth[0] if depth else 0.0, fitted_min=float(low), fitted_max=float(high))
 
 
 @dataclass(frozen=True)

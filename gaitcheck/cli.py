@@ -1,14 +1,14 @@
-"""The `gaitcheck` command line: a thin front-end over `gaitcheck.analyze`.
+"""The `gaitcheck` command line: a thin front-end over the pipeline, the store and the report.
 
-Every settings flag is generated from `gaitcheck.settings.Settings`, so defaults and help text
-live in one place. Precedence: defaults < saved settings (--from-landmarks) < --config file < flags.
+Every settings flag is generated from `gaitcheck.settings.Settings` and `OutputOptions`, so
+defaults and help text live in one place.
+Precedence: defaults < saved settings (--from-landmarks) < --config file < flags.
 Failures print one line on stderr and exit non-zero; tracebacks go to run.log, never the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import sys
 import traceback
@@ -16,13 +16,25 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from gaitcheck import __version__
+from gaitcheck import pipeline, report, store
+from gaitcheck.context import ProgressEvent, RunContext
 from gaitcheck.errors import GaitcheckError, InputError
-from gaitcheck.settings import Settings, cli_fields, field_type, read_toml
+from gaitcheck.model import Analysis, Issue
+from gaitcheck.settings import OutputOptions, Settings, cli_fields, field_type, read_toml
+from gaitcheck.summary import primary_cadence_spm
 from gaitcheck.synth.cli import add_synth_parser
+from gaitcheck.version import __version__
+from gaitcheck.vocabulary import SIDES
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE
 EXIT_INTERRUPTED = 130
+#: What a command-line user can do about a quality issue, by issue code (the issue's own text
+#: and tip are front-end neutral).
+CLI_HINTS = {
+    "view-uncertain": "use --view",
+    "movement-uncertain": "use --movement",
+    "slow-motion-suspected": "use --capture-fps",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,11 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ------------------------------------------------------------------------------------------------
-def _settings_from(args: argparse.Namespace, base: Settings) -> Settings:
-    """base < keys present in --config < flags given on the command line."""
-    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings) if hasattr(args, f.name)}
+def _options_from(args: argparse.Namespace, base: Settings) -> tuple[Settings, OutputOptions]:
+    """base (defaults) < keys present in --config < flags given on the command line."""
+    given = {f.name: getattr(args, f.name) for f in cli_fields() if hasattr(args, f.name)}
     from_file = read_toml(args.config) if args.config else {}
-    return base.replace(**from_file, **given)
+    chosen = {**from_file, **given}
+    return base.replace(**Settings.pick(chosen)), OutputOptions().replace(**OutputOptions.pick(chosen))
 
 
 class _Progress:
@@ -107,9 +120,10 @@ class _Progress:
         self.enabled = enabled and sys.stderr.isatty()
         self._last = -1
 
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
+    def __call__(self, event: ProgressEvent) -> None:
+        if not self.enabled or event.stage != "decode/pose":
             return
+        done, total = event.done, event.total
         percent = int(100 * done / total) if total else 0
         if percent != self._last:
             self._last = percent
@@ -121,26 +135,27 @@ class _Progress:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from gaitcheck.analysis import analyze, analyze_landmarks, load_landmarks
-
     if bool(args.video) == bool(args.from_landmarks):
         raise InputError("give either a VIDEO or --from-landmarks DIR (see gaitcheck analyze --help)")
+    progress = _Progress(not args.quiet)
+    context = RunContext(on_progress=progress)
     if args.from_landmarks:
-        raw, info, saved = load_landmarks(args.from_landmarks)
-        settings = _settings_from(args, saved)
+        raw, info, saved = store.load_landmarks(args.from_landmarks)
+        settings, outputs = _options_from(args, saved)
         out = Path(args.out) if args.out else Path(args.from_landmarks)
-        analysis = analyze_landmarks(raw, info, settings)
+        analysis = pipeline.analyze_landmarks(raw, info, settings, context=context)
     else:
         video = Path(args.video)
-        settings = _settings_from(args, Settings())
+        settings, outputs = _options_from(args, Settings())
         out = Path(args.out) if args.out else Path(f"{video.stem}_gaitcheck")
         args._out = out
-        progress = _Progress(not args.quiet)
         try:
-            analysis = analyze(video, settings, progress=progress)
+            analysis = pipeline.analyze(video, settings, context=context)
         finally:
             progress.finish()
-    analysis.save(out)
+    with store.staged(out) as stage:
+        store.save(analysis, stage)
+        report.write(analysis, stage, outputs, context=context)
     if not args.quiet:
         print(describe(analysis, out))
     return 0
@@ -158,13 +173,12 @@ def run_compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(analysis, out: Path) -> str:
+def describe(analysis: Analysis, out: Path) -> str:
     """A few lines a person reads in the terminal after a run."""
     info = analysis.video
     reps, steps = analysis.reps, analysis.steps
-    events = (
-        f"{len(steps)} steps, cadence {analysis.cadence_spm:.0f}/min" if analysis.cadence_spm else f"{len(reps)} reps"
-    )
+    cadence = primary_cadence_spm(analysis)
+    events = f"{len(steps)} steps, cadence {cadence:.0f}/min" if cadence else f"{len(reps)} reps"
     rows = [
         f"gaitcheck {__version__}: {Path(info.path).name}",
         f"  video     {info.width_px}x{info.height_px} px, {info.fps:.1f} fps, {info.n_frames} frames "
@@ -174,17 +188,22 @@ def describe(analysis, out: Path) -> str:
         f"  movement  {analysis.movement.value} ({analysis.movement.source}, "
         f"confidence {analysis.movement.confidence:.2f}); {events}",
     ]
-    for side in ("left", "right"):
+    for side in SIDES:
         leg = analysis.legs[side]
         hip = {True: "; the hip contributes", False: "; the hip contributes little", None: ""}[leg.hip_contributes]
         rows.append(f"  {side:<9} {leg.verdict} (confidence {leg.confidence}){hip}: {leg.reasons[0]}")
-    warnings = analysis.warnings
+    warnings = [_with_hint(issue) for issue in analysis.issues]
     rows.append("  warnings  " + ("none" if not warnings else warnings[0]))
     rows.extend("            " + w for w in warnings[1:])
     rows.append(f"  results   {out}/")
     if (out / "report.html").is_file():
         rows.append(f"  report    {out / 'report.html'}")
     return "\n".join(rows)
+
+
+def _with_hint(issue: Issue) -> str:
+    hint = CLI_HINTS.get(issue.code)
+    return f"{issue.text} ({hint})" if hint else issue.text
 
 
 # ------------------------------------------------------------------------------------------------

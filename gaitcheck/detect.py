@@ -9,38 +9,16 @@ foot still while the other is held up (single-leg squat) or lowered (step-down).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal
 
 from gaitcheck.landmarks import PoseSeries
+from gaitcheck.model import Detected
 
 FRONT_MAX_YAW_DEG = 25.0  # |yaw| up to this: a frontal view (front or back)
 SIDE_MIN_YAW_DEG = 65.0  # |yaw| from this to 180 - this: a side view; in between: oblique
 STRIDE_BAND_HZ = (0.9, 2.6)  # one foot's cycle when running: cadence 110-310 steps/min
-
-
-@dataclass(frozen=True)
-class Detected:
-    """A label with how sure we are and where it came from ('given' by the user or 'detected')."""
-
-    value: str
-    confidence: float
-    source: str = "detected"
-    details: dict = field(default_factory=dict)
-
-    def to_json(self) -> dict:
-        return {
-            "value": self.value,
-            "confidence": round(self.confidence, 2),
-            "source": self.source,
-            **self.details,
-        }
-
-
-def given(value: str) -> Detected:
-    return Detected(value=value, confidence=1.0, source="given")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -222,7 +200,8 @@ def classify_rep(series: PoseSeries, rep, view: str) -> str:
     free = "right" if stance == "left" else "left"
     foot_drop = (ankle_y[free] - ankle_y[stance]) / scale
     leg_now = np.linalg.norm(px(f"{free}_hip")[bottom] - px(f"{free}_ankle")[bottom])
-    leg_full = np.nanpercentile(np.linalg.norm(px(f"{free}_hip") - px(f"{free}_ankle"), axis=1), 95)
+    leg_lengths = np.linalg.norm(px(f"{free}_hip") - px(f"{free}_ankle"), axis=1)
+    leg_full = np.nanpercentile(leg_lengths, 95) if not np.isnan(leg_lengths).all() else np.nan  # no All-NaN warning
     if foot_drop > 0.3 and leg_now >= 0.85 * leg_full:
         return "step-down"
     return "single-leg-squat"

@@ -26,3 +26,9 @@ class ModelError(GaitcheckError):
 
 class NoPersonError(GaitcheckError):
     """The pose model found nobody (or too little of anybody) to analyse."""
+
+
+class Cancelled(GaitcheckError):
+    """A front-end asked the run to stop (a user pressed cancel, a job was deleted)."""
+
+    exit_code = 130

@@ -13,14 +13,14 @@ real timestamps.
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import signal
 
 from gaitcheck.landmarks import INDEX, PoseSeries
+from gaitcheck.model import Rep, Step
+from gaitcheck.vocabulary import SIDES, SINGLE_LEG_MOVEMENTS, Side, StanceLeg
 
-SINGLE_LEG = ("single-leg-squat", "step-down", "lunge")
 REP_MIN_DEPTH_TORSO = 0.08  # the pelvis must go down at least this far (torso lengths) to count
 REP_MIN_SHARE_OF_RANGE = 0.3  # ... and by at least this share of the clip's largest excursion
 REP_RETURN_SHARE = 0.25  # a repetition starts/ends where the pelvis is within this share of standing
@@ -34,48 +34,6 @@ NEAREST_PROMINENCE_SHARE = 0.3  # front view: a contact's low point stands out b
 FRONT_LIFT_SHARE = 0.5  # front view: the foot has lifted once it rises at this share of its top speed
 BRAKING_ONSET_SHARE = 0.5  # back view: contact where the foot's braking reaches this share of its peak
 LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (the foot is braked to a stop)
-
-
-@dataclass(frozen=True)
-class Rep:
-    """One repetition of a squat-like task."""
-
-    index: int
-    start_frame: int
-    bottom_frame: int
-    end_frame: int
-    start_s: float
-    bottom_s: float
-    end_s: float
-    stance_leg: str  # "left", "right" or "both"
-    depth_torso: float  # how far the pelvis went down, in torso lengths
-    segment: int = 0
-
-    def to_json(self) -> dict:
-        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
-
-
-@dataclass(frozen=True)
-class Step:
-    """One stance phase of one foot while running."""
-
-    leg: str
-    contact_frame: int
-    midstance_frame: int
-    toe_off_frame: int
-    contact_s: float
-    midstance_s: float
-    toe_off_s: float
-    segment: int = 0
-
-    @property
-    def stance_s(self) -> float:
-        return self.toe_off_s - self.contact_s
-
-    def to_json(self) -> dict:
-        out = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in asdict(self).items()}
-        out["stance_s"] = round(self.stance_s, 3)
-        return out
 
 
 def _fill(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
@@ -114,8 +72,8 @@ def find_reps(series: PoseSeries, movement: str, segment: int = 0, first_index: 
     for k, bottom in enumerate(bottoms):
         lo = bottoms[k - 1] if k > 0 else 0
         hi = bottoms[k + 1] if k + 1 < len(bottoms) else len(depth) - 1
-        start = _standing_before(depth, lo, bottom, standing_level)
-        end = _standing_after(depth, bottom, hi, standing_level)
+        start = _standing_before(depth, int(lo), int(bottom), standing_level)
+        end = _standing_after(depth, int(bottom), int(hi), standing_level)
         if start is None or end is None or not valid[bottom]:
             continue
         standing = min(depth[start], depth[end])
@@ -168,46 +126,46 @@ def _standing_after(depth: np.ndarray, bottom: int, hi: int, standing: float) ->
     return bottom + 1 + int(back[0])
 
 
-def stance_leg(series: PoseSeries, start: int, end: int, movement: str) -> str:
+def stance_leg(series: PoseSeries, start: int, end: int, movement: str) -> StanceLeg:
     """The leg that carries the repetition: 'both' for bilateral squats; in a lunge the front leg
     (the back knee sinks toward the floor). Otherwise the planted foot: the one still seen when the
     other is hidden (held up behind), the one that stays put when the other clearly moves, and
     failing that the one under the body's centre (one can only balance over the standing foot)."""
-    if movement not in SINGLE_LEG:
+    if movement not in SINGLE_LEG_MOVEMENTS:
         return "both"
     if movement == "lunge":
         return stance_in_lunge(series, start, end)
     rows = slice(start, end + 1)
-    seen = {side: float(np.isfinite(series.px(f"{side}_ankle")[rows, 0]).mean()) for side in ("left", "right")}
+    seen = {side: float(np.isfinite(series.px(f"{side}_ankle")[rows, 0]).mean()) for side in SIDES}
     if min(seen.values()) < 0.5 <= max(seen.values()):
-        return max(seen, key=seen.get)
+        return max(seen, key=lambda side: seen[side])
     motion = foot_motion(series, start, end)
-    still, moving = sorted(motion, key=motion.get)
+    still, moving = sorted(motion, key=lambda side: motion[side])
     if motion[moving] > 0.05 and motion[moving] > 2.5 * motion[still]:
         return still
     return stance_by_balance(series, start, end)
 
 
-def stance_in_lunge(series: PoseSeries, start: int, end: int) -> str:
+def stance_in_lunge(series: PoseSeries, start: int, end: int) -> Side:
     """The front leg: at the lunge's lowest point, the back knee sinks toward its foot."""
     depth = pelvis_depth_torso(series)[start : end + 1]
     if not np.isfinite(depth).any():
         return stance_by_motion(series, start, end)
     bottom = start + int(np.nanargmax(depth))
     knee_above_ankle = {
-        side: series.px(f"{side}_ankle")[bottom, 1] - series.px(f"{side}_knee")[bottom, 1] for side in ("left", "right")
+        side: series.px(f"{side}_ankle")[bottom, 1] - series.px(f"{side}_knee")[bottom, 1] for side in SIDES
     }
     if not all(np.isfinite(v) for v in knee_above_ankle.values()):
         return stance_by_motion(series, start, end)
-    return max(knee_above_ankle, key=knee_above_ankle.get)
+    return max(knee_above_ankle, key=lambda side: knee_above_ankle[side])
 
 
-def foot_motion(series: PoseSeries, start: int, end: int) -> dict[str, float]:
+def foot_motion(series: PoseSeries, start: int, end: int) -> dict[Side, float]:
     """How far each ankle travels over the repetition (5th-95th percentile box, torso lengths);
     infinite for a foot that is not seen."""
     scale = series.body_scale_px()
-    motion = {}
-    for side in ("left", "right"):
+    motion: dict[Side, float] = {}
+    for side in SIDES:
         ankle = series.px(f"{side}_ankle")[start : end + 1] / scale
         finite = ankle[np.isfinite(ankle).all(axis=1)]
         if len(finite) < 2:
@@ -217,17 +175,17 @@ def foot_motion(series: PoseSeries, start: int, end: int) -> dict[str, float]:
     return motion
 
 
-def stance_by_motion(series: PoseSeries, start: int, end: int) -> str:
+def stance_by_motion(series: PoseSeries, start: int, end: int) -> Side:
     """The foot that moves least over the repetition (both still: the lower one)."""
     motion = foot_motion(series, start, end)
-    still, moving = sorted(motion, key=motion.get)
+    still, moving = sorted(motion, key=lambda side: motion[side])
     if motion[moving] > 0.08 and motion[moving] > 1.5 * motion[still]:
         return still
     height = {side: float(np.nanmedian(series.px(f"{side}_ankle")[start : end + 1, 1])) for side in motion}
     return max(height, key=lambda side: height[side] if np.isfinite(height[side]) else -np.inf)
 
 
-def stance_by_balance(series: PoseSeries, start: int, end: int) -> str:
+def stance_by_balance(series: PoseSeries, start: int, end: int) -> Side:
     """The foot horizontally closest to the body's centre (mean of hips and shoulders)."""
     rows = slice(start, end + 1)
     px = series.px
@@ -241,11 +199,11 @@ def stance_by_balance(series: PoseSeries, start: int, end: int) -> str:
         side: float(np.nanmedian(np.abs(px(f"{side}_ankle")[rows, 0] - centre_x)))
         if np.isfinite(px(f"{side}_ankle")[rows, 0]).any()
         else np.inf
-        for side in ("left", "right")
+        for side in SIDES
     }
     if not np.isfinite(min(offset.values())):
         return stance_by_motion(series, start, end)
-    return min(offset, key=offset.get)
+    return min(offset, key=lambda side: offset[side])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -279,7 +237,7 @@ def find_steps(series: PoseSeries, view: str = "front", segment: int = 0) -> lis
     return steps
 
 
-def _step(series: PoseSeries, side: str, start: int, stop: int, pelvis: np.ndarray, segment: int) -> Step:
+def _step(series: PoseSeries, side: Side, start: int, stop: int, pelvis: np.ndarray, segment: int) -> Step:
     t = series.time_s
     mid = start + int(np.argmax(pelvis[start:stop]))  # midstance: the pelvis at its lowest
     return Step(
@@ -307,7 +265,7 @@ def _steps_from_nearest_point(series: PoseSeries, segment: int) -> list[Step]:
     pelvis = _fill(pelvis_depth_torso(series), t)
     contacts: dict[str, np.ndarray] = {}
     speeds: dict[str, np.ndarray] = {}
-    for side in ("left", "right"):
+    for side in SIDES:
         raw = _foot_bottom_y(series, side)
         if np.isfinite(raw).sum() < 5:
             contacts[side] = np.array([], int)
@@ -343,7 +301,7 @@ def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
         return []
     pelvis = _fill(pelvis_depth_torso(series), t)
     steps: list[Step] = []
-    for side in ("left", "right"):
+    for side in SIDES:
         raw = _foot_bottom_y(series, side)
         if np.isfinite(raw).sum() < 5:
             continue
@@ -354,7 +312,7 @@ def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
             speed, height=max(LANDING_SPEED_LEG_S, LANDING_SHARE * top), distance=max(1, int(0.1 / dt))
         )
         previous_stop = -1
-        for peak in landings:
+        for peak in (int(p) for p in landings):
             if peak <= previous_stop:
                 continue  # a second bump while the foot is already down
             # the foot lands where its descent is braked hardest, shortly after its fastest fall
@@ -389,7 +347,7 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
     leg_length = _leg_length_px(series)
     min_gap = max(1, int(0.2 / dt))
     steps: list[Step] = []
-    for side in ("left", "right"):
+    for side in SIDES:
         heel = _fill((px(f"{side}_heel")[:, 0] - pelvis_x) * forward / leg_length, t)
         toe = _fill((px(f"{side}_foot_index")[:, 0] - pelvis_x) * forward / leg_length, t)
         contacts, _ = signal.find_peaks(heel, prominence=0.2, distance=min_gap)
@@ -411,7 +369,7 @@ def _fore_aft_travel_leg(series: PoseSeries) -> float:
     world = series.world_m
     pelvis_z = (world[:, INDEX["left_hip"], 2] + world[:, INDEX["right_hip"], 2]) / 2
     travel = []
-    for side in ("left", "right"):
+    for side in SIDES:
         leg = np.linalg.norm(world[:, INDEX[f"{side}_hip"]] - world[:, INDEX[f"{side}_ankle"]], axis=1)
         z = world[:, INDEX[f"{side}_heel"], 2] - pelvis_z
         if np.isfinite(z).sum() >= 5 and np.isfinite(leg).any():
@@ -438,7 +396,7 @@ def cadence_spm(steps: list[Step]) -> float | None:
     both feet's strides is not biased by one foot's contacts being timed a frame later. With too
     few strides, from the time between contacts of alternate feet."""
     strides: list[float] = []
-    for leg in ("left", "right"):
+    for leg in SIDES:
         contacts = np.sort([s.contact_s for s in steps if s.leg == leg])
         strides.extend(np.diff(contacts).tolist())
     if len(strides) >= 2:

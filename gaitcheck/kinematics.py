@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from gaitcheck.landmarks import PoseSeries
+from gaitcheck.vocabulary import SIDES
 
 DOWN = np.array([0.0, 1.0])  # image y axis; gravity when the phone is level
-SIDES = ("left", "right")
 
 
 def _other(side: str) -> str:

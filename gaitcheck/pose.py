@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import sys
-import tempfile
-import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +20,7 @@ import numpy as np
 
 from gaitcheck.errors import ModelError
 from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
+from gaitcheck.noise import native_stderr_to_log
 from gaitcheck.settings import Settings
 from gaitcheck.video import Frame, VideoInfo
 
@@ -48,52 +45,6 @@ def check_model(path: Path) -> Path:
             f"{path} is not a pose landmarker bundle (it lacks {', '.join(sorted(BUNDLE_MEMBERS - names))})"
         )
     return path
-
-
-class _NativeStderr:
-    """Route what MediaPipe's C++ code prints on file descriptor 2 into our log.
-
-    TFLite and absl write INFO/WARNING lines straight to fd 2, past Python's logging; a user
-    should see one clear line on failure, not library chatter, so we keep it for run.log.
-    Re-entrant and thread-safe (two landmarkers may warm up at once): the first entry
-    redirects fd 2, the last exit restores it.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._saved: int | None = None
-        self._sink = None
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._depth == 0:
-                sys.stderr.flush()
-                self._sink = tempfile.TemporaryFile(mode="w+b")
-                self._saved = os.dup(2)
-                os.dup2(self._sink.fileno(), 2)
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._restore()
-
-    def _restore(self) -> None:
-        sys.stderr.flush()
-        os.dup2(self._saved, 2)
-        os.close(self._saved)
-        self._sink.seek(0)
-        for line in self._sink.read().decode(errors="replace").splitlines():
-            if line.strip():
-                log.debug("mediapipe: %s", line.strip())
-        self._sink.close()
-
-
-native_stderr_to_log = _NativeStderr()
 
 
 def _mediapipe():
@@ -134,9 +85,16 @@ class PoseLandmarker:
         self.close()
 
     def close(self) -> None:
-        if self._landmarker is not None:
-            self._landmarker.close()
-            self._landmarker = None
+        landmarker, self._landmarker = getattr(self, "_landmarker", None), None
+        if landmarker is not None:
+            with native_stderr_to_log():  # MediaPipe 1.2.3 prints DestroyAccelerator lines here
+                landmarker.close()
+
+    def __del__(self) -> None:  # one left open is still closed quietly, not by MediaPipe at exit
+        try:
+            self.close()
+        except Exception:
+            pass
 
     def count_people(self, rgb: np.ndarray) -> int:
         """How many people the model finds in one picture (IMAGE mode)."""

@@ -1,23 +1,21 @@
 """Quality control: what about the recording limits what the numbers mean.
 
-`quality_warnings` gives the plain-language lines for summary.json, the log and the report;
-`leg_caveats` gives the reasons that lower one leg's verdict confidence. Each check is small and
-separate so a new one is easy to add.
+`quality_issues` runs the checks in CHECKS (one small function each, most important first) and
+returns structured `Issue`s: a stable code, a severity, the leg it concerns, the problem in plain
+words and a filming tip. Wording is front-end neutral (no command-line flags: a front-end adds its
+own hint by code). `leg_caveats` gives the reasons that lower one leg's verdict confidence.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import numpy as np
 
-from gaitcheck.assess import MIN_REPS, MIN_STEPS, Caveat
-from gaitcheck.landmarks import PoseSeries
-
-if TYPE_CHECKING:
-    from gaitcheck.analysis import Analysis, Segment
-    from gaitcheck.settings import Settings
-    from gaitcheck.video import VideoInfo
+from gaitcheck.assess import MIN_REPS, MIN_STEPS
+from gaitcheck.landmarks import INDEX, PoseSeries
+from gaitcheck.model import Analysis, Caveat, Issue, Segment, VideoInfo
+from gaitcheck.vocabulary import SIDES, Severity, Side, event_word
 
 LOW_DETECTION_RATE = 0.9
 LOW_VISIBILITY = 0.6
@@ -28,7 +26,7 @@ RUN_GOOD_FPS = 100.0  # Souza 2016 recommends 120-240 fps
 MISSING_SHARE = 0.1
 
 
-def _event_rows(segments: list[Segment], primary: list[int], side: str) -> np.ndarray:
+def _event_rows(segments: list[Segment], primary: list[int], side: Side) -> np.ndarray:
     """Rows inside this leg's repetitions or stance phases in the primary segments (every decoded
     frame is a row, so a frame index is a row index)."""
     rows: list[np.ndarray] = []
@@ -50,11 +48,9 @@ def missing_share(clean: PoseSeries, rows: np.ndarray, side: str) -> float:
 
 def leg_visibility(clean: PoseSeries, rows: np.ndarray, side: str) -> float:
     """Mean MediaPipe visibility of this leg's knee and ankle over the given frames."""
-    from gaitcheck.landmarks import INDEX
-
     if rows.size == 0:
         return float("nan")
-    idx = [INDEX[f"{side}_knee"], INDEX[f"{side}_ankle"]]
+    idx = np.array([INDEX[f"{side}_knee"], INDEX[f"{side}_ankle"]])
     return float(np.mean(clean.visibility[np.ix_(rows, idx)]))
 
 
@@ -76,12 +72,11 @@ def camera_roll_deg(clean: PoseSeries, segments: list[Segment]) -> float | None:
 
 
 def leg_caveats(
-    side: str,
+    side: Side,
     segments: list[Segment],
     primary: list[int],
     clean: PoseSeries,
     info: VideoInfo,
-    settings: Settings,
 ) -> list[Caveat]:
     """Why this leg's verdict may be less certain."""
     main = segments[primary[0]]
@@ -92,7 +87,7 @@ def leg_caveats(
     if main.view.source == "detected" and main.view.confidence < 0.6:
         caveats.append(Caveat("the camera view was uncertain"))
     if main.movement.source == "detected" and main.movement.confidence < 0.5:
-        caveats.append(Caveat("the movement was uncertain (set it with --movement)"))
+        caveats.append(Caveat("the movement was uncertain (it can be set instead of detected)"))
     if main.movement.value == "run":
         if info.fps < RUN_MIN_FPS:
             caveats.append(Caveat(f"{info.fps:.0f} fps is low for running", True))
@@ -113,74 +108,153 @@ def leg_caveats(
     return caveats
 
 
-def quality_warnings(analysis: Analysis) -> list[str]:
-    """Plain-language problems with the recording, most important first."""
-    warnings: list[str] = []
-    raw, clean, info = analysis.landmarks.raw, analysis.landmarks.clean, analysis.video
-    segments, primary = analysis.segments, analysis.primary
-    main = segments[primary[0]]
-    view, movement = main.view.value, main.movement.value
-    if view == "side":
-        warnings.append(
+#: Filming advice per issue code (front-end neutral: a front-end may add its own hint).
+TIPS: dict[str, str] = {
+    "side-view": "Film from the front (squats, step-downs) or from behind (running) for frontal-plane angles.",
+    "off-square": "Place the camera square to the person: the chest and pelvis should face the lens.",
+    "run-front-view": "For running, add a clip filmed from behind at hip height.",
+    "low-detection": "Keep the whole body in the picture for the whole clip, with even light.",
+    "several-people": "Film one person at a time; keep others out of the picture.",
+    "several-parts": "Film one continuous shot from one place, without edits.",
+    "camera-tilted": "Level the phone (use a tripod and the camera's level or grid).",
+    "few-events": "Record at least 5 repetitions per leg, or 7 or more steps per leg.",
+    "leg-hidden": "Wear shorts or tight leggings, light the legs evenly and keep both feet in frame.",
+    "leg-low-visibility": "Wear shorts or tight leggings, light the legs evenly and keep both feet in frame.",
+    "run-low-fps": "For running, record in slow motion (120\u2013240 fps).",
+    "slow-motion-suspected": "For a slowed-down file, give the recording's real frame rate (capture fps).",
+    "view-uncertain": "Set the camera view yourself instead of leaving it to detection.",
+    "movement-uncertain": "Set the movement yourself instead of leaving it to detection.",
+}
+
+
+def _issue(code: str, severity: Severity, text: str, leg: Side | None = None) -> Issue:
+    return Issue(code, severity, text, TIPS[code], leg)
+
+
+def _view(a: Analysis) -> list[Issue]:
+    view = a.main.view
+    if view.value == "side":
+        text = (
             "side view: frontal-plane measures (FPPA, hip adduction, pelvic drop) need a camera in front "
             "(squats, step-downs) or behind (running)"
         )
-    elif view == "oblique":
-        yaw = main.view.details.get("yaw_deg")
-        warnings.append(
-            f"the camera is about {abs(yaw):.0f} deg off square to the person: frontal-plane angles are distorted "
+        return [_issue("side-view", "major", text)]
+    if view.value == "oblique":
+        yaw = abs(view.details.get("yaw_deg") or 0.0)
+        text = (
+            f"the camera is about {yaw:.0f} deg off square to the person: frontal-plane angles are distorted "
             "(turn the camera or the person to face each other)"
         )
-    if movement == "run" and view == "front":
-        warnings.append("for running, film from behind for pelvic drop and hip adduction (Souza 2016)")
-    rate = raw.detection_rate
+        return [_issue("off-square", "major" if yaw > OFF_SQUARE_SEVERE_DEG else "minor", text)]
+    return []
+
+
+def _running_front(a: Analysis) -> list[Issue]:
+    if a.main.movement.value == "run" and a.main.view.value == "front":
+        text = "for running, film from behind for pelvic drop and hip adduction (Souza 2016)"
+        return [_issue("run-front-view", "minor", text)]
+    return []
+
+
+def _detection(a: Analysis) -> list[Issue]:
+    rate = a.landmarks.raw.detection_rate
     if rate < LOW_DETECTION_RATE:
-        warnings.append(f"the person was found in only {rate:.0%} of frames")
-    people = clean.notes.get("people", {})
+        return [_issue("low-detection", "major", f"the person was found in only {rate:.0%} of frames")]
+    return []
+
+
+def _people(a: Analysis) -> list[Issue]:
+    people = a.landmarks.clean.notes.get("people", {})
     if people.get("max", 1) > 1:
-        warnings.append(
+        text = (
             f"up to {people['max']} people are in the picture: gaitcheck follows the most prominent one; "
             "film one person at a time"
         )
-    if len(segments) > 1:
-        parts = ", ".join(f"{s.start_s:.1f}-{s.end_s:.1f} s {s.view.value} {s.movement.value}" for s in segments)
-        warnings.append(f"the clip has {len(segments)} parts (cuts or a change of view), analysed separately: {parts}")
-    roll = camera_roll_deg(clean, segments)
+        return [_issue("several-people", "minor", text)]
+    return []
+
+
+def _parts(a: Analysis) -> list[Issue]:
+    if len(a.segments) > 1:
+        parts = ", ".join(f"{s.start_s:.1f}-{s.end_s:.1f} s {s.view.value} {s.movement.value}" for s in a.segments)
+        text = f"the clip has {len(a.segments)} parts (cuts or a change of view), analysed separately: {parts}"
+        return [_issue("several-parts", "minor", text)]
+    return []
+
+
+def _roll(a: Analysis) -> list[Issue]:
+    roll = camera_roll_deg(a.landmarks.clean, a.segments)
     if roll is not None and abs(roll) > CAMERA_ROLL_DEG:
-        warnings.append(
-            f"the camera may be tilted about {roll:+.0f} deg (feet line): pelvic drop and trunk lean are affected"
-        )
-    event = "step" if movement == "run" else "rep"
+        text = f"the camera may be tilted about {roll:+.0f} deg (feet line): pelvic drop and trunk lean are affected"
+        return [_issue("camera-tilted", "minor", text)]
+    return []
+
+
+def _legs(a: Analysis) -> list[Issue]:
+    """Per leg: too few repetitions or steps, and the knee or ankle hidden or poorly seen."""
+    issues: list[Issue] = []
+    event = event_word(a.main.movement.value)
     minimum = MIN_STEPS if event == "step" else MIN_REPS
-    for side, leg in analysis.legs.items():
-        n = leg.n_events
+    for side in SIDES:
+        n = a.legs[side].n_events
         if 0 < n < minimum:
-            warnings.append(f"only {n} {event}{'s' if n != 1 else ''} on the {side} leg (at least {minimum} advised)")
-        if view == "side":
+            text = f"only {n} {event}{'s' if n != 1 else ''} on the {side} leg (at least {minimum} advised)"
+            issues.append(_issue("few-events", "minor", text, side))
+        if a.main.view.value == "side":
             continue  # the far leg is always partly hidden side-on; no frontal verdicts anyway
-        rows = _event_rows(segments, primary, side)
-        missing = missing_share(clean, rows, side)
+        rows = _event_rows(a.segments, a.primary, side)
+        missing = missing_share(a.landmarks.clean, rows, side)
         if missing > MISSING_SHARE:
-            warnings.append(
-                f"the {side} knee or ankle is hidden or out of frame in {missing:.0%} of its {event} frames"
-            )
-        visibility = leg_visibility(clean, rows, side)
+            text = f"the {side} knee or ankle is hidden or out of frame in {missing:.0%} of its {event} frames"
+            issues.append(_issue("leg-hidden", "minor", text, side))
+        visibility = leg_visibility(a.landmarks.clean, rows, side)
         if np.isfinite(visibility) and visibility < LOW_VISIBILITY:
-            warnings.append(
-                f"low visibility of the {side} knee and ankle ({visibility:.2f}): tight clothing and light help"
-            )
-    if movement == "run":
-        if info.fps < RUN_MIN_FPS:
-            warnings.append(
-                f"{info.fps:.0f} fps is low for running: foot contacts are timed to +- one frame; use 120-240 fps"
-            )
-        stride_hz = main.movement.details.get("stride_hz") or 0
-        if 0 < stride_hz < 1.0 and info.slow_motion_factor == 1.0:
-            warnings.append(
-                f"the running cadence looks like {stride_hz * 120:.0f} steps/min: if the clip is slowed down, "
-                "pass --capture-fps with the recording's real frame rate"
-            )
-    for label, detected in (("view", main.view), ("movement", main.movement)):
+            text = f"low visibility of the {side} knee and ankle ({visibility:.2f}): tight clothing and light help"
+            issues.append(_issue("leg-low-visibility", "minor", text, side))
+    return issues
+
+
+def _frame_rate(a: Analysis) -> list[Issue]:
+    """Running needs a high frame rate; a slowed-down file must not pass for real time."""
+    if a.main.movement.value != "run":
+        return []
+    issues: list[Issue] = []
+    fps = a.video.fps
+    if fps < RUN_MIN_FPS:
+        text = f"{fps:.0f} fps is low for running: foot contacts are timed to +- one frame; use 120-240 fps"
+        issues.append(_issue("run-low-fps", "major", text))
+    stride_hz = a.main.movement.details.get("stride_hz") or 0
+    if 0 < stride_hz < 1.0 and a.video.slow_motion_factor == 1.0:
+        text = (
+            f"the running cadence looks like {stride_hz * 120:.0f} steps/min: if the clip is slowed down, "
+            "give the recording's real frame rate"
+        )
+        issues.append(_issue("slow-motion-suspected", "major", text))
+    return issues
+
+
+def _uncertain(a: Analysis) -> list[Issue]:
+    issues: list[Issue] = []
+    for label, detected in (("view", a.main.view), ("movement", a.main.movement)):
         if detected.source == "detected" and detected.confidence < 0.5:
-            warnings.append(f"the {label} is uncertain; set it with --{label}")
-    return warnings
+            issues.append(_issue(f"{label}-uncertain", "minor", f"the {label} is uncertain; it can be set instead"))
+    return issues
+
+
+#: Every check, most important first; each returns the issues it finds.
+CHECKS: tuple[Callable[[Analysis], list[Issue]], ...] = (
+    _view,
+    _running_front,
+    _detection,
+    _people,
+    _parts,
+    _roll,
+    _legs,
+    _frame_rate,
+    _uncertain,
+)
+
+
+def quality_issues(analysis: Analysis) -> list[Issue]:
+    """Plain-language problems with the recording, most important first."""
+    return [issue for check in CHECKS for issue in check(analysis)]

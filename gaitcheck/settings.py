@@ -14,15 +14,15 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self, cast
 
 from gaitcheck.errors import InputError
+from gaitcheck.vocabulary import Movement
 
-Movement = Literal["auto", "squat", "single-leg-squat", "step-down", "lunge", "run"]
-View = Literal["auto", "front", "back", "side"]
-
-MOVEMENTS: tuple[str, ...] = typing.get_args(Movement)
-VIEWS: tuple[str, ...] = typing.get_args(View)
+#: What the user may ask for: a movement or view of the vocabulary, or "auto" to detect it.
+#: (An oblique view is only ever detected; the user films front, back or side.)
+MovementChoice = Literal["auto", Movement]
+ViewChoice = Literal["auto", "front", "back", "side"]
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODEL_NAME = "pose_landmarker_full.task"
@@ -43,12 +43,49 @@ def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = Non
     return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar})
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Every tunable of the pipeline, with its default and the reason for it."""
+class _Options:
+    """What Settings and OutputOptions share: checked construction from a mapping, copies with
+    changes, and a JSON form. Subclasses are frozen dataclasses built with `_opt` fields."""
 
-    movement: Movement = _opt("auto", "what the person does; auto detects it from the landmarks")
-    view: View = _opt("auto", "where the camera stands relative to the person; auto detects it")
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cast(Any, cls)))
+
+    @classmethod
+    def pick(cls, values: dict[str, Any]) -> dict[str, Any]:
+        """The entries of `values` that are fields of this class (keys may use '-' or '_')."""
+        names = cls.field_names()
+        return {k.replace("-", "_"): v for k, v in values.items() if k.replace("-", "_") in names}
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> Self:
+        """Build from a dict (kwargs or a parsed TOML file); keys may use '-' or '_'."""
+        known = cls.field_names()
+        kwargs: dict[str, Any] = {}
+        for raw_key, value in values.items():
+            key = raw_key.replace("-", "_")
+            if key not in known:
+                raise InputError(f"unknown setting '{raw_key}' (known: {', '.join(sorted(known))})")
+            kwargs[key] = _coerce(cls, key, value)
+        return cls(**kwargs)
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with `changes` applied, checked like any other input."""
+        return self.from_mapping({**self.to_dict(), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.field_names()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.to_dict().items()}
+
+
+@dataclass(frozen=True)
+class Settings(_Options):
+    """Every tunable that shapes the numbers, with its default and the reason for it."""
+
+    movement: MovementChoice = _opt("auto", "what the person does; auto detects it from the landmarks")
+    view: ViewChoice = _opt("auto", "where the camera stands relative to the person; auto detects it")
     model: Path | None = _opt(
         None,
         "MediaPipe pose landmarker bundle (.task); default: models/pose_landmarker_full.task",
@@ -102,7 +139,17 @@ class Settings:
         "correct MediaPipe's systematic under-reading of frontal-plane angles with the model fitted on "
         "rendered humans (gaitcheck/calibration.json; scored in docs/accuracy.md)",
     )
-    # --- outputs (gaitcheck.report) -------------------------------------------------------------
+
+    @property
+    def model_path(self) -> Path:
+        return Path(self.model) if self.model is not None else DEFAULT_MODEL
+
+
+@dataclass(frozen=True)
+class OutputOptions(_Options):
+    """Which files a run writes besides the data files. Nothing here changes a number, so none of
+    it is recorded in summary.json's settings."""
+
     report: bool = _opt(True, "write report.html (one self-contained file), reps.csv and the curve figures in plots/")
     annotated_video: bool = _opt(
         True,
@@ -113,40 +160,13 @@ class Settings:
     pdf: bool = _opt(False, "also write the report as report.pdf")
     trc: bool = _opt(False, "also write landmarks.trc: the cleaned 2-D landmarks in pixels, OpenSim TRC format")
 
-    # ---------------------------------------------------------------------------------------------
-    def replace(self, **changes: Any) -> Settings:
-        """A copy with `changes` applied, checked like any other input."""
-        return Settings.from_mapping({**self.to_dict(), **changes})
 
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.to_dict().items()}
-
-    @property
-    def model_path(self) -> Path:
-        return Path(self.model) if self.model is not None else DEFAULT_MODEL
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> Settings:
-        """Build from a dict (kwargs or a parsed TOML file); keys may use '-' or '_'."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs: dict[str, Any] = {}
-        for raw_key, value in values.items():
-            key = raw_key.replace("-", "_")
-            if key not in known:
-                raise InputError(f"unknown setting '{raw_key}' (known: {', '.join(sorted(known))})")
-            kwargs[key] = _coerce(key, value)
-        return cls(**kwargs)
-
-    @classmethod
-    def from_toml(cls, path: str | Path, **overrides: Any) -> Settings:
-        return cls.from_mapping({**read_toml(path), **overrides})
+CONFIG_CLASSES: tuple[type[_Options], ...] = (Settings, OutputOptions)
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """The settings a TOML file sets (top level or a [gaitcheck] table), checked, by field name."""
+    """What a TOML file sets (top level or a [gaitcheck] table), checked, by field name: analysis
+    settings and output options alike (split them with `Settings.pick` / `OutputOptions.pick`)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -154,28 +174,31 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise InputError(f"config file not found: {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"config file {path} is not valid TOML: {exc}") from None
-    data = data.get("gaitcheck", data)
-    checked = Settings.from_mapping(data)
-    return {key.replace("-", "_"): getattr(checked, key.replace("-", "_")) for key in data}
+    data = {key.replace("-", "_"): value for key, value in data.get("gaitcheck", data).items()}
+    known = {name for cls in CONFIG_CLASSES for name in cls.field_names()}
+    for key in data:
+        if key not in known:
+            raise InputError(f"unknown setting '{key}' (known: {', '.join(sorted(known))})")
+    return {key: _coerce(cls, key, data[key]) for cls in CONFIG_CLASSES for key in cls.pick(data)}
 
 
 def cli_fields() -> list[dataclasses.Field]:
-    """The settings exposed as command-line flags, in declaration order."""
-    return [f for f in dataclasses.fields(Settings) if f.metadata.get("cli", False)]
-
-
-def _hints() -> dict[str, Any]:
-    return typing.get_type_hints(Settings)
+    """The settings and output options exposed as command-line flags, in declaration order."""
+    return [f for cls in CONFIG_CLASSES for f in dataclasses.fields(cast(Any, cls)) if f.metadata.get("cli", False)]
 
 
 def field_type(f: dataclasses.Field) -> Any:
-    """The resolved annotation of a settings field (annotations are strings here)."""
-    return _hints()[f.name]
+    """The resolved annotation of a settings or output field (annotations are strings here)."""
+    for cls in CONFIG_CLASSES:
+        hints = typing.get_type_hints(cls)
+        if f.name in hints:
+            return hints[f.name]
+    raise KeyError(f.name)
 
 
-def _coerce(name: str, value: Any) -> Any:
+def _coerce(cls: type, name: str, value: Any) -> Any:
     """Check and convert one value against its field's annotation; one clear error otherwise."""
-    hint = _hints()[name]
+    hint = typing.get_type_hints(cls)[name]
     optional = False
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):

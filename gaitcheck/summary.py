@@ -1,21 +1,23 @@
-"""summary.json: what one analysis found, for people and programs (schema: docs/summary-schema.md)."""
+"""summary.json: what one analysis found, for people and programs (schema: docs/summary-schema.md).
+
+`build(analysis)` turns the model into the JSON-ready dict (NaN written as None); every value in it
+comes from the `Analysis`, so a result folder loaded back gives the same dict.
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
-import hashlib
+import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from gaitcheck import __version__
-from gaitcheck.assess import THRESHOLDS
-from gaitcheck.kinematics import PER_LEG_MEASURES, SIDES, WHOLE_BODY_MEASURES
-
-if TYPE_CHECKING:
-    from gaitcheck.analysis import Analysis
+from gaitcheck.assess import asymmetry, graded_measure
+from gaitcheck.events import cadence_spm
+from gaitcheck.kinematics import PER_LEG_MEASURES, WHOLE_BODY_MEASURES
+from gaitcheck.model import Analysis, Segment
+from gaitcheck.version import __version__
+from gaitcheck.vocabulary import SIDES
 
 MEASURE_NOTES = {
     "fppa_deg": "2-D knee frontal plane projection angle (hip keypoint-knee-ankle); + valgus",
@@ -33,74 +35,85 @@ MEASURE_NOTES = {
 }
 
 
-def _stats(values: pd.Series) -> dict[str, Any]:
-    finite = values.to_numpy(float)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return {"n_frames": 0}
+def primary_cadence_spm(analysis: Analysis) -> float | None:
+    """Steps per minute over the segments the verdicts come from (None when not running)."""
+    return cadence_spm([p for i in analysis.primary for p in analysis.segments[i].steps])
+
+
+def segment_json(segment: Segment) -> dict[str, Any]:
+    cadence = cadence_spm(segment.steps)
     return {
-        "n_frames": int(finite.size),
-        "median": round(float(np.median(finite)), 2),
-        "p5": round(float(np.percentile(finite, 5)), 2),
-        "p95": round(float(np.percentile(finite, 95)), 2),
-        "min": round(float(finite.min()), 2),
-        "max": round(float(finite.max()), 2),
+        "index": segment.index,
+        "start_row": segment.start_row,
+        "stop_row": segment.stop_row,
+        "start_s": round(segment.start_s, 3),
+        "end_s": round(segment.end_s, 3),
+        "view": segment.view.to_json(),
+        "movement": segment.movement.to_json(),
+        "n_reps": len(segment.reps),
+        "n_steps": len(segment.steps),
+        "cadence_spm": None if cadence is None else round(cadence, 1),
     }
 
 
-def _model_facts(path: Path) -> dict[str, Any]:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-    return {"model": path.name, "model_sha256": digest}
-
-
-def build_summary(analysis: Analysis) -> dict[str, Any]:
-    angles = analysis.angles
-    clean, raw = analysis.landmarks.clean, analysis.landmarks.raw
-    knee_flexion_source = (
-        "2-D image (side view)" if analysis.view.value == "side" else "3-D world landmarks (lower confidence)"
-    )
-    legs = {}
-    for side in SIDES:
-        legs[side] = {
+def build(analysis: Analysis) -> dict[str, Any]:
+    """The content of summary.json."""
+    clean, raw, stats = analysis.landmarks.clean, analysis.landmarks.raw, analysis.frame_stats
+    side_view = analysis.view.value == "side"
+    knee_flexion_source = "2-D image (side view)" if side_view else "3-D world landmarks (lower confidence)"
+    legs = {
+        side: {
             **analysis.legs[side].to_json(),
-            "frame_stats": {m: _stats(angles[f"{side}_{m}"]) for m in PER_LEG_MEASURES},
+            "frame_stats": {m: stats.get(f"{side}_{m}", {"n_frames": 0}) for m in PER_LEG_MEASURES},
         }
-    movement = analysis.movement.value
-    threshold = next((t for t in THRESHOLDS if movement in t.tasks), None)
-    return {
+        for side in SIDES
+    }
+    cadence = primary_cadence_spm(analysis)
+    summary = {
         "gaitcheck_version": __version__,
-        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "created": analysis.created,
         "video": analysis.video.to_json(),
         "movement": analysis.movement.to_json(),
         "view": analysis.view.to_json(),
-        "segments": [s.to_json() for s in analysis.segments],
+        "segments": [segment_json(s) for s in analysis.segments],
         "primary_segments": analysis.primary,
-        "reps": analysis.rep_details,
-        "steps": analysis.step_details,
-        "cadence_spm": None if analysis.cadence_spm is None else round(analysis.cadence_spm, 1),
+        "reps": [r.to_json() for r in analysis.rep_results],
+        "steps": [p.to_json() for p in analysis.step_results],
+        "cadence_spm": None if cadence is None else round(cadence, 1),
         "legs": legs,
-        "asymmetry": analysis.asymmetry,
-        "thresholds": None
-        if threshold is None
-        else {
-            "measure": threshold.measure,
-            "borderline_from": threshold.borderline_from,
-            "valgus_from": threshold.valgus_from,
-            "unit": threshold.unit,
-            "source": threshold.source,
-            "population": threshold.population,
-            "note": threshold.note,
-        },
+        "asymmetry": asymmetry(analysis.legs),
+        "graded_measure": graded_measure(analysis.movement.value),
+        "thresholds": None if analysis.threshold is None else analysis.threshold.to_json(),
         "pose": {
-            **_model_facts(analysis.settings.model_path),
+            "model": analysis.settings.model_path.name,
+            "model_sha256": analysis.model_sha256,
             "frames": raw.n_frames,
             "frames_with_person": int(raw.detected.sum()),
             "detection_rate": round(raw.detection_rate, 4),
         },
         "cleaning": clean.notes,
         "measures": {**MEASURE_NOTES, "knee_flexion_deg": f"knee flexion from {knee_flexion_source}"},
-        "whole_body": {m: _stats(angles[m]) for m in WHOLE_BODY_MEASURES},
-        "quality": {"warnings": list(analysis.warnings)},
+        "whole_body": {m: stats.get(m, {"n_frames": 0}) for m in WHOLE_BODY_MEASURES},
+        "quality": {
+            "warnings": analysis.warnings,
+            "issues": [issue.to_json() for issue in analysis.issues],
+        },
         "settings": analysis.settings.to_json(),
         "timings_s": analysis.timings_s,
     }
+    return finite(summary)
+
+
+def finite(value: Any) -> Any:
+    """JSON-ready: NaN and infinities become None, numpy scalars plain numbers, paths strings."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    return value

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from gaitcheck.errors import InputError, VideoError
+from gaitcheck.model import VideoInfo
 
 log = logging.getLogger(__name__)
 
@@ -23,46 +24,6 @@ log = logging.getLogger(__name__)
 TRUNCATED_SHARE = 0.98
 #: Metadata keys phones use to record the true capture rate of a slowed-down clip.
 CAPTURE_FPS_KEYS = ("com.android.capture.fps", "capture_fps", "com.apple.quicktime.capture.fps")
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What we know about a clip. Sizes are of the upright (displayed) picture."""
-
-    path: str
-    container: str
-    codec: str
-    width_px: int
-    height_px: int
-    rotation_deg: int  # display rotation tag, counter-clockwise as FFmpeg reports it
-    fps: float  # frames per second of real time (after any slow-motion correction)
-    n_frames: int  # from the header until decoded; then the number actually decoded
-    duration_s: float
-    header_frames: int = 0  # frame count the container's index promises (0: not stated)
-    slow_motion_factor: float = 1.0  # capture fps / stored fps for slowed-down files
-    variable_frame_rate: bool = False
-    decoded: bool = False  # True once n_frames, fps and duration come from decoded timestamps
-
-    def to_json(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> VideoInfo:
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**fields)
-
-    def with_timestamps(self, time_s: np.ndarray) -> VideoInfo:
-        """The same clip described by what decoding actually produced."""
-        n = len(time_s)
-        if n >= 2:
-            steps = np.diff(time_s)
-            median_step = float(np.median(steps))
-            fps = 1.0 / median_step if median_step > 0 else self.fps
-            vfr = bool(np.any(np.abs(steps - median_step) > 0.25 * median_step))
-            duration = float(time_s[-1] - time_s[0] + median_step)
-        else:
-            fps, vfr, duration = self.fps, False, (1.0 / self.fps if self.fps else 0.0)
-        return replace(self, n_frames=n, fps=fps, duration_s=duration, variable_frame_rate=vfr, decoded=True)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,27 @@
 """Everything a person or another program reads after an analysis: report.html (and report.pdf),
 the curve figures in plots/, reps.csv, annotated.mp4 with key frames, and an optional .trc.
 
-`write_outputs(analysis, out)` is called by `Analysis.save` after the data files; which outputs
-are written follows the Settings (report, annotated_video, blur_faces, pdf, trc). A missing
-source video (e.g. --from-landmarks on another machine) skips the video and key frames with a
-line in run.log; it never fails the run.
+`write(analysis, out, outputs, context=...)` is what a front-end calls after `store.save`; which
+outputs are written follows the `OutputOptions` (report, annotated_video, blur_faces, pdf, trc).
+The report reads the model and never the other way. A missing source video (e.g.
+--from-landmarks on another machine) skips the video and key frames with a line in run.log; it
+never fails the run.
 """
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
+from gaitcheck.context import RunContext
 from gaitcheck.errors import GaitcheckError
-
-if TYPE_CHECKING:
-    from gaitcheck.analysis import Analysis
+from gaitcheck.model import Analysis
+from gaitcheck.report.content import KeyFrame
+from gaitcheck.report.results import Result
+from gaitcheck.settings import OutputOptions
+from gaitcheck.store import RUN_LOG
+from gaitcheck.vocabulary import SIDES
 
 log = logging.getLogger(__name__)
 
@@ -25,50 +30,57 @@ REPORT_PDF = "report.pdf"
 ANNOTATED_MP4 = "annotated.mp4"
 PLOTS_DIR = "plots"
 
-__all__ = ["ANNOTATED_MP4", "PLOTS_DIR", "REPORT_HTML", "REPORT_PDF", "write_outputs"]
+__all__ = ["ANNOTATED_MP4", "PLOTS_DIR", "REPORT_HTML", "REPORT_PDF", "write"]
 
 
-def write_outputs(analysis: Analysis, out: str | Path) -> list[Path]:
-    """Write the outputs the settings ask for into `out`; append what happened to run.log."""
-    from gaitcheck.analysis import RUN_LOG, _collect_log
-
+def write(
+    analysis: Analysis,
+    out: str | Path,
+    outputs: OutputOptions | None = None,
+    *,
+    context: RunContext | None = None,
+) -> list[Path]:
+    """Write the outputs asked for into `out`; append what happened to its run.log."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
-    with _collect_log(lines):
-        written = _write(analysis, out)
+    context = context if context is not None else RunContext()
+    already = len(context.lines)
+    with context.active():
+        written = _write(analysis, out, outputs if outputs is not None else OutputOptions(), context)
+    lines = context.lines[already:]
     if lines:
         with open(out / RUN_LOG, "a", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
     return written
 
 
-def _write(analysis: Analysis, out: Path) -> list[Path]:
-    from gaitcheck.report.content import KeyFrame, build_report, file_list
+def _write(analysis: Analysis, out: Path, outputs: OutputOptions, context: RunContext) -> list[Path]:
+    from gaitcheck.report.content import build_report, file_list
     from gaitcheck.report.exports import REPS_CSV, TRC_FILE, write_reps_csv, write_trc
-    from gaitcheck.report.results import Result
 
-    settings = analysis.settings
+    context.progress("report", 0, 3)
     result = Result.from_analysis(analysis)
     written: list[Path] = []
     notes: list[str] = []
-    wants_report = settings.report or settings.pdf
+    wants_report = outputs.report or outputs.pdf
     if wants_report:
         written.append(write_reps_csv(result, out / REPS_CSV))
-    if settings.trc:
+    if outputs.trc:
         written.append(write_trc(analysis.landmarks.clean, out / TRC_FILE, analysis.video.fps))
     specs = key_frame_specs(analysis, result) if wants_report else []
     key_frames: list[KeyFrame] = []
-    if settings.annotated_video or specs:
+    if outputs.annotated_video or specs:
         video = Path(analysis.video.path)
         if not video.is_file():
             message = f"the source video {video} is not available: annotated video and key frames skipped"
             log.warning(message)
             notes.append(message.capitalize() + ".")
         else:
-            target = out / ANNOTATED_MP4 if settings.annotated_video else None
+            target = out / ANNOTATED_MP4 if outputs.annotated_video else None
             try:
-                key_frames = _render(analysis, target, specs)
+                context.progress("video", 0, analysis.video.n_frames)
+                key_frames = _render(analysis, target, specs, outputs.blur_faces)
+                context.progress("video", analysis.video.n_frames, analysis.video.n_frames)
                 if target is not None:
                     written.append(target)
             except (GaitcheckError, OSError, _ffmpeg_error()) as exc:  # never lose the analysis over its video
@@ -80,19 +92,22 @@ def _write(analysis: Analysis, out: Path) -> list[Path]:
         from gaitcheck.report.html import render_html
         from gaitcheck.report.plots import write_plots
 
+        context.progress("report", 1, 3)
         figures = write_plots(result, out / PLOTS_DIR)
         written.append(out / PLOTS_DIR)
-        files = sorted(set(file_list(out)) | {REPORT_HTML} | ({REPORT_PDF} if settings.pdf else set()))
-        if not settings.report:
+        files = sorted(set(file_list(out)) | {REPORT_HTML} | ({REPORT_PDF} if outputs.pdf else set()))
+        if not outputs.report:
             files.remove(REPORT_HTML)
-        doc = build_report(result, figures, key_frames, files, notes, faces_blurred=settings.blur_faces)
-        if settings.report:
+        doc = build_report(result, figures, key_frames, files, notes, faces_blurred=outputs.blur_faces)
+        if outputs.report:
             (out / REPORT_HTML).write_text(render_html(doc), encoding="utf-8")
             written.append(out / REPORT_HTML)
-        if settings.pdf:
+        if outputs.pdf:
             from gaitcheck.report.pdf import render_pdf
 
+            context.progress("report", 2, 3)
             written.append(render_pdf(doc, out / REPORT_PDF))
+    context.progress("report", 3, 3)
     for path in written:
         log.info("wrote %s", path)
     return written
@@ -104,7 +119,7 @@ def _ffmpeg_error() -> type[Exception]:
     return av.error.FFmpegError
 
 
-def key_frame_specs(analysis: Analysis, result) -> list[dict]:
+def key_frame_specs(analysis: Analysis, result: Result) -> list[dict[str, Any]]:
     """Per leg, the repetition or step with the largest graded value in the verdict's segments,
     and the frame its frontal angles were read at."""
     from gaitcheck.assess import frontal_event_row
@@ -112,7 +127,7 @@ def key_frame_specs(analysis: Analysis, result) -> list[dict]:
     clean = analysis.landmarks.clean
     row_of = {int(f): i for i, f in enumerate(clean.frame)}
     specs = []
-    for side in ("left", "right"):
+    for side in SIDES:
         if analysis.legs[side].verdict == "insufficient-data":
             continue  # no verdict to illustrate (side view, camera off square, leg not tested)
         rows = [
@@ -135,14 +150,13 @@ def key_frame_specs(analysis: Analysis, result) -> list[dict]:
     return specs
 
 
-def _render(analysis: Analysis, target: Path | None, specs: list[dict]):
-    from gaitcheck.report.content import KeyFrame
+def _render(analysis: Analysis, target: Path | None, specs: list[dict[str, Any]], blur_faces: bool) -> list[KeyFrame]:
     from gaitcheck.report.overlay import key_frame_image, render_video
     from gaitcheck.report.plots import png_bytes_of_image
     from gaitcheck.report.style import MEASURE_LABEL, fmt
 
-    captured = render_video(analysis, target, analysis.settings.blur_faces, capture=[s["frame"] for s in specs])
-    verdicts = {side: analysis.legs[side].verdict for side in ("left", "right")}
+    captured = render_video(analysis, target, blur_faces, capture=[s["frame"] for s in specs])
+    verdicts: dict[str, str] = {side: analysis.legs[side].verdict for side in SIDES}
     frames = []
     for spec in specs:
         rgb = captured.get(spec["frame"])

@@ -13,14 +13,13 @@ from pathlib import Path
 import numpy as np
 from matplotlib.patches import Patch
 
-from gaitcheck import __version__
 from gaitcheck.assess import ASYMMETRY_ERROR
 from gaitcheck.errors import InputError
 from gaitcheck.report import plots, wording
 from gaitcheck.report.content import method_blocks
 from gaitcheck.report.document import Callout, Card, Cards, Cell, Document, Image, Para, Section, Table
 from gaitcheck.report.html import render_html
-from gaitcheck.report.results import SIDES, Result
+from gaitcheck.report.results import Result
 from gaitcheck.report.style import (
     INK,
     LEG_COLOUR,
@@ -30,6 +29,8 @@ from gaitcheck.report.style import (
     VERDICT_LABEL,
     fmt,
 )
+from gaitcheck.version import __version__
+from gaitcheck.vocabulary import SIDES
 
 COMPARE_HTML = "compare.html"
 COMPARE_CSV = "compare.csv"
@@ -226,6 +227,10 @@ def _comparability(a: Result, b: Result, labels: tuple[str, str]) -> list[str]:
     return out
 
 
+def _issues(result: Result) -> list[dict]:
+    return list((result.summary.get("quality") or {}).get("issues") or [])
+
+
 def build_compare(a: Result, b: Result, labels: tuple[str, str], figures: dict[str, bytes]) -> Document:
     warnings = _comparability(a, b, labels)
     sections = []
@@ -237,7 +242,7 @@ def build_compare(a: Result, b: Result, labels: tuple[str, str], figures: dict[s
                     Callout(
                         "Read the comparison with these in mind",
                         warnings,
-                        wording.tips_for(warnings)
+                        wording.tips_for(_issues(a) + _issues(b))
                         + ["Film both sessions the same way: same place, camera height and distance, same task."],
                     )
                 ],
@@ -316,19 +321,19 @@ def build_compare(a: Result, b: Result, labels: tuple[str, str], figures: dict[s
         )
     )
     session_rows = []
-    for label, r in zip(labels, (a, b), strict=True):
-        video = r.summary.get("video") or {}
-        n = len(r.summary.get("steps") or []) if r.running else len(r.summary.get("reps") or [])
+    for label, session in zip(labels, (a, b), strict=True):
+        video = session.summary.get("video") or {}
+        n = len(session.summary.get("steps") or []) if session.running else len(session.summary.get("reps") or [])
         session_rows.append(
             [
                 Cell(label),
-                Cell(r.name),
-                Cell(str(r.folder) if r.folder else ""),
-                Cell(f"{MOVEMENT_LABEL.get(r.movement, r.movement)}, {r.view} view"),
-                Cell(f"{n} {r.event}s"),
+                Cell(session.name),
+                Cell(str(session.folder) if session.folder else ""),
+                Cell(f"{MOVEMENT_LABEL.get(session.movement, session.movement)}, {session.view} view"),
+                Cell(f"{n} {session.event}s"),
                 Cell(f"{fmt(video.get('fps'), 0)} fps, {video.get('width_px')}×{video.get('height_px')}"),
-                Cell(str(r.summary.get("created", ""))[:10]),
-                Cell(str(r.summary.get("gaitcheck_version", ""))),
+                Cell(str(session.summary.get("created", ""))[:10]),
+                Cell(str(session.summary.get("gaitcheck_version", ""))),
             ]
         )
     sections.append(

@@ -11,7 +11,6 @@ import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from gaitcheck import __version__
 from gaitcheck.assess import ASYMMETRY_ERROR, THRESHOLDS
 from gaitcheck.report import wording
 from gaitcheck.report.document import (
@@ -29,7 +28,7 @@ from gaitcheck.report.document import (
     Table,
 )
 from gaitcheck.report.plots import SIGN_NOTE
-from gaitcheck.report.results import SIDES, Result
+from gaitcheck.report.results import Result
 from gaitcheck.report.style import (
     MEASURE_LABEL,
     MEASURE_UNIT,
@@ -39,6 +38,8 @@ from gaitcheck.report.style import (
     VERDICT_SHORT,
     fmt,
 )
+from gaitcheck.version import __version__
+from gaitcheck.vocabulary import SIDES
 
 #: Section titles, shared by the HTML page, the PDF and the tests.
 QUALITY = "Recording quality"
@@ -88,7 +89,8 @@ def build_report(
         f"gaitcheck {s.get('gaitcheck_version', __version__)}",
     ]
     sections = []
-    warnings = list((s.get("quality") or {}).get("warnings") or [])
+    quality = s.get("quality") or {}
+    warnings = list(quality.get("warnings") or [])
     notes = list(notes or [])
     if warnings or notes:
         sections.append(
@@ -101,7 +103,7 @@ def build_report(
                         if warnings
                         else "Notes on this report",
                         warnings + notes,
-                        wording.tips_for(warnings),
+                        wording.tips_for(list(quality.get("issues") or [])),
                     )
                 ],
                 "quality",
@@ -421,7 +423,7 @@ def method_blocks(result: Result | None) -> list:
         tasks = ", ".join(MOVEMENT_LABEL.get(x, x) for x in t.tasks)
         rows.append(
             [
-                Cell(tasks + (" (this clip)" if t is used else "")),
+                Cell(tasks + (" (this clip)" if t == used else "")),
                 Cell(t.measure),
                 Cell(f"< {t.borderline_from:g} / {t.borderline_from:g}–{t.valgus_from:g} / ≥ {t.valgus_from:g}"),
                 Cell(t.source + (" " + t.note if t.note else "")),

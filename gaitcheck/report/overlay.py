@@ -10,7 +10,7 @@ landmarks 0-10, with a margin) before anything is drawn.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -27,7 +27,6 @@ from gaitcheck.landmarks import INDEX, PoseSeries
 from gaitcheck.report.style import (
     LEG_COLOUR,
     MUTED,
-    SIDES,
     VERDICT_COLOUR,
     VERDICT_LABEL,
     VERDICT_ON_DARK,
@@ -36,9 +35,10 @@ from gaitcheck.report.style import (
     hex_rgb,
 )
 from gaitcheck.video import VideoInfo, iter_frames
+from gaitcheck.vocabulary import SIDES
 
 if TYPE_CHECKING:
-    from gaitcheck.analysis import Analysis
+    from gaitcheck.model import Analysis
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | No
     draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=max(4, size // 2), fill=(17, 24, 39, 200))
     y = pad
     for row in rows:
-        x = pad
+        x: float = pad
         for text, colour, bold in row:
             font = _font(size, bold)
             draw.text((x, y), text, font=font, fill=(*hex_rgb(colour), 255))
@@ -259,7 +259,7 @@ class Scene:
 def draw_legs(
     img: np.ndarray,
     points: np.ndarray,
-    verdicts: dict[str, str],
+    verdicts: Mapping[str, str],
     scale: float,
     offset: np.ndarray | None = None,
     emphasis: str | None = None,
@@ -384,7 +384,7 @@ def render_video(
             rgb = _even(np.ascontiguousarray(rgb))
             if row is not None:
                 annotate_frame(rgb, scene, row, scale)
-            if container is None:
+            if container is None or stream is None:  # both are opened together, on the first frame written
                 container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
                 rate = Fraction(info.fps * info.slow_motion_factor).limit_denominator(1001) or Fraction(30)
                 stream = container.add_stream("libx264", rate=rate)
@@ -400,7 +400,7 @@ def render_video(
             for packet in stream.encode(video_frame):
                 container.mux(packet)
             written += 1
-        if stream is not None:
+        if container is not None and stream is not None:
             for packet in stream.encode():
                 container.mux(packet)
     finally:
@@ -441,7 +441,7 @@ def key_frame_image(
     rgb: np.ndarray,
     points: np.ndarray,
     side: str,
-    verdicts: dict[str, str],
+    verdicts: Mapping[str, str],
     fppa: float,
     info_width: int,
     caption: str = "",

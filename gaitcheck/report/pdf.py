@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -189,7 +190,7 @@ class _Renderer:
         gap = 5 * mm
         col = (self.width - gap) / 2
         table = RLTable([[cells[0], "", cells[1]]], colWidths=[col, gap, col])
-        style = [
+        style: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 8),
             ("RIGHTPADDING", (0, 0), (-1, -1), 8),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from gaitcheck.report.results import SIDES, Result
+from gaitcheck.report.results import Result
 from gaitcheck.report.style import (
     BAND_BORDERLINE,
     BAND_VALGUS,
@@ -27,6 +28,10 @@ from gaitcheck.report.style import (
     MUTED,
     RULE,
 )
+from gaitcheck.vocabulary import SIDES
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 SIGN_NOTE = {
     "fppa_deg": "+ valgus (knee medial to the hip–ankle line)",
@@ -40,7 +45,7 @@ SIGN_NOTE = {
     "knee_over_foot": "+ knee inside the foot's midline",
 }
 DPI = 150
-RC = {
+RC: dict[RcKeyType, Any] = {
     "font.size": 9,
     "axes.edgecolor": RULE,
     "axes.labelcolor": INK,
@@ -294,7 +299,9 @@ def write_plots(result: Result, folder: Path | None) -> dict[str, bytes]:
     of the main measures, and the per-repetition bars. Returns name -> PNG."""
     figures: dict[str, bytes] = {}
     measures = curve_measures(result)
-    main = [m for m in ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "knee_flexion_deg") if m in measures]
+    main: list[str] = [
+        m for m in ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "knee_flexion_deg") if m in measures
+    ]
     if main:
         figures["overview"] = save(curves_figure(result, main), folder, "overview")
     for measure in measures:

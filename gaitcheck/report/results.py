@@ -4,55 +4,18 @@ from a folder and two sessions can be compared without re-running anything."""
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import MAX_OFF_SQUARE_DEG, THRESHOLDS, Threshold
 from gaitcheck.errors import InputError
-
-if TYPE_CHECKING:
-    from gaitcheck.analysis import Analysis
-
-SIDES = ("left", "right")
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def threshold_for(movement: str) -> Threshold | None:
-    return next((t for t in THRESHOLDS if movement in t.tasks), None)
-
-
-def graded_measure(movement: str) -> str:
-    """The per-event measure a task's verdict rests on (as in gaitcheck.assess.assess_leg)."""
-    return "knee_over_foot" if movement in ("squat", "lunge") else "fppa_deg"
-
-
-def grade(value: float | None, threshold: Threshold | None) -> str:
-    if value is None or threshold is None or not math.isfinite(value):
-        return "insufficient-data"
-    if value >= threshold.valgus_from:
-        return "valgus"
-    if value >= threshold.borderline_from:
-        return "borderline"
-    return "aligned"
+from gaitcheck.model import Analysis, Threshold
+from gaitcheck.store import ANGLES_CSV, read_summary
+from gaitcheck.summary import build
+from gaitcheck.vocabulary import SIDES
 
 
 @dataclass
@@ -66,25 +29,20 @@ class Result:
     # --- construction ----------------------------------------------------------------------------
     @classmethod
     def from_analysis(cls, analysis: Analysis) -> Result:
-        return cls(summary=_finite(analysis.summary), angles=analysis.angles.reset_index(drop=True))
+        return cls(summary=build(analysis), angles=analysis.angles.reset_index(drop=True))
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> Result:
         folder = Path(folder)
-        if not folder.exists():
-            raise InputError(f"no such folder: {folder}")
-        if not folder.is_dir():
-            raise InputError(f"{folder} is not a folder (give a gaitcheck result folder)")
-        for name in ("summary.json", "angles.csv"):
-            if not (folder / name).is_file():
-                raise InputError(f"{folder} is not a gaitcheck result folder (missing {name})")
+        summary = read_summary(folder)
+        if not (folder / ANGLES_CSV).is_file():
+            raise InputError(f"{folder} is not a gaitcheck result folder (missing {ANGLES_CSV})")
         try:
-            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-            angles = pd.read_csv(folder / "angles.csv")
-        except (json.JSONDecodeError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            angles = pd.read_csv(folder / ANGLES_CSV)
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputError(f"{folder}: unreadable gaitcheck results ({type(exc).__name__})") from None
-        if not isinstance(summary, dict) or "legs" not in summary or "frame" not in angles.columns:
-            raise InputError(f"{folder} is not a gaitcheck result folder (summary.json or angles.csv has no results)")
+        if "frame" not in angles.columns:
+            raise InputError(f"{folder} is not a gaitcheck result folder (angles.csv has no results)")
         return cls(summary=summary, angles=angles, folder=folder)
 
     # --- facts -----------------------------------------------------------------------------------
@@ -106,11 +64,14 @@ class Result:
 
     @property
     def threshold(self) -> Threshold | None:
-        return threshold_for(self.movement)
+        """What the leg verdicts were graded against (as assess stored it)."""
+        stored = self.summary.get("thresholds")
+        return None if not stored else Threshold.from_json(stored)
 
     @property
     def graded(self) -> str:
-        return graded_measure(self.movement)
+        """The measure the leg verdicts rest on (as assess chose it)."""
+        return str(self.summary.get("graded_measure") or "fppa_deg")
 
     @property
     def primary(self) -> list[int]:
@@ -141,15 +102,15 @@ class Result:
 
     # --- one row per repetition or step and leg -----------------------------------------------------
     def event_rows(self) -> list[dict[str, Any]]:
-        """Every repetition (per stance leg) and every step, with its measures and its own grade
-        against the task's threshold (the same rule as the leg verdicts)."""
+        """Every repetition (per stance leg) and every step, with its measures and the grade assess
+        gave it."""
         rows: list[dict[str, Any]] = []
         for rep in self.summary.get("reps") or []:
-            segment = self.segment(rep.get("segment", 0))
             legs = rep.get("legs") or {}
             sides = list(SIDES) if rep.get("stance_leg") == "both" else [rep.get("stance_leg")]
             for side in sides:
-                measures = legs.get(side) or {}
+                graded = legs.get(side) or {}
+                measures = {k: v for k, v in graded.items() if k not in ("graded_measure", "verdict")}
                 rows.append(
                     {
                         "event": "rep",
@@ -166,13 +127,12 @@ class Result:
                         "end_s": rep.get("end_s"),
                         "depth_torso": rep.get("depth_torso"),
                         **measures,
-                        **self._grade_event(segment, measures),
+                        **_grade_of(graded, measures),
                     }
                 )
         steps = sorted(self.summary.get("steps") or [], key=lambda s: s.get("contact_frame", 0))
         counts = {"left": 0, "right": 0}
         for step in steps:
-            segment = self.segment(step.get("segment", 0))
             measures = step.get("measures") or self._sagittal_step(step)
             counts[step["leg"]] += 1
             rows.append(
@@ -190,7 +150,7 @@ class Result:
                     "event_s": step.get("midstance_s"),
                     "end_s": step.get("toe_off_s"),
                     **measures,
-                    **self._grade_event(segment, measures),
+                    **_grade_of(step, measures),
                 }
             )
         return rows
@@ -216,18 +176,6 @@ class Result:
             out["stance_s"] = step["stance_s"]
         return out
 
-    def _grade_event(self, segment: dict, measures: dict) -> dict[str, Any]:
-        movement = (segment.get("movement") or {}).get("value", self.movement)
-        view = segment.get("view") or {}
-        key = graded_measure(movement)
-        value = measures.get(key)
-        threshold = threshold_for(movement)
-        frontal = view.get("value") != "side" and not (
-            view.get("value") == "oblique" and abs(view.get("yaw_deg") or 0) > MAX_OFF_SQUARE_DEG
-        )
-        verdict = grade(value, threshold) if frontal else "insufficient-data"
-        return {"graded_measure": key, "graded_value": value, "verdict": verdict}
-
     def event_windows(self, side: str, primary_only: bool = True) -> list[tuple[int, int, int]]:
         """(start_row, event_row, end_row) of this leg's repetitions or stance phases."""
         row_of = self.row_of_frame()
@@ -240,3 +188,10 @@ class Result:
             except KeyError:
                 continue
         return out
+
+
+def _grade_of(stored: dict[str, Any], measures: dict[str, Any]) -> dict[str, Any]:
+    """The grade assess stored for one leg in one repetition or step, and the value it rests on."""
+    key = stored.get("graded_measure", "fppa_deg")
+    verdict = stored.get("verdict", "insufficient-data")
+    return {"graded_measure": key, "graded_value": measures.get(key), "verdict": verdict}

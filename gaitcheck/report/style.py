@@ -7,7 +7,6 @@ from pathlib import Path
 
 import matplotlib
 
-SIDES = ("left", "right")
 LEG_COLOUR = {"left": "#2563a8", "right": "#dd6b20"}
 LEG_TINT = {"left": "#dbe7f5", "right": "#fbe3d2", "both": "#e6e8ec"}
 VERDICT_COLOUR = {

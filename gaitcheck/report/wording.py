@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 
 from gaitcheck.assess import ASYMMETRY_ERROR, MIN_REPS, MIN_STEPS
-from gaitcheck.report.results import SIDES, Result
+from gaitcheck.report.results import Result
 from gaitcheck.report.style import MOVEMENT_LABEL, fmt
+from gaitcheck.vocabulary import SIDES
 
 #: Words that diagnose, alarm or blame; the report describes movement instead (clinical.md 6).
 FORBIDDEN = (
@@ -63,29 +64,15 @@ CAPTURE_PROTOCOL = (
     "30 fps is fine for squats and step-downs (60 better); for running use 120–240 fps (slow motion).",
 )
 
-#: Filming advice for each kind of quality warning (matched on words of the warning).
-TIPS = (
-    (("side view",), "Film from the front (squats, step-downs) or from behind (running) for frontal-plane angles."),
-    (("off square",), "Place the camera square to the person: the chest and pelvis should face the lens."),
-    (("film from behind",), "For running, add a clip filmed from behind at hip height."),
-    (("found in only",), "Keep the whole body in the picture for the whole clip, with even light."),
-    (("people",), "Film one person at a time; keep others out of the picture."),
-    (("parts",), "Film one continuous shot from one place, without edits."),
-    (("tilted",), "Level the phone (use a tripod and the camera's level or grid)."),
-    (("advised",), "Record at least 5 repetitions per leg, or 7 or more steps per leg."),
-    (("hidden", "visibility"), "Wear shorts or tight leggings, light the legs evenly and keep both feet in frame."),
-    (("fps",), "For running, record in slow motion (120–240 fps)."),
-    (("cadence",), "For a slow-motion file, give the real frame rate with --capture-fps."),
-    (("uncertain",), "Set the movement and view yourself (--movement, --view)."),
-)
 
-
-def tips_for(warnings: list[str]) -> list[str]:
+def tips_for(issues: list[dict]) -> list[str]:
+    """The filming tips of the recording's quality issues, each once, in order (keyed by code
+    in gaitcheck.quality: the report has no wording rules of its own for them)."""
     out: list[str] = []
-    for warning in warnings:
-        for words, tip in TIPS:
-            if any(w in warning for w in words) and tip not in out:
-                out.append(tip)
+    for issue in issues:
+        tip = issue.get("tip")
+        if tip and tip not in out:
+            out.append(tip)
     return out
 
 

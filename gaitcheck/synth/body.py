@@ -19,10 +19,13 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from gaitcheck import vocabulary
 from gaitcheck.errors import GaitcheckError, InputError
 
+#: The sides, as the generator indexes its rig: plain strings (the vocabulary's values).
+SIDES: tuple[str, ...] = vocabulary.SIDES
+
 NEEDS_EXTRA = "gaitcheck synth needs the optional extra: pip install 'gaitcheck[synth]'"
-SIDES = ("left", "right")
 SUFFIX = {"left": ".L", "right": ".R"}
 
 

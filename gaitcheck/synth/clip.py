@@ -105,7 +105,8 @@ def anatomy_for(body: Body) -> Anatomy:
 def box_mesh(box: Box, rgb=BOX_RGB, cell_m: float = 0.06) -> Mesh:
     """The box's top and four sides as small quads (so the painter's sort interleaves them with the legs)."""
     (x0, x1), (y0, y1), h = box.x_m, box.y_m, box.height_m
-    vertices, faces = [], []
+    vertices: list[np.ndarray] = []
+    faces: list[tuple[int, int, int]] = []
 
     def face(origin, u, v, flip: bool) -> None:
         nu = max(1, int(np.ceil(np.linalg.norm(u) / cell_m)))
@@ -296,7 +297,7 @@ def _sidecar(
     n_frames: int,
     timings: dict,
 ) -> dict:
-    from gaitcheck import __version__
+    from gaitcheck.version import __version__
 
     camera = spec.camera
     return {

@@ -54,7 +54,7 @@ def floor_shadow(
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     y0, y1 = r0 * SHADOW_MASK_DIVISOR, min(h, r1 * SHADOW_MASK_DIVISOR)
     x0, x1 = c0 * SHADOW_MASK_DIVISOR, min(w, c1 * SHADOW_MASK_DIVISOR)
-    darkening = cv2.resize(mask[r0:r1, c0:c1], (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    darkening: np.ndarray = cv2.resize(mask[r0:r1, c0:c1], (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
     darkening *= (0.5 + key_share) * floor_mask[y0:y1, x0:x1]
     out[y0:y1, x0:x1] = (background[y0:y1, x0:x1] * (1.0 - darkening[..., None])).astype(np.uint8)
     return out

@@ -13,7 +13,7 @@ import numpy as np
 
 from gaitcheck.errors import InputError
 
-CODECS = {"h264": "libx264", "hevc": "libx265"}
+CODECS: dict[str, Literal["libx264", "libx265"]] = {"h264": "libx264", "hevc": "libx265"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Mp4Writer:
         self.stream = self.container.add_stream(CODECS[encoding.codec], rate=rate)
         self.stream.width, self.stream.height = stored_w, stored_h
         self.stream.pix_fmt = "yuv420p"
-        options = {"crf": str(encoding.crf), "preset": encoding.preset}
+        options: dict[str, object] = {"crf": str(encoding.crf), "preset": encoding.preset}
         if encoding.codec == "hevc":
             options["x265-params"] = "log-level=error"
             self.stream.codec_tag = "hvc1"  # what Apple players expect

@@ -261,10 +261,10 @@ class SquatProgram:
         self.spec, self.anatomy, self.frontal = spec, anatomy, frontal
         self.windows, self.duration_s = rep_windows(spec, fps)
         self.boxes: list[Box] = []
-        self.variables = {
+        self.variables: dict[str, str] = {
             s: "rotation" if spec.leg(s).hip_internal_rotation_deg is None else "adduction" for s in SIDES
         }
-        self.stand_adduction = {s: self._stance_width_adduction(s) for s in SIDES}
+        self.stand_adduction: dict[str, float] = {s: self._stance_width_adduction(s) for s in SIDES}
         self.anchors = self._standing_anchors()
         self.plans = [self._plan(w) for w in self.windows]
 
@@ -363,7 +363,7 @@ class SquatProgram:
 
     def _plan(self, window: RepWindow) -> RepPlan:
         n = self.spec.reps
-        legs = {s: _leg_targets(self.spec.leg(s), window.index, n, "squat") for s in SIDES}
+        legs: dict[str, LegTargets] = {s: _leg_targets(self.spec.leg(s), window.index, n, "squat") for s in SIDES}
         knee = max(t.knee_flexion_deg for t in legs.values())
         forward, lateral = _lean(self.spec, window.index, knee)
         base = RepPlan(window, legs, 0.0, forward, lateral)
@@ -456,13 +456,12 @@ class SingleLegProgram:
         self.spec, self.anatomy, self.frontal = spec, anatomy, frontal
         self.stance, self.free = spec.stance, other(spec.stance)
         self.windows, self.duration_s = rep_windows(spec, fps)
-        is_step = isinstance(spec, StepDown)
-        self.free_leg = FREE_LEGS["step-" + spec.direction] if is_step else FREE_LEGS[spec.free_leg]
+        self.free_leg = FREE_LEGS["step-" + spec.direction] if isinstance(spec, StepDown) else FREE_LEGS[spec.free_leg]
         self.free_extra_knee_deg: dict[int, float] = {}
         self.boxes: list[Box] = []
         self.support_m = 0.0
         self._plan_all()
-        if is_step:
+        if isinstance(spec, StepDown):
             if spec.direction == "forward":
                 self._fit_free_leg_ahead_of(self._box(0.0).y_m[0] - HEEL_AHEAD_OF_BOX_M)
             height = spec.box_height_m if spec.box_height_m is not None else self._tap_height_m()
@@ -531,7 +530,7 @@ class SingleLegProgram:
         foot = self.anchor + self.anatomy.foot_points_m[self.stance] @ segments.frames["foot" + SUFFIX[self.stance]].T
         front = float(foot[:, 1].min()) - BOX_TOE_MARGIN_M
         inner = float(foot[:, 0].min() if self.stance == "left" else foot[:, 0].max())
-        if self.spec.direction == "lateral":
+        if isinstance(self.spec, StepDown) and self.spec.direction == "lateral":  # boxes are for step-downs only
             medial_edge = inner - BOX_SIDE_MARGIN_M if self.stance == "left" else inner + BOX_SIDE_MARGIN_M
             lateral_edge = medial_edge + (0.40 if self.stance == "left" else -0.40)
         else:

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import LegAssessment, assess_leg, rep_measures, step_measures
-from gaitcheck.events import Rep, Step
+from gaitcheck.assess import assess_leg, rep_measures, step_measures
 from gaitcheck.landmarks import INDEX, N_LANDMARKS, PoseSeries
-
-SIDES = ("left", "right")
+from gaitcheck.model import LegAssessment, Rep, Step
+from gaitcheck.vocabulary import SIDES, Side
 
 
 @dataclass
@@ -42,9 +41,9 @@ class Reference:
     def row_of(self) -> dict[int, int]:
         return {int(f): i for i, f in enumerate(self.truth["frame"])}
 
-    def event_measures(self, angles: pd.DataFrame, series: PoseSeries) -> dict[str, list[dict]]:
+    def event_measures(self, angles: pd.DataFrame, series: PoseSeries) -> dict[Side, list[dict]]:
         """Per leg, the measures of `angles` read at the true events (reps, or stance phases)."""
-        per_leg: dict[str, list[dict]] = {side: [] for side in SIDES}
+        per_leg: dict[Side, list[dict]] = {side: [] for side in SIDES}
         for rep in self.reps:
             for side, values in rep_measures(rep, angles, series, self.row_of).items():
                 per_leg[side].append(values)
@@ -52,7 +51,7 @@ class Reference:
             per_leg[step.leg].append(step_measures(step, angles, self.row_of))
         return per_leg
 
-    def verdicts(self) -> dict[str, LegAssessment]:
+    def verdicts(self) -> dict[Side, LegAssessment]:
         """The verdict per working leg that the truth itself earns under gaitcheck's rules."""
         per_leg = self.event_measures(self.truth, self.series)
         return {

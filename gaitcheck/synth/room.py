@@ -141,6 +141,12 @@ WALL_COLOURS = {
 FURNITURE_COLOURS = ((120, 84, 56), (240, 240, 238), (60, 60, 64), (150, 150, 156), (90, 120, 150), (170, 130, 90))
 
 
+def _rgb(values) -> tuple[int, int, int]:
+    """Three colour channels (from a tuple or a numpy array) as plain ints."""
+    r, g, b = (int(c) for c in values)
+    return r, g, b
+
+
 def _floor(kind: str, rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     if kind == "home":
         return wood_floor(rng, shape) if rng.random() < 0.7 else tile_floor(rng, shape, (190, 180, 165), 0.45)
@@ -155,7 +161,8 @@ def _decals(kind: str, rng: np.random.Generator, wall_length_m: float, height_m:
     """Door, window, pictures... laid out along a wall without overlapping."""
     if kind == "plain":
         return []
-    decals, used = [], []
+    decals: list[Decal] = []
+    used: list[tuple[float, float]] = []
 
     def place(width: float) -> float | None:
         for _ in range(20):
@@ -166,7 +173,7 @@ def _decals(kind: str, rng: np.random.Generator, wall_length_m: float, height_m:
         return None
 
     if rng.random() < 0.6 and (u := place(0.9)) is not None:
-        colour = tuple(int(c) for c in rng.choice([(240, 240, 236), (150, 110, 75), (200, 190, 170)]))
+        colour = _rgb(rng.choice([(240, 240, 236), (150, 110, 75), (200, 190, 170)]))
         decals.append(Decal((u, 0.0, u + 0.9, 2.05), colour, "door"))
     if rng.random() < 0.55 and (u := place(w := rng.uniform(1.0, 1.8))) is not None:
         decals.append(Decal((u, 0.9, u + w, min(height_m - 0.3, 2.2)), (210, 226, 240), "window"))
@@ -179,7 +186,7 @@ def _decals(kind: str, rng: np.random.Generator, wall_length_m: float, height_m:
             low = rng.uniform(1.2, 1.5)
             high = low + rng.uniform(0.35, 0.8)
         if (u := place(w)) is not None:
-            colour = tuple(int(c) for c in rng.integers(40, 230, 3))
+            colour = _rgb(rng.integers(40, 230, 3))
             decals.append(Decal((u, low, u + w, high), colour, what))
     return decals
 
@@ -271,7 +278,7 @@ def _furniture(kind: str, rng: np.random.Generator, low: np.ndarray, high: np.nd
     for _ in range(rng.integers(1, 4)):
         width, depth = rng.uniform(0.4, 1.4), rng.uniform(0.3, 0.6)
         tall = rng.uniform(0.4, 1.9) if kind != "clinic" else rng.uniform(0.6, 0.8)
-        colour = tuple(int(c) for c in FURNITURE_COLOURS[rng.integers(len(FURNITURE_COLOURS))])
+        colour = _rgb(FURNITURE_COLOURS[rng.integers(len(FURNITURE_COLOURS))])
         if rng.random() < 0.6:  # against the back wall, not straight behind the subject
             spans = [(a, b) for a, b in ((low[0] + 0.1, -0.9 - width), (0.9, high[0] - 0.1 - width)) if b > a]
             if not spans:

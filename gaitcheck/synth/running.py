@@ -94,7 +94,7 @@ class RunningProgram:
         self.hip_curve = CubicSpline(phases, [*HIP_FLEXION_KEYS_DEG, HIP_FLEXION_KEYS_DEG[0]], bc_type="periodic")
         keys = np.array(FOOT_PITCH_STANCE_KEYS)
         self.stance_pitch = PchipInterpolator(keys[:, 0], keys[:, 1])
-        self.contact_adduction = {side: self._contact_adduction(side) for side in SIDES}
+        self.contact_adduction: dict[str, float] = {side: self._contact_adduction(side) for side in SIDES}
         self.steps: list[Step] = []
         self.steps = self._plan_steps()
 
@@ -221,7 +221,10 @@ class RunningProgram:
 
     # --- the program -------------------------------------------------------------------------
     def _pose(self, time_s: float, override: Step | None = None) -> tuple[BodyPose, dict[str, Step]]:
-        legs, steps, obliquity, swing = {}, {}, 0.0, {}
+        legs: dict[str, LegPose] = {}
+        steps: dict[str, Step] = {}
+        swing: dict[str, float] = {}
+        obliquity = 0.0
         for side in SIDES:
             phase = self.phase(side, time_s)
             step = self._current_step(side, time_s, override)

@@ -9,7 +9,7 @@ each triangle takes the mean colour of its corners.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from gaitcheck.synth.body import SIDES, SUFFIX, Rig
 from gaitcheck.synth.render import Lighting
 
 RoomKind = Literal["home", "gym", "clinic", "plain"]
-ROOM_KINDS: tuple[str, ...] = ("home", "gym", "clinic")
+ROOM_KINDS: tuple[RoomKind, ...] = ("home", "gym", "clinic")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class Realism:
 
     @classmethod
     def off(cls) -> Realism:
-        return cls(**{f.name: False for f in fields(cls) if f.type == "bool"}, supersample=1)
+        switches: dict[str, Any] = {f.name: False for f in fields(cls) if f.type == "bool"}
+        return cls(**switches, supersample=1)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -268,7 +269,8 @@ def choose_look(realism: Realism, seed: int, camera_yaw_deg: float) -> Look:
     rng = np.random.default_rng([seed, 7919])
     outfit = random_outfit(rng) if realism.clothing else Outfit()
     lighting = random_lighting(rng, camera_yaw_deg) if realism.lighting else camera_relative_lighting(camera_yaw_deg)
-    room = realism.room or (str(rng.choice(ROOM_KINDS)) if realism.background else "plain")
+    # numpy's choice() returns a numpy str, typed without the Literal it came from
+    room = realism.room or (cast(RoomKind, str(rng.choice(ROOM_KINDS))) if realism.background else "plain")
     return Look(
         outfit=outfit,
         lighting=lighting,

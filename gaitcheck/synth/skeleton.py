@@ -211,7 +211,10 @@ def build_anatomy(rig: Rig) -> Anatomy:
     """Measure the rig's reference frames; see the module docstring for their meaning."""
     heads = rig.heads_m
     frames: dict[str, np.ndarray] = {}
-    foot_points, heel_index, toe_index, knee_points = {}, {}, {}, {}
+    foot_points: dict[str, np.ndarray] = {}
+    heel_index: dict[str, int] = {}
+    toe_index: dict[str, int] = {}
+    knee_points: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     dominant = rig.dominant_bone
     for side in SIDES:
         sfx = SUFFIX[side]
@@ -311,8 +314,8 @@ def bone_rotations(anatomy: Anatomy, segments: Segments, pose: BodyPose) -> np.n
         twist = _partial_twist(shank_g.T @ explicit[rig.bone("foot" + sfx)], axis, 0.5)
         explicit[rig.bone("lowerleg02" + sfx)] = shank_g @ twist
     rotations = np.empty((len(rig.bone_names), 3, 3))
-    for bone, parent in enumerate(rig.parents):  # parents come first in anny's bone order
-        rotations[bone] = explicit.get(bone, rotations[parent] if parent >= 0 else np.eye(3))
+    for index, parent in enumerate(rig.parents):  # parents come first in anny's bone order
+        rotations[index] = explicit.get(index, rotations[parent] if parent >= 0 else np.eye(3))
     return rotations
 
 

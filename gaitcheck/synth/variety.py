@@ -8,6 +8,8 @@ clip from it.
 
 from __future__ import annotations
 
+from typing import TypeVar, cast
+
 import numpy as np
 
 from gaitcheck.synth.body import BODY_PRESETS, random_body
@@ -18,6 +20,7 @@ from gaitcheck.synth.movements import (
     LegControl,
     Movement,
     Running,
+    Side,
     SingleLegSquat,
     Squat,
     StepDown,
@@ -26,6 +29,13 @@ from gaitcheck.synth.scene import Realism
 
 MOVEMENT_KINDS = ("squat", "single-leg-squat", "step-down", "run")
 
+_Option = TypeVar("_Option", bound=str)
+
+
+def _pick(rng: np.random.Generator, options: list[_Option]) -> _Option:
+    """rng.choice of one of the strings, typed as the option it is (numpy returns a numpy str)."""
+    return cast(_Option, str(rng.choice(options)))
+
 
 def _valgus(rng: np.random.Generator) -> float:
     return round(float(rng.uniform(*VALGUS_RANGE_DEG)), 2)
@@ -33,7 +43,7 @@ def _valgus(rng: np.random.Generator) -> float:
 
 def random_movement(rng: np.random.Generator, kind: str) -> Movement:
     """A movement of the given kind with random knobs in clinically plausible ranges."""
-    side = str(rng.choice(["left", "right"]))
+    side: Side = _pick(rng, ["left", "right"])
     lateral = round(float(rng.uniform(-4.0, 4.0)), 2)
     if kind == "squat":
         knee = round(float(rng.uniform(60.0, 95.0)), 1)
@@ -64,9 +74,9 @@ def random_movement(rng: np.random.Generator, kind: str) -> Movement:
             pause_s=0.4,
             stance=side,
             stance_leg=control,
-            free_leg=str(rng.choice(["forward", "back"])),
+            free_leg=_pick(rng, ["forward", "back"]),
             trunk_lateral_lean_deg=lateral,
-            arms=str(rng.choice(["hips", "crossed"])),
+            arms=_pick(rng, ["hips", "crossed"]),
         )
     if kind == "step-down":
         return StepDown(
@@ -75,9 +85,9 @@ def random_movement(rng: np.random.Generator, kind: str) -> Movement:
             pause_s=0.4,
             stance=side,
             stance_leg=control,
-            direction=str(rng.choice(["forward", "lateral"])),
+            direction=_pick(rng, ["forward", "lateral"]),
             trunk_lateral_lean_deg=lateral,
-            arms=str(rng.choice(["hips", "crossed"])),
+            arms=_pick(rng, ["hips", "crossed"]),
         )
     legs = {
         s: LegControl(

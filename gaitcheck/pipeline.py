@@ -1,0 +1,231 @@
+"""The one flow every front-end calls:
+video -> pose -> clean -> segments (view, movement) -> angles -> events -> assessment.
+
+`analyze()` chains the public stage functions below and returns an `Analysis` (gaitcheck.model);
+it writes nothing. A front-end re-enters where it needs to: `analyze_landmarks` after pose (saved
+landmarks, other cleaning settings), `assess` to re-grade (other thresholds), `edit_reps` after a
+user moved a repetition boundary. Writing is `gaitcheck.store.save` and `gaitcheck.report.write`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gaitcheck.assess import THRESHOLDS, assess_events, assess_legs, frame_stats
+from gaitcheck.calibration import default_calibration
+from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
+from gaitcheck.context import RunContext
+from gaitcheck.detect import detect_movement, detect_view, split_segments
+from gaitcheck.errors import NoPersonError
+from gaitcheck.events import find_reps, find_steps
+from gaitcheck.kinematics import angle_columns, compute_angles
+from gaitcheck.landmarks import Landmarks, PoseSeries
+from gaitcheck.model import Analysis, Rep, Segment, Threshold, VideoInfo, given
+from gaitcheck.pose import estimate_pose
+from gaitcheck.quality import leg_caveats, quality_issues
+from gaitcheck.settings import Settings
+from gaitcheck.version import __version__
+from gaitcheck.video import iter_frames, prefetch, probe_video
+from gaitcheck.vocabulary import SIDES
+
+log = logging.getLogger(__name__)
+
+MIN_FRAMES_WITH_PERSON = 10
+
+
+def settings_with(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
+    """`settings` (or the defaults) with keyword overrides applied and checked."""
+    base = settings if settings is not None else Settings()
+    return base.replace(**overrides) if overrides else base
+
+
+# ------------------------------------------------------------------------------------------------
+# the whole flow
+# ------------------------------------------------------------------------------------------------
+def analyze(
+    video: str | Path,
+    settings: Settings | None = None,
+    *,
+    context: RunContext | None = None,
+    **overrides: Any,
+) -> Analysis:
+    """Analyse one clip. Keyword overrides are Settings fields, e.g. analyze(p, movement="squat")."""
+    settings = settings_with(settings, overrides)
+    context = context if context is not None else RunContext()
+    with context.active():
+        log.info("gaitcheck %s analysing %s", __version__, video)
+        started = time.perf_counter()
+        raw, info = estimate(video, settings, context)
+        pose_s = time.perf_counter() - started
+        log.info("pose: person found in %d of %d frames (%.1f s)", raw.detected.sum(), raw.n_frames, pose_s)
+        analysis = analyze_landmarks(raw, info, settings, context=context)
+    analysis.timings_s = {"pose": round(pose_s, 2), **analysis.timings_s}
+    return analysis
+
+
+def estimate(video: str | Path, settings: Settings, context: RunContext) -> tuple[PoseSeries, VideoInfo]:
+    """Decode the clip and run the pose model on every frame: the raw landmarks and the video's facts."""
+    info = probe_video(video, settings.capture_fps)
+    log.info(
+        "video: %dx%d px, %.2f fps, %d frames, rotation %d deg, codec %s",
+        info.width_px, info.height_px, info.fps, info.n_frames, info.rotation_deg, info.codec,
+    )  # fmt: skip
+    frames = iter_frames(info, settings.max_inference_side_px)
+    raw = estimate_pose(prefetch(frames), info, settings, context.stage_progress("decode/pose"))
+    return raw, info.with_timestamps(raw.time_s)
+
+
+def analyze_landmarks(
+    raw: PoseSeries, info: VideoInfo, settings: Settings, *, context: RunContext | None = None
+) -> Analysis:
+    """Everything after pose inference: cleaning, segments, angles, events, assessment."""
+    context = context if context is not None else RunContext()
+    with context.active():
+        started = time.perf_counter()
+        check_person(raw, info)
+        context.progress("clean", 0, 1)
+        pre = clean_before_filter(raw, settings, settings.view)
+        clean, angles, segments = analyse_segments(pre, settings)
+        context.progress("clean", 1, 1)
+        analysis = Analysis(
+            video=info,
+            settings=settings,
+            landmarks=Landmarks(raw=raw, clean=clean),
+            angles=angles,
+            segments=segments,
+            primary=choose_primary(segments),
+            legs={},
+            frame_stats=frame_stats(angles, [c for c in angle_columns() if c not in ("frame", "time_s")]),
+            model_sha256=model_sha256(settings.model_path),
+            created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        )
+        analysis = assess(analysis, context=context)
+        analysis.timings_s = {"analysis": round(time.perf_counter() - started, 2)}
+    analysis.log_lines = list(context.lines)
+    return analysis
+
+
+# ------------------------------------------------------------------------------------------------
+# the stages, each re-enterable
+# ------------------------------------------------------------------------------------------------
+def check_person(raw: PoseSeries, info: VideoInfo) -> None:
+    """Stop with one clear sentence when the model found nobody, or too little of anybody."""
+    n_found = int(raw.detected.sum())
+    if n_found == 0:
+        raise NoPersonError(f"no person found in any of the {raw.n_frames} frames of {info.path}")
+    if n_found < MIN_FRAMES_WITH_PERSON:
+        raise NoPersonError(
+            f"a person was found in only {n_found} of {raw.n_frames} frames of {info.path}: too few to analyse"
+        )
+
+
+def analyse_segments(pre: PoseSeries, settings: Settings) -> tuple[PoseSeries, pd.DataFrame, list[Segment]]:
+    """Split at cuts and view changes; per segment: view, movement, filter, angles, events."""
+    image, world, z = pre.image_px.copy(), pre.world_m.copy(), pre.image_z_px.copy()
+    angles = pd.DataFrame({c: np.full(pre.n_frames, np.nan) for c in angle_columns()})
+    angles["frame"], angles["time_s"] = pre.frame, pre.time_s
+    segments: list[Segment] = []
+    notes: dict[str, Any] = {}
+    for index, (start, stop) in enumerate(split_segments(pre)):
+        rows = slice(start, stop)
+        first_rep = sum(len(s.reps) for s in segments)
+        segment, sub, table, segment_notes = _analyse_segment(pre, index, start, stop, settings, first_rep)
+        notes = {**notes, **segment_notes}
+        image[rows], world[rows], z[rows] = sub.image_px, sub.world_m, sub.image_z_px
+        angles.iloc[start:stop] = table.to_numpy()
+        segments.append(segment)
+    angles["frame"] = angles["frame"].astype(int)
+    clean = pre.replace(image_px=image, world_m=world, image_z_px=z, notes={**pre.notes, **notes})
+    return clean, angles, segments
+
+
+def _analyse_segment(
+    pre: PoseSeries, index: int, start: int, stop: int, settings: Settings, first_rep: int
+) -> tuple[Segment, PoseSeries, pd.DataFrame, dict[str, Any]]:
+    """One segment: its view and movement, filtered landmarks, angles and events."""
+    sub = pre.select(slice(start, stop))
+    view = given(settings.view) if settings.view != "auto" else detect_view(sub)
+    movement = given(settings.movement) if settings.movement != "auto" else detect_movement(sub, view.value)
+    sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
+    notes = dict(sub.notes)
+    table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg)
+    calibration = default_calibration() if settings.calibrate and view.value != "side" else None
+    if calibration is not None:
+        table = calibration.apply(table)
+        notes["calibration"] = calibration.to_json()
+    segment = Segment(index, start, stop, float(pre.time_s[start]), float(pre.time_s[stop - 1]), view, movement)
+    if movement.value == "run":
+        segment.steps = find_steps(sub, view.value, segment=index)
+    else:
+        segment.reps = find_reps(sub, movement.value, segment=index, first_index=first_rep)
+    log.info(
+        "segment %d (%.1f-%.1f s): %s view, %s, %d reps, %d steps",
+        index, segment.start_s, segment.end_s, view.value, movement.value, len(segment.reps), len(segment.steps),
+    )  # fmt: skip
+    return segment, sub, table, notes
+
+
+def choose_primary(segments: list[Segment]) -> list[int]:
+    """The segments the verdicts come from: frontal views of the movement with the most events."""
+    frontal = [s for s in segments if s.frontal] or segments
+    counts: dict[str, int] = {}
+    for s in frontal:
+        counts[s.movement.value] = counts.get(s.movement.value, 0) + s.n_events
+    best = max(
+        counts, key=lambda m: (counts[m], sum(s.stop_row - s.start_row for s in frontal if s.movement.value == m))
+    )
+    return [s.index for s in frontal if s.movement.value == best]
+
+
+def assess(
+    analysis: Analysis, thresholds: tuple[Threshold, ...] = THRESHOLDS, *, context: RunContext | None = None
+) -> Analysis:
+    """Grade every repetition and step, give each leg its verdict and check the recording's quality.
+    Re-run it (no pose, no cleaning) to re-grade against other thresholds."""
+    context = context if context is not None else RunContext()
+    with context.active():
+        context.progress("assess", 0, 1)
+        clean, segments, primary = analysis.landmarks.clean, analysis.segments, analysis.primary
+        reps, steps = assess_events(segments, analysis.angles, clean, thresholds)
+        caveats = {side: leg_caveats(side, segments, primary, clean, analysis.video) for side in SIDES}
+        legs = assess_legs(segments, primary, reps, steps, caveats, thresholds)
+        movement = analysis.segments[primary[0]].movement.value
+        out = dataclasses.replace(
+            analysis,
+            rep_results=reps,
+            step_results=steps,
+            legs=legs,
+            threshold=next((t for t in thresholds if movement in t.tasks), None),
+        )
+        out.issues = quality_issues(out)
+        for issue in out.issues:
+            log.warning(issue.text)
+        for side, leg in legs.items():
+            log.info("%s leg: %s (confidence %s)", side, leg.verdict, leg.confidence)
+        context.progress("assess", 1, 1)
+    return out
+
+
+def edit_reps(analysis: Analysis, reps: list[Rep], *, context: RunContext | None = None) -> Analysis:
+    """The analysis re-assessed with these repetitions (e.g. a boundary a user moved by hand) in
+    place of the detected ones of the segments they name."""
+    edited = {r.segment for r in reps}
+    segments = [
+        dataclasses.replace(s, reps=[r for r in reps if r.segment == s.index]) if s.index in edited else s
+        for s in analysis.segments
+    ]
+    return assess(dataclasses.replace(analysis, segments=segments), context=context)
+
+
+def model_sha256(path: Path) -> str | None:
+    """The pose model's fingerprint, recorded with every result (None when the file is gone)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
