@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from gaitcheck import assess
-from gaitcheck.analysis import analyze_landmarks
-from gaitcheck.assess import Caveat, assess_leg, frontal_event_row, knee_over_foot
+from gaitcheck.assess import assess_leg, frontal_event_row, knee_over_foot
+from gaitcheck.model import Caveat, VideoInfo
+from gaitcheck.pipeline import analyze_landmarks
 from gaitcheck.settings import Settings
-from gaitcheck.video import VideoInfo
 from tests.helpers import frontal_skeleton, series_from_points
 
 

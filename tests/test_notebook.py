@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs the notebook in a kernel
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "review_angles.ipynb"
 SAMPLES = ("single_leg_squat_right_valgus_front.mp4", "single_leg_squat_left_front.mp4")

@@ -4,7 +4,6 @@ made on the fly; the `video` ones run on real shared clips."""
 
 from __future__ import annotations
 
-import dataclasses
 import html as html_lib
 import json
 import re
@@ -16,20 +15,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gaitcheck.analysis import Analysis, analyze_landmarks
-from gaitcheck.assess import VERDICTS
+import gaitcheck
+from gaitcheck import report, store
 from gaitcheck.cli import build_parser
 from gaitcheck.landmarks import INDEX
+from gaitcheck.model import Analysis
+from gaitcheck.pipeline import analyze_landmarks
 from gaitcheck.report import content
 from gaitcheck.report.compare import compare_folders
 from gaitcheck.report.exports import EVENT_COLUMNS, read_trc
 from gaitcheck.report.overlay import face_boxes, render_video
 from gaitcheck.report.results import Result
 from gaitcheck.report.wording import check_wording, verdict_sentences
-from gaitcheck.settings import Settings
+from gaitcheck.settings import OutputOptions, Settings
 from gaitcheck.video import probe_video
+from gaitcheck.vocabulary import VERDICTS
 from tests.helpers import write_clip
 from tests.test_assess import info_for, single_leg_squats
+
+pytestmark = pytest.mark.slow  # whole analyses with every output
 
 SECTIONS_ALWAYS = (content.ANSWER, content.CURVES, content.MEASURES_TITLE, content.RECORDING, content.METHOD)
 
@@ -105,9 +109,9 @@ def assert_self_contained(page: str) -> None:
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
-    analysis = analysis_with_clip(folder, pdf=True, trc=True, blur_faces=True)
+    analysis = analysis_with_clip(folder)
     out = folder / "out"
-    analysis.save(out)
+    gaitcheck.save(analysis, out, OutputOptions(pdf=True, trc=True, blur_faces=True))
     return analysis, out
 
 
@@ -119,6 +123,20 @@ def test_every_output_is_written(outputs):
     assert {p.stem for p in pngs} == {p.stem for p in svgs}
     for measure in ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "reps_fppa_deg", "per_rep_fppa_deg"):
         assert (out / "plots" / f"{measure}.png").stat().st_size > 5000, measure
+
+
+def test_report_marks_the_threshold_row_the_clip_was_graded_on(outputs):
+    _, out = outputs
+    text = " ".join(visible_text((out / "report.html").read_text(encoding="utf-8")).split())
+    assert "single-leg squat, step-down (this clip)" in text
+    assert text.count("(this clip)") == 1
+
+
+def test_report_shows_the_grade_assess_stored_for_each_rep(outputs):
+    analysis, out = outputs
+    table = pd.read_csv(out / "reps.csv")
+    stored = [r.legs["right"].verdict for r in analysis.rep_results]
+    assert list(table.loc[table["leg"] == "right", "verdict"]) == stored
 
 
 def test_report_html_is_self_contained_and_answers_per_leg(outputs):
@@ -209,17 +227,21 @@ def test_face_blur_changes_the_face_and_nothing_else(tmp_path):
 def test_missing_video_skips_video_and_key_frames_with_a_log_line(tmp_path):
     series = single_leg_squats("right", valgus_px=45.0, n_reps=3)
     analysis = analyze_landmarks(series, info_for(series), Settings(view="front", movement="single-leg-squat"))
-    analysis.save(tmp_path)
+    gaitcheck.save(analysis, tmp_path)
     assert not (tmp_path / "annotated.mp4").exists()
     assert "synthetic.mp4 is not available" in (tmp_path / "run.log").read_text()
     page = (tmp_path / "report.html").read_text()
     assert "not available" in page and f"<h2>{content.KEY_FRAMES}</h2>" not in page
 
 
-def test_outputs_follow_the_settings(tmp_path):
+def test_outputs_follow_the_output_options(tmp_path):
     series = single_leg_squats("left", valgus_px=0.0, n_reps=3)
-    settings = Settings(view="front", movement="single-leg-squat", report=False, annotated_video=False)
-    analyze_landmarks(series, info_for(series), settings).save(tmp_path)
+    settings = Settings(view="front", movement="single-leg-squat")
+    gaitcheck.save(
+        analyze_landmarks(series, info_for(series), settings),
+        tmp_path,
+        OutputOptions(report=False, annotated_video=False),
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "angles.csv",
         "landmarks_clean.csv",
@@ -250,8 +272,8 @@ def test_wording_describes_and_never_diagnoses(valgus_px, stance):
 # ------------------------------------------------------------------------------------------------
 def saved(folder: Path, valgus_px: float) -> Path:
     series = single_leg_squats("right", valgus_px=valgus_px, n_reps=3)
-    settings = Settings(view="front", movement="single-leg-squat", report=False, annotated_video=False)
-    analyze_landmarks(series, info_for(series), settings).save(folder)
+    settings = Settings(view="front", movement="single-leg-squat")
+    store.save(analyze_landmarks(series, info_for(series), settings), folder)  # the data files only
     return folder
 
 
@@ -324,8 +346,7 @@ def test_compare_bad_input_is_one_clear_line(tmp_path, make, message, capsys):
 @pytest.mark.video
 def test_report_on_a_real_clip(analysed, tmp_path):
     a = analysed("single_leg_squat_front_good_and_bad_reps.mp4")
-    a = dataclasses.replace(a, settings=a.settings.replace(pdf=True))
-    a.save(tmp_path)
+    gaitcheck.save(a, tmp_path, OutputOptions(pdf=True))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert_self_contained(page)
     text = " ".join(visible_text(page).split())
@@ -346,8 +367,8 @@ def test_report_on_a_real_clip(analysed, tmp_path):
 def test_warnings_come_before_the_first_plot(analysed, tmp_path):
     a = analysed("lateral_step_down_front_oblique_pt_demo.mp4")
     assert a.warnings
-    a = dataclasses.replace(a, settings=a.settings.replace(annotated_video=False))
-    a.save(tmp_path)
+    store.save(a, tmp_path)
+    report.write(a, tmp_path, OutputOptions(annotated_video=False))
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     first_warning = page.find(html_lib.escape(a.warnings[0]))
     assert 0 < first_warning < page.find("<img") and first_warning < page.find(f"<h2>{content.ANSWER}")

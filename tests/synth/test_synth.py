@@ -46,6 +46,8 @@ from gaitcheck.synth.skeleton import (
 from gaitcheck.synth.solve import joints_of
 from gaitcheck.synth.truth import frame_truth, truth_table
 
+pytestmark = pytest.mark.synth
+
 pytest.importorskip("anny")  # the optional extra; nothing above needs it
 
 BODY = BODY_PRESETS["female"]
