@@ -23,7 +23,12 @@ demo: install
 	@test -n "$(DEMO_CLIP)" || { echo "no demo clip found in samples/"; exit 1; }
 	$(BIN)/gaitcheck analyze "$(DEMO_CLIP)" --out demo-out
 
+# Lint, format, types and the layer contract first (seconds), then the tests.
 test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest
 
 clean:
