@@ -121,11 +121,12 @@ def _build_one(args: tuple[str, object, str]) -> str:
 def _analyse_one(args: tuple[str, str]) -> str:
     name, cache = args
     import gaitcheck
+    from gaitcheck import store
 
     folder = Path(cache) / "results" / name
     if not (folder / "summary.json").exists():
-        settings = gaitcheck.Settings().replace(calibrate=False, report=False, annotated_video=False)
-        gaitcheck.analyze(Path(cache) / f"{name}.mp4", settings).save(folder)
+        settings = gaitcheck.Settings(calibrate=False)
+        store.save(gaitcheck.analyze(Path(cache) / f"{name}.mp4", settings), folder)  # data files only
     return name
 
 

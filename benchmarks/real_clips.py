@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import gaitcheck  # noqa: E402
+from gaitcheck import store  # noqa: E402
 from gaitcheck.errors import GaitcheckError  # noqa: E402
+from gaitcheck.summary import build  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "videos"
 MEASURES = ("fppa_deg", "hip_adduction_deg", "hip_internal_rotation_deg")
@@ -71,7 +73,7 @@ def main() -> None:
     if not (args.videos / "MANIFEST.csv").is_file():
         sys.exit(f"gaitcheck: no MANIFEST.csv in {args.videos}")
     started = time.time()
-    off = {"calibrate": False, "report": False, "annotated_video": False}
+    off = {"calibrate": False}
     table = [
         "| clip | movement | view | leg | FPPA (deg) | 2-D hip adduction (deg) | hip IR estimate (deg) | verdict |",
         "|---|---|---|---|---|---|---|---|",
@@ -81,9 +83,9 @@ def main() -> None:
         folder = args.cache / Path(clip).stem
         try:
             if not (folder / "summary.json").is_file():
-                gaitcheck.analyze(args.videos / clip, **off).save(folder)
-            before = gaitcheck.analyze_saved(folder, **off).summary
-            after = gaitcheck.analyze_saved(folder, **{**off, "calibrate": True}).summary
+                store.save(gaitcheck.analyze(args.videos / clip, **off), folder)  # data files only
+            before = build(gaitcheck.analyze_saved(folder, **off))
+            after = build(gaitcheck.analyze_saved(folder, **{**off, "calibrate": True}))
         except GaitcheckError as exc:
             table.append(f"| {clip} | | | | | | | not analysed: {exc} |")
             continue
