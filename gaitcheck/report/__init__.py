@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gaitcheck.context import RunContext
-from gaitcheck.errors import GaitcheckError
+from gaitcheck.errors import Cancelled, GaitcheckError
 from gaitcheck.model import Analysis
 from gaitcheck.report.content import KeyFrame
 from gaitcheck.report.results import Result
@@ -78,11 +78,11 @@ def _write(analysis: Analysis, out: Path, outputs: OutputOptions, context: RunCo
         else:
             target = out / ANNOTATED_MP4 if outputs.annotated_video else None
             try:
-                context.progress("video", 0, analysis.video.n_frames)
-                key_frames = _render(analysis, target, specs, outputs.blur_faces)
-                context.progress("video", analysis.video.n_frames, analysis.video.n_frames)
+                key_frames = _render(analysis, target, specs, outputs.blur_faces, context)
                 if target is not None:
                     written.append(target)
+            except Cancelled:
+                raise
             except (GaitcheckError, OSError, _ffmpeg_error()) as exc:  # never lose the analysis over its video
                 log.warning("annotated video and key frames skipped: %s", exc)
                 notes.append(f"Annotated video and key frames skipped: {exc}.")
@@ -150,12 +150,15 @@ def key_frame_specs(analysis: Analysis, result: Result) -> list[dict[str, Any]]:
     return specs
 
 
-def _render(analysis: Analysis, target: Path | None, specs: list[dict[str, Any]], blur_faces: bool) -> list[KeyFrame]:
+def _render(
+    analysis: Analysis, target: Path | None, specs: list[dict[str, Any]], blur_faces: bool, context: RunContext
+) -> list[KeyFrame]:
     from gaitcheck.report.overlay import key_frame_image, render_video
     from gaitcheck.report.plots import png_bytes_of_image
     from gaitcheck.report.style import MEASURE_LABEL, fmt
 
-    captured = render_video(analysis, target, blur_faces, capture=[s["frame"] for s in specs])
+    wanted = [s["frame"] for s in specs]
+    captured = render_video(analysis, target, blur_faces, capture=wanted, progress=context.stage_progress("video"))
     verdicts: dict[str, str] = {side: analysis.legs[side].verdict for side in SIDES}
     frames = []
     for spec in specs:

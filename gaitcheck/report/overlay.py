@@ -10,7 +10,7 @@ landmarks 0-10, with a margin) before anything is drawn.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -353,10 +353,12 @@ def render_video(
     path: Path | None,
     blur_faces: bool = False,
     capture: Iterable[int] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[int, np.ndarray]:
     """Write annotated.mp4 to `path` (H.264, yuv420p, +faststart, the source's frame count and
     timestamps, upright) and return clean copies (face blurred if asked) of the frames listed in
-    `capture` for the key frames. With path None only the frames are collected."""
+    `capture` for the key frames. With path None only the frames are collected. `progress(done,
+    total)` is called once per decoded frame (a front-end's cancel check can raise from it)."""
     import av
 
     info: VideoInfo = analysis.video
@@ -368,7 +370,9 @@ def render_video(
     last_pts = -1
     written = 0
     try:
-        for frame in iter_frames(info, VIDEO_MAX_SIDE_PX):
+        for done, frame in enumerate(iter_frames(info, VIDEO_MAX_SIDE_PX), start=1):
+            if progress is not None:
+                progress(done, info.n_frames)
             row = scene.row_of.get(frame.index)
             rgb = frame.rgb
             scale = rgb.shape[1] / info.width_px

@@ -18,6 +18,8 @@ import pytest
 import gaitcheck
 from gaitcheck import report, store
 from gaitcheck.cli import build_parser
+from gaitcheck.context import ProgressEvent, RunContext
+from gaitcheck.errors import Cancelled
 from gaitcheck.landmarks import INDEX
 from gaitcheck.model import Analysis
 from gaitcheck.pipeline import analyze_landmarks
@@ -373,3 +375,21 @@ def test_warnings_come_before_the_first_plot(analysed, tmp_path):
     first_warning = page.find(html_lib.escape(a.warnings[0]))
     assert 0 < first_warning < page.find("<img") and first_warning < page.find(f"<h2>{content.ANSWER}")
     assert "How to film better" in page
+
+
+def test_a_cancel_while_drawing_the_video_stops_at_once_and_leaves_no_folder(tmp_path):
+    analysis = analysis_with_clip(tmp_path)
+    seen: list[ProgressEvent] = []
+
+    def on_progress(event: ProgressEvent) -> None:
+        seen.append(event)
+        if event.stage == "video" and event.done == 5:
+            context.cancel()
+
+    context = RunContext(on_progress=on_progress)
+    out = tmp_path / "out"
+    with pytest.raises(Cancelled):
+        gaitcheck.save(analysis, out, context=context)
+    assert not out.exists()
+    assert max(e.done for e in seen if e.stage == "video") == 5, "stopped at the next frame"
+    assert analysis.video.n_frames > 5
