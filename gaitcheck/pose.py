@@ -9,6 +9,7 @@ prints a traceback at interpreter exit).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import zipfile
 from collections.abc import Callable, Iterable
@@ -209,7 +210,9 @@ def estimate_pose(
         for frame in frames:
             if mirror is not None and pool is not None:
                 flipped_rgb = np.ascontiguousarray(frame.rgb[:, ::-1])
-                pending = pool.submit(mirror.detect, flipped_rgb, frame.time_s, size)
+                # in a copy of this thread's context, so its log lines and warnings reach this run's log
+                run_here = contextvars.copy_context().run
+                pending = pool.submit(run_here, mirror.detect, flipped_rgb, frame.time_s, size)
                 pose = landmarker.detect(frame.rgb, frame.time_s, size)
                 flipped = pending.result()
                 pose, agreed = merge_flipped(pose, flipped.unmirrored(size[0]) if flipped is not None else None)
