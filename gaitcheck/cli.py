@@ -9,6 +9,7 @@ Failures print one line on stderr and exit non-zero; tracebacks go to run.log, n
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 import traceback
@@ -44,22 +45,34 @@ class _Parser(argparse.ArgumentParser):
         raise InputError(f"{message} (see gaitcheck {self.prog.split()[-1]} --help)")
 
 
+FLAG_GROUPS = (
+    (Settings, "analysis settings (shape the numbers; recorded in summary.json; also settable in a --config file)"),
+    (OutputOptions, "outputs (which files are written; also settable in a --config file)"),
+)
+
+
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("analysis settings (also settable in a --config TOML file)")
-    for f in cli_fields():
-        flag = "--" + f.name.replace("_", "-")
-        hint = field_type(f)
-        default = f.default
-        help_text = f.metadata["help"] + ("" if default is None else f" (default: {default})")
-        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
-        if hint is bool:
-            group.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
-            continue
-        if typing.get_origin(hint) is typing.Literal:
-            kwargs["choices"] = typing.get_args(hint)
-        if f.metadata.get("metavar"):
-            kwargs["metavar"] = f.metadata["metavar"]
-        group.add_argument(flag, **kwargs)
+    for options, title in FLAG_GROUPS:
+        group = parser.add_argument_group(title)
+        for f in cli_fields(options):
+            _add_flag(group, f)
+
+
+def _add_flag(group: Any, f: dataclasses.Field) -> None:
+    """One flag from one field: its help text, default, choices and metavar."""
+    flag = "--" + f.name.replace("_", "-")
+    hint = field_type(f)
+    default = f.default
+    help_text = f.metadata["help"] + ("" if default is None else f" (default: {default})")
+    kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS, "help": help_text}
+    if hint is bool:
+        group.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
+        return
+    if typing.get_origin(hint) is typing.Literal:
+        kwargs["choices"] = typing.get_args(hint)
+    if f.metadata.get("metavar"):
+        kwargs["metavar"] = f.metadata["metavar"]
+    group.add_argument(flag, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:

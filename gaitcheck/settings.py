@@ -182,9 +182,10 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     return {key: _coerce(cls, key, data[key]) for cls in CONFIG_CLASSES for key in cls.pick(data)}
 
 
-def cli_fields() -> list[dataclasses.Field]:
-    """The settings and output options exposed as command-line flags, in declaration order."""
-    return [f for cls in CONFIG_CLASSES for f in dataclasses.fields(cast(Any, cls)) if f.metadata.get("cli", False)]
+def cli_fields(of: type[_Options] | None = None) -> list[dataclasses.Field]:
+    """The fields exposed as command-line flags (of one class, or of both), in declaration order."""
+    classes = CONFIG_CLASSES if of is None else (of,)
+    return [f for cls in classes for f in dataclasses.fields(cast(Any, cls)) if f.metadata.get("cli", False)]
 
 
 def field_type(f: dataclasses.Field) -> Any:
