@@ -191,7 +191,12 @@ def describe(analysis: Analysis, out: Path) -> str:
     info = analysis.video
     reps, steps = analysis.reps, analysis.steps
     cadence = primary_cadence_spm(analysis)
-    events = f"{len(steps)} steps, cadence {cadence:.0f}/min" if cadence else f"{len(reps)} reps"
+    slow = analysis.slow_motion_suspected
+    if slow is not None:
+        factor = f"{slow.factor:.0f}x"
+        events = f"{len(steps)} steps, cadence withheld (the clip looks slowed down about {factor}; give --capture-fps)"
+    else:
+        events = f"{len(steps)} steps, cadence {cadence:.0f}/min" if cadence else f"{len(reps)} reps"
     rows = [
         f"gaitcheck {__version__}: {Path(info.path).name}",
         f"  video     {info.width_px}x{info.height_px} px, {info.fps:.1f} fps, {info.n_frames} frames "

@@ -34,6 +34,13 @@ NEAREST_PROMINENCE_SHARE = 0.3  # front view: a contact's low point stands out b
 FRONT_LIFT_SHARE = 0.5  # front view: the foot has lifted once it rises at this share of its top speed
 BRAKING_ONSET_SHARE = 0.5  # back view: contact where the foot's braking reaches this share of its peak
 LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (the foot is braked to a stop)
+# Running cadence: recreational runners take about 160-180 steps/min (Heiderscheit et al. 2011, Med Sci
+# Sports Exerc 43:296), elite ones up to ~200+; below 120 steps/min nobody runs (that is walking), so an
+# apparent cadence below it means a slowed-down file. Phones record at 120/240 fps and often store 30 fps:
+# the slow-motion factor is then a power of two.
+RUN_CADENCE_MIN_SPM = 120.0
+RUN_CADENCE_TYPICAL_SPM = 170.0
+SLOW_MOTION_FACTORS = (2.0, 4.0, 8.0, 16.0)
 
 
 def _fill(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
@@ -407,6 +414,15 @@ def cadence_spm(steps: list[Step]) -> float | None:
     alternating = [b.contact_s - a.contact_s for a, b in itertools.pairwise(ordered) if a.leg != b.leg]
     usable = _consistent(np.asarray(alternating))
     return float(60.0 / np.median(usable)) if usable.size >= 2 else None
+
+
+def slow_motion_estimate(cadence_spm: float | None) -> float | None:
+    """The likely slow-motion factor of a running clip whose apparent cadence (steps per minute of
+    the file's time) is below anyone's running; None when it is in the human range or unknown."""
+    if cadence_spm is None or not np.isfinite(cadence_spm) or cadence_spm <= 0 or cadence_spm >= RUN_CADENCE_MIN_SPM:
+        return None
+    ratio = RUN_CADENCE_TYPICAL_SPM / cadence_spm
+    return min(SLOW_MOTION_FACTORS, key=lambda f: abs(np.log2(f / ratio)))
 
 
 def _consistent(intervals: np.ndarray) -> np.ndarray:

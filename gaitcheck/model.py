@@ -341,6 +341,22 @@ class Issue:
         return cls(data["code"], data["severity"], data["text"], data.get("tip", ""), data.get("leg"))
 
 
+@dataclass(frozen=True)
+class SlowMotion:
+    """A running clip whose motion is far slower than anyone runs, with no real frame rate known:
+    the clip looks slowed down, so its real-time figures (cadence, stance time) are withheld."""
+
+    factor: float  # the likely slow-motion factor (2, 4, 8 or 16)
+    apparent_cadence_spm: float  # steps per minute of the file's own time
+
+    def to_json(self) -> dict[str, Any]:
+        return {"factor": self.factor, "apparent_cadence_spm": round(self.apparent_cadence_spm, 1)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SlowMotion:
+        return cls(float(data["factor"]), float(data["apparent_cadence_spm"]))
+
+
 # ------------------------------------------------------------------------------------------------
 # one analysis
 # ------------------------------------------------------------------------------------------------
@@ -359,6 +375,8 @@ class Analysis:
     step_results: list[StepResult] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     threshold: Threshold | None = None  # what the primary movement's verdicts were graded against
+    #: set when the clip looks slowed down and no real frame rate is known: time figures are withheld
+    slow_motion_suspected: SlowMotion | None = None
     #: distribution of every angle column over the frames, computed once from full-precision angles
     frame_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     model_sha256: str | None = None
@@ -411,6 +429,7 @@ __all__ = [
     "Segment",
     "Severity",
     "Side",
+    "SlowMotion",
     "StanceLeg",
     "Step",
     "StepResult",

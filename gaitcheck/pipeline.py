@@ -26,13 +26,14 @@ from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.context import RunContext
 from gaitcheck.detect import detect_movement, detect_view, split_segments
 from gaitcheck.errors import NoPersonError
-from gaitcheck.events import find_reps, find_steps
+from gaitcheck.events import find_reps, find_steps, slow_motion_estimate
 from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
-from gaitcheck.model import Analysis, Rep, Segment, Threshold, VideoInfo, given
+from gaitcheck.model import Analysis, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
 from gaitcheck.pose import estimate_pose
 from gaitcheck.quality import leg_caveats, quality_issues
 from gaitcheck.settings import Settings
+from gaitcheck.summary import primary_cadence_spm
 from gaitcheck.version import __version__
 from gaitcheck.video import iter_frames, prefetch, probe_video
 from gaitcheck.vocabulary import SIDES
@@ -206,6 +207,7 @@ def assess(
             legs=legs,
             threshold=next((t for t in thresholds if movement in t.tasks), None),
         )
+        out.slow_motion_suspected = slow_motion_suspected(out)
         out.issues = quality_issues(out)
         for issue in out.issues:
             log.warning(issue.text)
@@ -213,6 +215,24 @@ def assess(
             log.info("%s leg: %s (confidence %s)", side, leg.verdict, leg.confidence)
         context.progress("assess", 1, 1)
     return out
+
+
+def slow_motion_suspected(analysis: Analysis) -> SlowMotion | None:
+    """A running clip whose cadence, in the file's own time, is below anyone's running looks slowed
+    down. Its real-time figures (cadence, stance time) are withheld unless the real frame rate is
+    known: from the file's slow-motion metadata, or the capture fps the user gave (`probe_video`
+    turns that into real timestamps; on landmarks alone, giving it says the timestamps are real)."""
+    main = analysis.main
+    if main.movement.value != "run" or analysis.video.slow_motion_factor != 1.0:
+        return None
+    if analysis.settings.capture_fps is not None:
+        return None
+    cadence = primary_cadence_spm(analysis)
+    if cadence is None:  # too few steps: the stride frequency movement detection found
+        stride_hz = float(main.movement.details.get("stride_hz") or 0.0)
+        cadence = stride_hz * 120.0 if stride_hz > 0 else None
+    factor = slow_motion_estimate(cadence)
+    return None if factor is None or cadence is None else SlowMotion(factor, round(cadence, 1))
 
 
 def edit_reps(analysis: Analysis, reps: list[Rep], *, context: RunContext | None = None) -> Analysis:

@@ -219,15 +219,15 @@ def _frame_rate(a: Analysis) -> list[Issue]:
     if a.main.movement.value != "run":
         return []
     issues: list[Issue] = []
-    fps = a.video.fps
+    slow = a.slow_motion_suspected  # decided once, by the flow (pipeline.slow_motion_suspected)
+    fps = a.video.fps * (slow.factor if slow is not None else 1.0)  # a slowed file was filmed faster
     if fps < RUN_MIN_FPS:
         text = f"{fps:.0f} fps is low for running: foot contacts are timed to +- one frame; use 120-240 fps"
         issues.append(_issue("run-low-fps", "major", text))
-    stride_hz = a.main.movement.details.get("stride_hz") or 0
-    if 0 < stride_hz < 1.0 and a.video.slow_motion_factor == 1.0:
+    if slow is not None:
         text = (
-            f"the running cadence looks like {stride_hz * 120:.0f} steps/min: if the clip is slowed down, "
-            "give the recording's real frame rate"
+            f"the running cadence looks like {slow.apparent_cadence_spm:.0f} steps/min: the clip looks slowed "
+            f"down about {slow.factor:.0f}x; give the recording's real frame rate (cadence and stance time withheld)"
         )
         issues.append(_issue("slow-motion-suspected", "major", text))
     return issues

@@ -28,6 +28,7 @@ from gaitcheck.model import (
     LegAssessment,
     RepResult,
     Segment,
+    SlowMotion,
     StepResult,
     Threshold,
     VideoInfo,
@@ -146,6 +147,7 @@ def _analysis(
     legs = {side: LegAssessment.from_json(summary["legs"][side]) for side in SIDES}
     frame_stats = {f"{side}_{m}": v for side in SIDES for m, v in summary["legs"][side]["frame_stats"].items()}
     threshold = summary.get("thresholds")
+    slow = summary.get("slow_motion_suspected")
     return Analysis(
         video=info,
         settings=settings,
@@ -158,6 +160,7 @@ def _analysis(
         step_results=steps,
         issues=[Issue.from_json(i) for i in summary["quality"]["issues"]],
         threshold=None if threshold is None else Threshold.from_json(threshold),
+        slow_motion_suspected=None if slow is None else SlowMotion.from_json(slow),
         frame_stats={**frame_stats, **summary["whole_body"]},
         model_sha256=summary["pose"].get("model_sha256"),
         created=summary.get("created", ""),

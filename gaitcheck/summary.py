@@ -35,13 +35,19 @@ MEASURE_NOTES = {
 }
 
 
+#: figures in seconds of real time: withheld (null, or left out of the leg means) from a clip that
+#: looks slowed down and has no known real frame rate (`Analysis.slow_motion_suspected`)
+REAL_TIME_MEASURES = ("stance_s",)
+
+
 def primary_cadence_spm(analysis: Analysis) -> float | None:
-    """Steps per minute over the segments the verdicts come from (None when not running)."""
+    """Steps per minute over the segments the verdicts come from (None when not running), in the
+    file's time: check `analysis.slow_motion_suspected` before showing it as real."""
     return cadence_spm([p for i in analysis.primary for p in analysis.segments[i].steps])
 
 
-def segment_json(segment: Segment) -> dict[str, Any]:
-    cadence = cadence_spm(segment.steps)
+def segment_json(segment: Segment, withhold: bool = False) -> dict[str, Any]:
+    cadence = None if withhold else cadence_spm(segment.steps)
     return {
         "index": segment.index,
         "start_row": segment.start_row,
@@ -68,18 +74,26 @@ def build(analysis: Analysis) -> dict[str, Any]:
         }
         for side in SIDES
     }
-    cadence = primary_cadence_spm(analysis)
+    withhold = analysis.slow_motion_suspected is not None
+    cadence = None if withhold else primary_cadence_spm(analysis)
+    steps = [p.to_json() for p in analysis.step_results]
+    if withhold:
+        steps = [_without_real_time(p) for p in steps]
+        for leg in legs.values():
+            leg["measures"] = {k: v for k, v in leg["measures"].items() if k not in REAL_TIME_MEASURES}
+    slow = analysis.slow_motion_suspected
     summary = {
         "gaitcheck_version": __version__,
         "created": analysis.created,
         "video": analysis.video.to_json(),
         "movement": analysis.movement.to_json(),
         "view": analysis.view.to_json(),
-        "segments": [segment_json(s) for s in analysis.segments],
+        "segments": [segment_json(s, withhold) for s in analysis.segments],
         "primary_segments": analysis.primary,
         "reps": [r.to_json() for r in analysis.rep_results],
-        "steps": [p.to_json() for p in analysis.step_results],
+        "steps": steps,
         "cadence_spm": None if cadence is None else round(cadence, 1),
+        "slow_motion_suspected": None if slow is None else slow.to_json(),
         "legs": legs,
         "asymmetry": asymmetry(analysis.legs),
         "graded_measure": graded_measure(analysis.movement.value),
@@ -102,6 +116,12 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "timings_s": analysis.timings_s,
     }
     return finite(summary)
+
+
+def _without_real_time(step: dict[str, Any]) -> dict[str, Any]:
+    """A step's summary with its real-time figures null (its frames, file times and angles kept)."""
+    measures = {k: (None if k in REAL_TIME_MEASURES else v) for k, v in (step.get("measures") or {}).items()}
+    return {**step, "stance_s": None, "measures": measures}
 
 
 def finite(value: Any) -> Any:

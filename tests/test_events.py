@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gaitcheck.events import cadence_spm, find_reps, find_steps, stance_by_balance, stance_by_motion
+from gaitcheck.events import (
+    cadence_spm,
+    find_reps,
+    find_steps,
+    slow_motion_estimate,
+    stance_by_balance,
+    stance_by_motion,
+)
 from gaitcheck.landmarks import INDEX
 from tests.helpers import frontal_skeleton, running_series, series_from_points, squatting_series
 
@@ -107,6 +114,14 @@ def test_cadence_survives_a_missed_step_and_needs_enough_steps():
     steps = find_steps(series, "back")
     assert cadence_spm(steps[:3] + steps[4:]) == pytest.approx(180.0, rel=0.03)
     assert cadence_spm(steps[:2]) is None
+
+
+@pytest.mark.parametrize(
+    ("apparent", "factor"),
+    ((45.0, 4.0), (85.0, 2.0), (22.0, 8.0), (11.0, 16.0), (119.0, 2.0), (120.0, None), (170.0, None), (None, None)),
+)
+def test_slow_motion_factor_from_a_cadence_below_anyones_running(apparent, factor):
+    assert slow_motion_estimate(apparent) == factor
 
 
 def test_no_steps_without_feet():

@@ -4,18 +4,21 @@ progress and cancel."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import gaitcheck
-from gaitcheck import pipeline, report, store
+from gaitcheck import cli, pipeline, report, store, summary
 from gaitcheck.assess import THRESHOLDS
 from gaitcheck.context import STAGES, RunContext
 from gaitcheck.errors import Cancelled
 from gaitcheck.settings import OutputOptions, Settings
+from tests.helpers import running_series
 from tests.test_assess import info_for, single_leg_squats
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -117,3 +120,104 @@ def test_a_cancel_while_writing_outputs_leaves_no_folder(tmp_path):
         store.save(a, stage)
         report.write(a, stage, OutputOptions(annotated_video=False), context=context)
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------------------------
+# slowed-down clips: real-time figures withheld
+# ------------------------------------------------------------------------------------------------
+RUN_SETTINGS = Settings(view="front", movement="run", calibrate=False)  # exact landmarks: nothing to calibrate
+
+
+def running(slowed_by: float = 1.0, settings: Settings = RUN_SETTINGS):
+    """Running at 180 steps/min filmed at 120 fps; `slowed_by` > 1: the same frames stored as a
+    slowed-down file (timestamps stretched, the file's frame rate divided) with no metadata saying so."""
+    series, _ = running_series("front", 120.0, cadence_spm=180.0, seconds=6.0)
+    series = series.replace(time_s=series.time_s * slowed_by)
+    info = dataclasses.replace(info_for(series), fps=120.0 / slowed_by)
+    return pipeline.analyze_landmarks(series, info, settings)
+
+
+@pytest.fixture(scope="module")
+def real_time():
+    return running()
+
+
+@pytest.fixture(scope="module")
+def slowed():
+    return running(4.0)
+
+
+def test_a_real_time_running_clip_reports_cadence_and_stance(real_time):
+    s = summary.build(real_time)
+    assert real_time.slow_motion_suspected is None and s["slow_motion_suspected"] is None
+    assert "slow-motion-suspected" not in [i.code for i in real_time.issues]
+    assert s["cadence_spm"] == pytest.approx(180.0, rel=0.03)
+    assert all(step["stance_s"] > 0 and step["measures"]["stance_s"] > 0 for step in s["steps"])
+    assert all("stance_s" in s["legs"][side]["measures"] for side in ("left", "right"))
+
+
+def test_a_slowed_down_clip_withholds_cadence_and_stance_time(real_time, slowed):
+    issue = next(i for i in slowed.issues if i.code == "slow-motion-suspected")
+    assert "45 steps/min" in issue.text and "about 4x" in issue.text
+    assert slowed.slow_motion_suspected is not None and slowed.slow_motion_suspected.factor == 4.0
+    s = summary.build(slowed)
+    assert s["slow_motion_suspected"] == {"factor": 4.0, "apparent_cadence_spm": pytest.approx(45.0, rel=0.03)}
+    assert s["cadence_spm"] is None and all(g["cadence_spm"] is None for g in s["segments"])
+    assert s["steps"] and all(step["stance_s"] is None for step in s["steps"])
+    assert all(step["measures"]["stance_s"] is None for step in s["steps"])
+    assert all("stance_s" not in s["legs"][side]["measures"] for side in ("left", "right"))
+    # what does not depend on time is still there: the steps, their angles and every grade
+    assert len(slowed.steps) == len(real_time.steps)
+    assert [p.graded.verdict for p in slowed.step_results] == [p.graded.verdict for p in real_time.step_results]
+    assert {side: leg.verdict for side, leg in slowed.legs.items()} == {
+        side: leg.verdict for side, leg in real_time.legs.items()
+    }
+    for slow, real in zip(slowed.step_results, real_time.step_results, strict=True):
+        assert slow.graded.measures["fppa_deg"] == pytest.approx(real.graded.measures["fppa_deg"], abs=0.5)
+    # the model keeps the file's own times: only what summary.json shows is withheld
+    assert all(p.step.stance_s > 0 for p in slowed.step_results)
+
+
+def test_a_given_capture_rate_stops_the_withholding(slowed):
+    """With landmarks alone, giving `capture_fps` says the timestamps are real (for a video file,
+    `probe_video` turns the capture rate into real timestamps before anything is measured)."""
+    told = running(4.0, RUN_SETTINGS.replace(capture_fps=120.0))
+    assert told.slow_motion_suspected is None
+    assert "slow-motion-suspected" not in [i.code for i in told.issues]
+    s, withheld = summary.build(told), summary.build(slowed)
+    assert s["cadence_spm"] == pytest.approx(45.0, rel=0.03)  # these timestamps: the user vouched for them
+    assert all(step["stance_s"] is not None for step in s["steps"])
+    # the withholding changed nothing but the real-time figures
+    for step, hidden in zip(s["steps"], withheld["steps"], strict=True):
+        assert {k: v for k, v in step.items() if k not in ("stance_s", "measures")} == {
+            k: v for k, v in hidden.items() if k not in ("stance_s", "measures")
+        }
+        assert {k: v for k, v in step["measures"].items() if k != "stance_s"} == {
+            k: v for k, v in hidden["measures"].items() if k != "stance_s"
+        }
+    for side in ("left", "right"):
+        leg, hidden = s["legs"][side], withheld["legs"][side]
+        assert {k: v for k, v in leg["measures"].items() if k != "stance_s"} == hidden["measures"]
+        assert {k: v for k, v in leg.items() if k != "measures"} == {k: v for k, v in hidden.items() if k != "measures"}
+    assert s["asymmetry"] == withheld["asymmetry"]
+
+
+def test_metadata_slow_motion_factor_means_real_timestamps(slowed):
+    video = dataclasses.replace(slowed.video, slow_motion_factor=4.0)  # the file said so (metadata)
+    known = pipeline.assess(dataclasses.replace(slowed, video=video))
+    assert known.slow_motion_suspected is None and summary.build(known)["cadence_spm"] is not None
+
+
+def test_a_slowed_down_result_folder_round_trips_and_reports_no_real_time_figures(slowed, tmp_path):
+    store.save(slowed, tmp_path)
+    loaded = gaitcheck.load(tmp_path)
+    assert loaded.slow_motion_suspected == slowed.slow_motion_suspected
+    assert summary.build(loaded) == json.loads((tmp_path / store.SUMMARY_JSON).read_text())
+    said = "cadence withheld (the clip looks slowed down about 4x; give --capture-fps)"
+    assert said in cli.describe(slowed, tmp_path) and said in cli.describe(loaded, tmp_path)
+    report.write(loaded, tmp_path, OutputOptions(annotated_video=False))
+    reps = pd.read_csv(tmp_path / "reps.csv")
+    assert len(reps) == len(slowed.steps) and reps["stance_s"].isna().all()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Stance time" not in html and "withheld: the clip looks slowed down about 4\u00d7" in html
+    assert html.count("steps/min") == 1, "only the warning's apparent cadence, said to be the file's"

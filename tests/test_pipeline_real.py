@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import gaitcheck
-from gaitcheck.summary import primary_cadence_spm
+from gaitcheck.summary import build, primary_cadence_spm
 from tests.helpers import read_shared_frames, shared_clip, write_clip
 
 pytestmark = pytest.mark.video
@@ -128,6 +128,16 @@ def test_running_cadence_within_5_percent_of_a_hand_count(analysed, name):
     a = analysed(name)
     assert a.movement.value == "run"
     assert primary_cadence_spm(a) == pytest.approx(expected, rel=0.05)
+    assert a.slow_motion_suspected is None
+
+
+def test_slowed_down_stock_footage_gets_no_real_time_cadence(analysed):
+    """A runner crossing a street in stock footage at an apparent 73 steps/min: nobody runs that
+    slowly, so the clip is said to look slowed down and its cadence is withheld."""
+    a = analysed("running_overground_side_static_camera.mp4")
+    assert a.slow_motion_suspected is not None and a.slow_motion_suspected.factor >= 2
+    assert "slow-motion-suspected" in {i.code for i in a.issues}
+    assert build(a)["cadence_spm"] is None
 
 
 FRONT_VIEW_CLIPS = (

@@ -70,3 +70,22 @@ def test_every_working_leg_gets_the_verdict_its_truth_earns(run, name):
     legs = build(analysis)["legs"]
     for side, expected in truth.items():
         assert legs[side]["verdict"] == expected.verdict, (side, legs[side]["reasons"])
+
+
+def test_a_slowed_down_copy_withholds_cadence_until_its_capture_rate_is_given(run, tmp_path):
+    """The 60 fps running sample stored as a 4x slowed-down file (the same frames at 15 fps, no
+    metadata): gaitcheck says so and shows no cadence; told the capture rate, it measures it again."""
+    from gaitcheck.video import iter_frames, probe_video
+    from tests.helpers import write_clip
+
+    original, _ = run("running_back_60fps.mp4")
+    info = probe_video(SAMPLES / "running_back_60fps.mp4")
+    slowed = write_clip(tmp_path / "slowed.mp4", (f.rgb for f in iter_frames(info)), fps=info.fps / 4)
+    a = gaitcheck.analyze(slowed)
+    issue = next(i for i in a.issues if i.code == "slow-motion-suspected")
+    assert "about 4x" in issue.text
+    assert build(a)["cadence_spm"] is None and all(s["stance_s"] is None for s in build(a)["steps"])
+    told = gaitcheck.analyze(slowed, capture_fps=info.fps)
+    assert told.video.slow_motion_factor == pytest.approx(4.0)
+    assert "slow-motion-suspected" not in [i.code for i in told.issues]
+    assert build(told)["cadence_spm"] == pytest.approx(primary_cadence_spm(original), rel=0.03)

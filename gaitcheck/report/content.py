@@ -355,7 +355,10 @@ def _recording(result: Result, files: list[str]) -> list:
             for g in segments
         )
         pairs.append(("Parts", parts))
-    if result.running and s.get("cadence_spm"):
+    slow = s.get("slow_motion_suspected")
+    if result.running and slow:
+        pairs.append(("Cadence", f"withheld: the clip looks slowed down about {fmt(slow.get('factor'), 0)}×"))
+    elif result.running and s.get("cadence_spm"):
         pairs.append(("Cadence", f"{fmt(s.get('cadence_spm'), 0)} steps/min"))
     model = f"{pose.get('model', '?')} (MediaPipe Pose Landmarker), sha256 {str(pose.get('model_sha256') or '?')[:12]}…"
     found = (
