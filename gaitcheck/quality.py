@@ -140,7 +140,7 @@ def _view(a: Analysis) -> list[Issue]:
         )
         return [_issue("side-view", "major", text)]
     if view.value == "oblique":
-        yaw = abs(view.details.get("yaw_deg") or 0.0)
+        yaw = abs(view.yaw_deg)
         text = (
             f"the camera is about {yaw:.0f} deg off square to the person: frontal-plane angles are distorted "
             "(turn the camera or the person to face each other)"
