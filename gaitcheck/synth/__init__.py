@@ -11,6 +11,13 @@ gaitcheck's own angle functions.
     >>> result = render_clip(spec, "clip.mp4")   # clip.mp4, clip.truth.csv, clip.truth.json
     >>> result.truth[["time_s", "right_fppa_deg"]]
 
+`variety.random_clip_spec(seed)` draws a varied spec (body, movement knobs, phone camera - height,
+distance, yaw, pitch, roll, field of view, size, frame rate - look and compression) and
+`variety.factors(spec)` flattens it for binning. ``python benchmarks/contact_sheet.py`` renders one
+frame of each of 24 such specs (seeds 0..23, movements cycling) into docs/synth-contact-sheet.jpg,
+captioned with movement, yaw, camera height, horizontal field of view, fps and roll: look at it after
+changing the generator, to see that every body is in frame and looks human.
+
 Needs the optional extra (anny and a CPU torch): pip install 'gaitcheck[synth]'. Importing this
 package does not import them; rendering does.
 """

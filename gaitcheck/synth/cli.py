@@ -17,7 +17,7 @@ import numpy as np
 
 from gaitcheck.errors import InputError
 from gaitcheck.synth.body import BODY_PRESETS
-from gaitcheck.synth.movements import ARM_STYLES, LegControl, Running, SingleLegSquat, Squat, StepDown
+from gaitcheck.synth.movements import ARM_STYLES, FREE_LEG_STYLES, LegControl, Running, SingleLegSquat, Squat, StepDown
 
 MOVEMENTS = ("squat", "single-leg-squat", "step-down", "run")
 VIEW_YAW_DEG = {"front": 0.0, "back": 180.0, "side": 90.0}
@@ -96,7 +96,7 @@ def add_synth_parser(subparsers) -> argparse.ArgumentParser:
         help="clip length: running time, or the reps spread over it (squat-like tasks)",
     )
     task.add_argument("--cadence", type=float, default=172.0, metavar="SPM", help="running steps/min (default 172)")
-    task.add_argument("--free-leg", choices=("forward", "back"), default="forward", help="single-leg squat")
+    task.add_argument("--free-leg", choices=FREE_LEG_STYLES, default="forward", help="single-leg squat")
     task.add_argument("--direction", choices=("forward", "lateral"), default="forward", help="step-down")
     task.add_argument(
         "--box-height",
@@ -125,7 +125,10 @@ def add_synth_parser(subparsers) -> argparse.ArgumentParser:
     cam.add_argument(
         "--pitch", type=float, metavar="DEG", help="tilt down; default: aimed at the body centre; 0: level"
     )
-    cam.add_argument("--fov", type=float, metavar="DEG", help="vertical field of view (default: a phone's camera)")
+    cam.add_argument("--roll", type=float, default=0.0, metavar="DEG", help="+ turns the picture clockwise (default 0)")
+    lens = cam.add_mutually_exclusive_group()
+    lens.add_argument("--fov", type=float, metavar="DEG", help="vertical field of view (default: a phone's camera)")
+    lens.add_argument("--hfov", type=float, metavar="DEG", help="horizontal field of view (instead of --fov)")
     cam.add_argument("--orientation", choices=tuple(SIZES), default="portrait", help="(default portrait)")
     cam.add_argument("--size", metavar="WxH", help="frame size in pixels, e.g. 1080x1920 (overrides --orientation)")
     cam.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
@@ -248,6 +251,8 @@ def spec_from_args(args: argparse.Namespace):
         yaw_deg=yaw,
         pitch_deg=args.pitch,
         vertical_fov_deg=args.fov,
+        horizontal_fov_deg=args.hfov,
+        roll_deg=args.roll,
         width_px=width,
         height_px=height,
         fps=args.fps,

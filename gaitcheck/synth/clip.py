@@ -21,7 +21,7 @@ import pandas as pd
 
 from gaitcheck.errors import InputError
 from gaitcheck.synth.body import Body, Rig, load_rig
-from gaitcheck.synth.camera import Camera, Projection, make_projection
+from gaitcheck.synth.camera import Camera, Projection, framing_aim_height_m, make_projection
 from gaitcheck.synth.effects import SensorNoise, floor_shadow, lens_softness, vignette
 from gaitcheck.synth.encode import Encoding, Mp4Writer
 from gaitcheck.synth.motion import Box, FrameState, Program
@@ -35,8 +35,6 @@ from gaitcheck.synth.truth import describe_columns, frame_truth, truth_table
 
 log = logging.getLogger(__name__)
 
-#: The camera aims (pitch None) at this share of the subject's stature above the floor.
-AIM_SHARE_OF_STATURE = 0.52
 #: Exposure as a share of the frame interval (a 180-degree shutter) and the most sub-frames per frame.
 SHUTTER_SHARE = 0.5
 MAX_SUBFRAMES = 5
@@ -202,6 +200,71 @@ def _subframe_count(motion_px: float, realism: Realism) -> int:
     return int(min(MAX_SUBFRAMES, max(1, n | 1)))
 
 
+@dataclass
+class Staged:
+    """A clip made ready to draw: its body, cameras, planned movement and renderer."""
+
+    spec: ClipSpec
+    rig: Rig
+    anatomy: Anatomy
+    aim_m: float
+    projection: Projection
+    frontal: Projection
+    program: Program
+    renderer: Renderer
+
+    @property
+    def n_frames(self) -> int:
+        return int(round(self.program.duration_s * self.spec.camera.fps))
+
+    def first_event_frame(self) -> int:
+        """The first repetition's bottom, or the first midstance when running (else the middle frame)."""
+        events = self.program.events(self.spec.camera.fps)
+        if events.get("reps"):
+            return int(events["reps"][0]["bottom_frame"])
+        if events.get("steps"):
+            return int(events["steps"][0]["midstance_frame"])
+        return self.n_frames // 2
+
+
+def stage_clip(spec: ClipSpec, timings: dict[str, float] | None = None) -> Staged:
+    """Load the body, place the cameras, plan the movement (valgus solved) and build the background."""
+    timings = {} if timings is None else timings
+    start = time.perf_counter()
+    rig = load_rig(spec.body)
+    anatomy = anatomy_for(spec.body)
+    camera = spec.camera
+    aim = framing_aim_height_m(camera, rig.stature_m)
+    projection = make_projection(camera, aim)
+    frontal = make_projection(camera.frontal(), aim)
+    timings["body_s"] = time.perf_counter() - start
+
+    mark = time.perf_counter()
+    program: Program = make_program(spec.movement, anatomy, frontal, camera.fps)
+    timings["plan_s"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    renderer = _make_renderer(spec, rig, anatomy, projection, program.boxes)
+    timings["background_s"] = time.perf_counter() - mark
+    return Staged(spec, rig, anatomy, aim, projection, frontal, program, renderer)
+
+
+def render_stills(spec: ClipSpec, frames: list[int] | None = None) -> dict[int, np.ndarray]:
+    """Single RGB frames of a clip without writing it (frame index -> upright image); fast for
+    contact sheets. `frames` None: the first repetition bottom or running midstance. Stills have
+    no motion blur; everything else is drawn as in render_clip."""
+    staged = stage_clip(spec)
+    wanted = [staged.first_event_frame()] if frames is None else frames
+    stills = {}
+    for index in wanted:
+        if not 0 <= index < staged.n_frames:
+            raise InputError(f"frame {index} is outside the clip (0-{staged.n_frames - 1})")
+        state = staged.program.state_at(index / spec.camera.fps)
+        _, vertices = staged.renderer.pose(state)
+        stills[index] = staged.renderer.finish(staged.renderer.draw(vertices))
+    return stills
+
+
 def render_clip(spec: ClipSpec, out_path: str | Path, progress: Callable[[int, int], None] | None = None) -> ClipResult:
     """Render the clip to out_path (mp4) and write its truth beside it (.truth.csv, .truth.json)."""
     out_path = Path(out_path)
@@ -210,24 +273,17 @@ def render_clip(spec: ClipSpec, out_path: str | Path, progress: Callable[[int, i
     out_path.parent.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()
-
-    rig = load_rig(spec.body)
-    anatomy = anatomy_for(spec.body)
+    staged = stage_clip(spec, timings)
+    rig, anatomy, projection, program, renderer = (
+        staged.rig,
+        staged.anatomy,
+        staged.projection,
+        staged.program,
+        staged.renderer,
+    )
     camera, fps = spec.camera, spec.camera.fps
-    aim = AIM_SHARE_OF_STATURE * rig.stature_m
-    projection = make_projection(camera, aim)
-    frontal = make_projection(camera.frontal(), aim)
-    timings["body_s"] = time.perf_counter() - start
 
-    mark = time.perf_counter()
-    program: Program = make_program(spec.movement, anatomy, frontal, fps)
-    timings["plan_s"] = time.perf_counter() - mark
-
-    mark = time.perf_counter()
-    renderer = _make_renderer(spec, rig, anatomy, projection, program.boxes)
-    timings["background_s"] = time.perf_counter() - mark
-
-    n_frames = int(round(program.duration_s * fps))
+    n_frames = staged.n_frames
     exposure_s = SHUTTER_SHARE / fps
     rows, previous_px = [], None
     render_s = encode_s = 0.0
@@ -264,7 +320,9 @@ def render_clip(spec: ClipSpec, out_path: str | Path, progress: Callable[[int, i
     truth.to_csv(csv_path, index=False, float_format="%.6g")
     events = program.events(fps)
     timings["total_s"] = time.perf_counter() - start
-    sidecar = _sidecar(spec, out_path, rig, projection, frontal, aim, renderer.look, events, n_frames, timings)
+    sidecar = _sidecar(
+        spec, out_path, rig, projection, staged.frontal, staged.aim_m, renderer.look, events, n_frames, timings
+    )
     json_path.write_text(json.dumps(sidecar, indent=1, default=_json_default) + "\n")
     return ClipResult(out_path, csv_path, json_path, truth, events, timings)
 
@@ -322,6 +380,7 @@ def _sidecar(
             "view": camera.view,
             "aim_height_m": round(aim_m, 4),
             "vertical_fov_used_deg": camera.fov_deg,
+            "horizontal_fov_used_deg": camera.horizontal_fov_used_deg,
             **projection.to_json(),
             "valgus_camera": {"note": "valgus_deg targets are FPPA seen by this camera (yaw 0)", **frontal.to_json()},
         },

@@ -105,22 +105,41 @@ class Program(Protocol):
 # ------------------------------------------------------------------------------------------------
 # arms
 # ------------------------------------------------------------------------------------------------
+#: Arm styles that hold still through a repetition (the others follow depth or the running phase).
+STILL_ARMS: dict[str, ArmPose] = {
+    "hips": ArmPose(
+        shoulder_flexion_deg=-12.0,
+        shoulder_abduction_deg=38.0,
+        shoulder_internal_rotation_deg=62.0,
+        elbow_flexion_deg=105.0,
+    ),
+    "crossed": ArmPose(
+        shoulder_flexion_deg=28.0,
+        shoulder_abduction_deg=-6.0,
+        shoulder_internal_rotation_deg=72.0,
+        elbow_flexion_deg=125.0,
+    ),
+    # straight up, a little apart (an overhead squat)
+    "overhead": ArmPose(
+        shoulder_flexion_deg=168.0,
+        shoulder_abduction_deg=14.0,
+        shoulder_internal_rotation_deg=0.0,
+        elbow_flexion_deg=6.0,
+    ),
+    # hands together in front of the chest, elbows down (a goblet squat, without the weight drawn):
+    # fitted on the rig so the hands meet at the midline ~10 cm in front of the lower chest
+    "weight": ArmPose(
+        shoulder_flexion_deg=15.0,
+        shoulder_abduction_deg=0.0,
+        shoulder_internal_rotation_deg=30.0,
+        elbow_flexion_deg=100.0,
+    ),
+    "relaxed": ArmPose(),
+}
+
+
 def arm_pose(style: ArmStyle, depth: float = 0.0, trunk_lean_deg: float = 0.0, swing: float = 0.0) -> ArmPose:
     """One arm for a named style. `swing` (-1..1) is the running arm's phase (+1 fully forward)."""
-    if style == "hips":
-        return ArmPose(
-            shoulder_flexion_deg=-12.0,
-            shoulder_abduction_deg=38.0,
-            shoulder_internal_rotation_deg=62.0,
-            elbow_flexion_deg=105.0,
-        )
-    if style == "crossed":
-        return ArmPose(
-            shoulder_flexion_deg=28.0,
-            shoulder_abduction_deg=-6.0,
-            shoulder_internal_rotation_deg=72.0,
-            elbow_flexion_deg=125.0,
-        )
     if style == "forward":  # reach forward as a counterweight: about horizontal in the world at the bottom
         return ArmPose(
             shoulder_flexion_deg=45.0 + 45.0 * depth + 0.6 * trunk_lean_deg * depth,
@@ -135,7 +154,7 @@ def arm_pose(style: ArmStyle, depth: float = 0.0, trunk_lean_deg: float = 0.0, s
             shoulder_internal_rotation_deg=10.0,
             elbow_flexion_deg=88.0 + 12.0 * swing,
         )
-    return ArmPose()
+    return STILL_ARMS[style]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -361,21 +380,31 @@ class SquatProgram:
                 adductions[side] = safe + fraction * (t.hip_adduction_deg - safe)
         return self._solve_valgus(self._with_adductions(base, adductions), targets)
 
+    def _knee_clearance_m(self, base: RepPlan, fraction: float) -> float:
+        """Knee gap at the bottom beyond MIN_KNEE_GAP_M with the valgus request scaled by fraction;
+        -1 when that valgus cannot be reached at all (the knees are in the way)."""
+        try:
+            return self._bottom(self._plan_with(base, fraction))[1] - MIN_KNEE_GAP_M
+        except InputError:
+            return -1.0
+
     def _plan(self, window: RepWindow) -> RepPlan:
         n = self.spec.reps
         legs: dict[str, LegTargets] = {s: _leg_targets(self.spec.leg(s), window.index, n, "squat") for s in SIDES}
         knee = max(t.knee_flexion_deg for t in legs.values())
         forward, lateral = _lean(self.spec, window.index, knee)
         base = RepPlan(window, legs, 0.0, forward, lateral)
-        plan, fraction = self._plan_with(base, 1.0), 1.0
-        if self._bottom(plan)[1] < MIN_KNEE_GAP_M:
-            fraction = root_solve(lambda f: self._bottom(self._plan_with(base, f))[1] - MIN_KNEE_GAP_M, 0.0, 1.0)
-            plan = self._plan_with(base, fraction)
+        fraction = 1.0
+        if self._knee_clearance_m(base, 1.0) < 0.0:
+            fraction = root_solve(lambda f: self._knee_clearance_m(base, f), 0.0, 1.0)
+            while self._knee_clearance_m(base, fraction) < 0.0 and fraction > 0.0:  # brentq's side of the root
+                fraction = max(0.0, fraction - 1e-6)
             log.warning(
                 "rep %d: valgus capped at %.0f%% of the request so the knees do not overlap",
                 window.index,
                 100 * fraction,
             )
+        plan = self._plan_with(base, fraction)
         fppa, _ = self._bottom(plan)
         legs = {s: replace(t, valgus_deg=fppa[s], valgus_capped=fraction < 1.0) for s, t in plan.legs.items()}
         return replace(plan, legs=legs)
@@ -430,11 +459,38 @@ FREE_LEGS = {
     "forward": FreeLeg(stand=_free(32.0, -4.0, 35.0, -15.0), bottom=_free(48.0, -4.0, 25.0, -15.0)),
     # single-leg squat, free knee bent, foot behind
     "back": FreeLeg(stand=_free(0.0, -6.0, 85.0, -20.0), bottom=_free(22.0, -6.0, 90.0, -20.0)),
+    # single-leg squat, free knee raised high in front, shank hanging (the thigh stays about
+    # horizontal in the world while the pelvis tilts forward at the bottom)
+    "high": FreeLeg(stand=_free(70.0, -3.0, 90.0, -10.0), bottom=_free(88.0, -3.0, 90.0, -10.0)),
+    # single-leg squat, free leg held out to the side (abducted 22-35 deg), knee almost straight
+    "side": FreeLeg(stand=_free(8.0, -22.0, 10.0, -5.0), bottom=_free(22.0, -35.0, 10.0, -5.0)),
     # forward step-down: the heel lowers in front of the box (hip flexion fitted to the box, see below)
     "step-forward": FreeLeg(stand=_free(20.0, -2.0, 6.0, 5.0), bottom=_free(36.0, -2.0, 3.0, 10.0)),
     # lateral step-down: the foot lowers beside the box
     "step-lateral": FreeLeg(stand=_free(6.0, -8.0, 6.0, 5.0), bottom=_free(14.0, -9.0, 4.0, 8.0)),
 }
+
+
+def free_leg_for(spec: SingleLegSquat | StepDown) -> FreeLeg:
+    """The free leg's path: the style's, with a single-leg squat's hip and knee flexion overrides
+    applied at the bottom (the standing pose keeps the style's difference to the bottom)."""
+    if isinstance(spec, StepDown):
+        return FREE_LEGS["step-" + spec.direction]
+    leg = FREE_LEGS[spec.free_leg]
+    hip, knee = spec.free_hip_flexion_deg, spec.free_knee_flexion_deg
+    hip_change = 0.0 if hip is None else hip - leg.bottom.hip_flexion_deg
+    knee_change = 0.0 if knee is None else knee - leg.bottom.knee_flexion_deg
+
+    def shifted(pose: LegPose) -> LegPose:
+        return replace(
+            pose,
+            hip_flexion_deg=max(-10.0, pose.hip_flexion_deg + hip_change),
+            knee_flexion_deg=max(0.0, pose.knee_flexion_deg + knee_change),
+        )
+
+    return FreeLeg(stand=shifted(leg.stand), bottom=shifted(leg.bottom))
+
+
 #: The step box's front edge lies this far in front of the stance toes; its sides this far beyond the foot.
 BOX_TOE_MARGIN_M = 0.02
 BOX_SIDE_MARGIN_M = 0.03
@@ -456,7 +512,7 @@ class SingleLegProgram:
         self.spec, self.anatomy, self.frontal = spec, anatomy, frontal
         self.stance, self.free = spec.stance, other(spec.stance)
         self.windows, self.duration_s = rep_windows(spec, fps)
-        self.free_leg = FREE_LEGS["step-" + spec.direction] if isinstance(spec, StepDown) else FREE_LEGS[spec.free_leg]
+        self.free_leg = free_leg_for(spec)
         self.free_extra_knee_deg: dict[int, float] = {}
         self.boxes: list[Box] = []
         self.support_m = 0.0

@@ -19,10 +19,15 @@ from typing import ClassVar, Literal
 from gaitcheck.errors import InputError
 
 Side = Literal["left", "right"]
-ArmStyle = Literal["hips", "crossed", "forward", "swing", "relaxed"]
+ArmStyle = Literal["hips", "crossed", "forward", "swing", "relaxed", "overhead", "weight"]
+#: The single-leg squat's free leg: held in front, bent behind, knee raised high, or out to the side.
+FreeLegStyle = Literal["forward", "back", "high", "side"]
 Level = float | tuple[float, float]
 
-ARM_STYLES: tuple[str, ...] = ("hips", "crossed", "forward", "swing", "relaxed")
+#: "overhead": both arms straight up (an overhead squat); "weight": hands together in front of the
+#: chest, as if holding a goblet weight (no object is drawn).
+ARM_STYLES: tuple[str, ...] = ("hips", "crossed", "forward", "swing", "relaxed", "overhead", "weight")
+FREE_LEG_STYLES: tuple[str, ...] = ("forward", "back", "high", "side")
 #: The valgus range the generator is built and tested for (FPPA degrees at the bottom).
 VALGUS_RANGE_DEG = (-5.0, 20.0)
 
@@ -131,6 +136,7 @@ class Squat(_Reps, _BothLegs):
 
     def __post_init__(self) -> None:
         self._check_reps()
+        _check_arms(self.arms)
         if not 0.15 <= self.stance_width_m <= 0.7:
             raise InputError(f"stance width must be 0.15-0.7 m (got {self.stance_width_m})")
         self._check_one_solved_angle(
@@ -141,17 +147,27 @@ class Squat(_Reps, _BothLegs):
 
 @dataclass(frozen=True)
 class SingleLegSquat(_Reps):
-    """Single-leg squat on ``stance``; the free leg is held forward or bent back."""
+    """Single-leg squat on ``stance``; the free leg is held forward, bent back, raised high (hip
+    flexed 60-90 deg) or out to the side (abducted ~25 deg). ``free_hip_flexion_deg`` /
+    ``free_knee_flexion_deg`` override the style's free hip and knee flexion at the bottom (the
+    standing values keep the style's difference to it); the free foot is kept off the floor."""
 
     kind: ClassVar[str] = "single-leg-squat"
     stance: Side = "right"
     stance_leg: LegControl = field(default_factory=lambda: LegControl(valgus_deg=8.0))
-    free_leg: Literal["forward", "back"] = "forward"
+    free_leg: FreeLegStyle = "forward"
     arms: ArmStyle = "hips"
+    free_hip_flexion_deg: float | None = None
+    free_knee_flexion_deg: float | None = None
 
     def __post_init__(self) -> None:
         self._check_reps()
         _check_side(self.stance)
+        _check_arms(self.arms)
+        if self.free_leg not in FREE_LEG_STYLES:
+            raise InputError(f"free leg must be one of {', '.join(FREE_LEG_STYLES)} (got {self.free_leg!r})")
+        _check_level("free hip flexion", self.free_hip_flexion_deg, -10.0, 100.0)
+        _check_level("free knee flexion", self.free_knee_flexion_deg, 0.0, 130.0)
 
 
 @dataclass(frozen=True)
@@ -170,6 +186,7 @@ class StepDown(_Reps):
     def __post_init__(self) -> None:
         self._check_reps()
         _check_side(self.stance)
+        _check_arms(self.arms)
         if self.box_height_m is not None and not 0.05 <= self.box_height_m <= 0.45:
             raise InputError(f"box height must be 0.05-0.45 m (got {self.box_height_m})")
 
@@ -196,6 +213,7 @@ class Running(_BothLegs):
     arms: ArmStyle = "swing"
 
     def __post_init__(self) -> None:
+        _check_arms(self.arms)
         if not 1.0 <= self.duration_s <= 120.0:
             raise InputError(f"running duration must be 1-120 s (got {self.duration_s})")
         if not 120.0 <= self.cadence_spm <= 220.0:
@@ -212,6 +230,11 @@ class Running(_BothLegs):
 
 Movement = Squat | SingleLegSquat | StepDown | Running
 MOVEMENT_TYPES: dict[str, type] = {m.kind: m for m in (Squat, SingleLegSquat, StepDown, Running)}
+
+
+def _check_arms(arms: str) -> None:
+    if arms not in ARM_STYLES:
+        raise InputError(f"arms must be one of {', '.join(ARM_STYLES)} (got {arms!r})")
 
 
 def _check_side(side: str) -> None:

@@ -30,9 +30,9 @@ from gaitcheck.synth import (
 )
 from gaitcheck.synth import body as body_module
 from gaitcheck.synth.body import BODY_PRESETS, load_rig
-from gaitcheck.synth.camera import make_projection
+from gaitcheck.synth.camera import framing_aim_height_m, make_projection
 from gaitcheck.synth.cli import add_synth_parser
-from gaitcheck.synth.clip import AIM_SHARE_OF_STATURE, anatomy_for, truth_paths
+from gaitcheck.synth.clip import anatomy_for, render_stills, truth_paths
 from gaitcheck.synth.encode import Encoding, Mp4Writer
 from gaitcheck.synth.programs import make_program
 from gaitcheck.synth.skeleton import (
@@ -65,7 +65,7 @@ def anatomy(rig):
 
 
 def projection_for(rig, camera: Camera = CAMERA):
-    return make_projection(camera, AIM_SHARE_OF_STATURE * rig.stature_m)
+    return make_projection(camera, framing_aim_height_m(camera, rig.stature_m))
 
 
 def posed(rig, anatomy, pose: BodyPose, translation=(0.0, 0.0, 0.9)):
@@ -224,7 +224,7 @@ def test_sign_conventions(rig, anatomy):
 # ------------------------------------------------------------------------------------------------
 def independent_fppa(rig, camera: Camera, points: dict[str, np.ndarray], side: str) -> float:
     """FPPA from scratch: a hand-built pinhole camera and the Willson & Davis construction."""
-    aim = np.array([0.0, 0.0, AIM_SHARE_OF_STATURE * rig.stature_m])
+    aim = np.array([0.0, 0.0, framing_aim_height_m(camera, rig.stature_m)])
     yaw = np.radians(camera.yaw_deg)
     centre = np.array([camera.distance_m * np.sin(yaw), -camera.distance_m * np.cos(yaw), camera.height_m])
     forward = aim - centre
@@ -233,10 +233,12 @@ def independent_fppa(rig, camera: Camera, points: dict[str, np.ndarray], side: s
     right /= np.linalg.norm(right)
     down = np.cross(forward, right)
     focal = camera.height_px / 2 / np.tan(np.radians(camera.fov_deg) / 2)
+    roll = np.radians(camera.roll_deg)  # the picture turns clockwise (x right, y down) by the roll
+    turn = np.array([[np.cos(roll), -np.sin(roll)], [np.sin(roll), np.cos(roll)]])
 
     def pixel(p):
         x, y, z = (p - centre) @ right, (p - centre) @ down, (p - centre) @ forward
-        return np.array([focal * x / z + camera.width_px / 2, focal * y / z + camera.height_px / 2])
+        return turn @ np.array([focal * x / z, focal * y / z]) + np.array([camera.width_px, camera.height_px]) / 2
 
     other = "right" if side == "left" else "left"
     hip, knee, ankle = (pixel(points[f"{side}_{j}"]) for j in ("hip", "knee", "ankle"))
@@ -248,9 +250,9 @@ def independent_fppa(rig, camera: Camera, points: dict[str, np.ndarray], side: s
     return float(np.sign(offset @ (contra - hip)) * deviation)
 
 
-@pytest.mark.parametrize("yaw", [0.0, 12.0, 180.0])
-def test_truth_fppa_equals_an_independent_projection(rig, anatomy, yaw):
-    camera = replace(CAMERA, yaw_deg=yaw)
+@pytest.mark.parametrize("yaw, roll, height", [(0.0, 0.0, 0.9), (12.0, 0.0, 0.9), (180.0, 0.0, 0.9), (10.0, 7.0, 0.05)])
+def test_truth_fppa_equals_an_independent_projection(rig, anatomy, yaw, roll, height):
+    camera = replace(CAMERA, yaw_deg=yaw, roll_deg=roll, height_m=height)
     movement = SingleLegSquat(reps=1, rep_s=1.2, lead_s=0.1, stance_leg=LegControl(valgus_deg=11.0))
     projection = projection_for(rig, camera)
     program = make_program(movement, anatomy, projection_for(rig, camera.frontal()), camera.fps)
@@ -528,5 +530,70 @@ def test_benchmark_specs_are_varied_and_reproducible():
     kinds = {s.movement.kind for s in specs}
     assert kinds == {"squat", "single-leg-squat", "step-down", "run"}
     yaws = np.array([(s.camera.yaw_deg + 180) % 360 - 180 for s in specs])
-    assert np.all(np.minimum(np.abs(yaws), 180 - np.abs(yaws)) <= 15.0)
+    assert np.all(np.minimum(np.abs(yaws), 180 - np.abs(yaws)) <= 60.0)
     assert len({s.body for s in specs}) > 5 and len({s.camera.fps for s in specs}) > 1
+
+
+# ------------------------------------------------------------------------------------------------
+# free-leg styles, arm styles, framing
+# ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "free_leg, hip, knee", [("high", None, None), ("side", None, None), ("back", 12.0, 100.0), ("forward", 55.0, None)]
+)
+def test_free_leg_styles_meet_the_valgus_target_and_keep_the_foot_up(rig, anatomy, free_leg, hip, knee):
+    movement = SingleLegSquat(
+        reps=1,
+        rep_s=1.0,
+        free_leg=free_leg,
+        free_hip_flexion_deg=hip,
+        free_knee_flexion_deg=knee,
+        stance_leg=LegControl(valgus_deg=10.0),
+    )
+    truth, events, _ = truth_of(movement, rig, anatomy, every=2)
+    event = events["reps"][0]
+    bottom = truth.set_index("frame").loc[event["bottom_frame"]]
+    assert bottom["right_fppa_deg"] == pytest.approx(10.0, abs=1e-3)
+    if hip is not None:
+        assert bottom["left_hip_flexion_input_deg"] == pytest.approx(hip)
+    if free_leg == "high":
+        assert bottom["left_hip_flexion_input_deg"] >= 60.0
+    if free_leg == "side":
+        assert bottom["left_hip_adduction_input_deg"] <= -20.0  # abducted
+
+
+def test_weight_arms_hold_the_hands_together_in_front_of_the_chest(rig, anatomy):
+    from gaitcheck.synth.motion import arm_pose
+
+    arm = arm_pose("weight")
+    _, heads, _ = posed(rig, anatomy, BodyPose(left_arm=arm, right_arm=arm), translation=(0.0, 0.0, 0.0))
+    wrists = [joint(rig, heads, "wrist" + s) for s in (".L", ".R")]
+    shoulder = joint(rig, heads, "upperarm01.L")
+    assert abs(wrists[0][0] - wrists[1][0]) < 0.15  # hands near the midline
+    assert shoulder[2] - 0.3 < wrists[0][2] < shoulder[2]  # at chest height
+    assert wrists[0][1] < shoulder[1] - 0.15  # in front of the chest
+    overhead = arm_pose("overhead")
+    _, heads, _ = posed(rig, anatomy, BodyPose(left_arm=overhead, right_arm=overhead), translation=(0.0, 0.0, 0.0))
+    assert joint(rig, heads, "wrist.L")[2] > joint(rig, heads, "head")[2] + 0.2
+
+
+def test_floor_camera_keeps_the_feet_in_frame(rig):
+    """Aimed (pitch None) from the floor, the camera tilts up: feet and crown are both in the picture,
+    equally far from its centre."""
+    camera = Camera(height_m=0.05, distance_m=2.5, width_px=480, height_px=640, horizontal_fov_deg=70.0)
+    projection = projection_for(rig, camera)
+    feet, crown = projection.project(np.array([[0.0, 0.0, 0.0], [0.0, 0.0, rig.stature_m]]))
+    assert 0 < crown[1] < feet[1] < camera.height_px
+    assert feet[1] - camera.height_px / 2 == pytest.approx(camera.height_px / 2 - crown[1], abs=1.0)
+
+
+def test_stills_render_the_first_event_frame():
+    spec = ClipSpec(
+        movement=Squat(reps=1, rep_s=0.6, lead_s=0.1, arms="overhead"),
+        camera=Camera(width_px=180, height_px=320, roll_deg=5.0, horizontal_fov_deg=60.0),
+        realism=Realism.off(),
+    )
+    stills = render_stills(spec)
+    ((frame, rgb),) = stills.items()
+    assert frame == 12 and rgb.shape == (320, 180, 3)
+    with pytest.raises(InputError, match="outside the clip"):
+        render_stills(spec, [999])
