@@ -266,6 +266,9 @@ class Threshold:
     source: str
     population: str
     note: str = ""
+    #: The graded value's measurement error (same unit): a value closer than this to a band edge
+    #: cannot be placed on either side of it, so it grades 'borderline' (assess.grade).
+    margin: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self) | {"tasks": list(self.tasks)}

@@ -29,27 +29,28 @@ HERE = Path(__file__).resolve().parent
 PORTRAIT = Camera(height_m=0.8, distance_m=2.8, width_px=720, height_px=1280, fps=30.0)
 
 SAMPLES: dict[str, ClipSpec] = {
-    # bilateral squat to 85 deg, both knees caving in (10 deg valgus), arms forward
+    # bilateral squat to 85 deg, both knees caving in (24 deg rig FPPA at the bottom), arms forward
     "squat_front": ClipSpec(
         movement=Squat(
             reps=3,
             rep_s=2.0,
             pause_s=0.4,
-            left=LegControl(valgus_deg=10.0, knee_flexion_deg=85.0, toe_out_deg=10.0),
-            right=LegControl(valgus_deg=10.0, knee_flexion_deg=85.0, toe_out_deg=10.0),
+            left=LegControl(valgus_deg=24.0, knee_flexion_deg=85.0, toe_out_deg=10.0),
+            right=LegControl(valgus_deg=24.0, knee_flexion_deg=85.0, toe_out_deg=10.0),
+            stance_width_m=0.42,
         ),
         body=BODY_PRESETS["male"],
         camera=PORTRAIT,
         seed=101,
     ),
-    # right single-leg squat with clear dynamic valgus (19 deg FPPA at the bottom) and pelvic drop
+    # right single-leg squat with clear dynamic valgus (24 deg rig FPPA at the bottom) and pelvic drop
     "single_leg_squat_right_valgus_front": ClipSpec(
         movement=SingleLegSquat(
             reps=3,
             rep_s=2.0,
             pause_s=0.4,
             stance="right",
-            stance_leg=LegControl(valgus_deg=19.0, knee_flexion_deg=60.0, pelvic_drop_deg=5.0),
+            stance_leg=LegControl(valgus_deg=24.0, knee_flexion_deg=60.0, pelvic_drop_deg=5.0),
             free_leg="forward",
             arms="hips",
         ),
@@ -92,7 +93,7 @@ SAMPLES: dict[str, ClipSpec] = {
             duration_s=5.0,
             cadence_spm=180.0,
             left=LegControl(valgus_deg=3.0, pelvic_drop_deg=4.0, toe_out_deg=6.0),
-            right=LegControl(valgus_deg=22.0, pelvic_drop_deg=7.0, toe_out_deg=6.0),
+            right=LegControl(valgus_deg=28.0, pelvic_drop_deg=7.0, toe_out_deg=6.0),
         ),
         body=BODY_PRESETS["athletic_female"],
         camera=Camera(height_m=0.7, distance_m=2.8, yaw_deg=180.0, width_px=720, height_px=1280, fps=60.0),

@@ -5,27 +5,34 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gaitcheck import assess
-from gaitcheck.assess import assess_leg, frontal_event_row, knee_over_foot
+from gaitcheck.assess import assess_leg, frontal_event_row, grade, knee_over_ankle, knee_over_foot, threshold_for
 from gaitcheck.model import Caveat, VideoInfo
 from gaitcheck.pipeline import analyze_landmarks
 from gaitcheck.settings import Settings
 from tests.helpers import frontal_skeleton, series_from_points
 
 
-def rep(fppa: float, femoral: float | None = None, drop: float = 0.0, over_foot: float = -0.1) -> dict:
+def rep(
+    fppa: float, femoral: float | None = None, drop: float = 0.0, over_foot: float = -0.1, over_ankle: float = -0.1
+) -> dict:
     return {
         "fppa_deg": fppa,
         "femoral_adduction_deg": fppa * 0.3 if femoral is None else femoral,
         "pelvic_drop_deg": drop,
         "knee_over_foot": over_foot,
+        "knee_over_ankle": over_ankle,
         "frontal_event": "bottom",
     }
 
 
 @pytest.mark.parametrize(
-    "fppa,verdict", ((2.0, "aligned"), (9.9, "aligned"), (10.0, "borderline"), (14.9, "borderline"), (15.0, "valgus"))
+    "fppa,verdict",
+    [(2.0, "aligned"), (7.9, "aligned"), (8.1, "borderline"), (12.5, "borderline")]
+    + [(16.9, "borderline"), (17.1, "valgus")],
 )
 def test_single_leg_thresholds(fppa, verdict):
     leg = assess_leg("left", "single-leg-squat", "front", [rep(fppa)] * 5, [])
@@ -41,10 +48,23 @@ def test_every_threshold_names_its_source_population_and_task():
         assert movement in assess.threshold_for(movement).tasks
 
 
-def test_bilateral_squats_are_graded_on_knee_over_foot_not_fppa():
-    inside = assess_leg("right", "squat", "front", [rep(30.0, over_foot=0.2)] * 5, [])
-    outside = assess_leg("right", "squat", "front", [rep(30.0, over_foot=-0.2)] * 5, [])
-    assert (inside.verdict, outside.verdict) == ("valgus", "aligned")
+def test_bilateral_squats_are_graded_on_the_knee_over_the_ankle_not_the_foot_or_fppa():
+    """Turned-out feet move the foot's midline and a wide stance tilts FPPA; the knee's place over
+    the ankle says whether it caves in (issue 10)."""
+    caving = assess_leg("right", "squat", "front", [rep(-30.0, over_foot=-0.1, over_ankle=0.2)] * 5, [])
+    over_turned_out_feet = assess_leg("right", "squat", "front", [rep(20.0, over_foot=0.2, over_ankle=-0.1)] * 5, [])
+    assert (caving.verdict, over_turned_out_feet.verdict) == ("valgus", "aligned")
+    lunge = assess_leg("right", "lunge", "front", [rep(30.0, over_foot=-0.2)] * 5, [])
+    assert lunge.verdict == "aligned"
+
+
+def test_a_value_within_its_error_of_a_band_edge_is_never_the_far_category():
+    t = threshold_for("single-leg-squat")
+    for edge in (t.borderline_from, t.valgus_from):
+        for offset in np.linspace(-0.99, 0.99, 9) * t.margin:
+            assert grade(edge + offset, t) == "borderline"
+    leg = assess_leg("left", "single-leg-squat", "front", [rep(9.0)] * 5, [])
+    assert "+- 2.0 deg" in leg.reasons[0] and "within measurement error" in leg.reasons[0]
 
 
 @pytest.mark.parametrize(
@@ -94,6 +114,19 @@ def test_asymmetry_beyond_measurement_error():
     assert fppa["beyond_error"] and "Munro" in fppa["source"]
     close = {"left": legs["left"], "right": assess_leg("right", "single-leg-squat", "front", [rep(9.0)] * 5, [])}
     assert not assess.asymmetry(close)["fppa_deg"]["beyond_error"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(("front", "back")), st.sampled_from(("left", "right")), st.floats(-40, 40), st.floats(0.3, 1.0))
+def test_knee_over_ankle_is_the_medial_knee_shift_in_standing_shank_lengths(view, side, shift_px, pitch):
+    """+ when the knee moves medially, in units of the standing shank (150 px here), whatever the
+    shank's foreshortening at the bottom (its projected length shrinks when it pitches at the camera)."""
+    standing = frontal_skeleton(view)
+    bottom = frontal_skeleton(view, **{f"{side}_knee_shift": shift_px})
+    ankle = bottom[f"{side}_ankle"]
+    bottom[f"{side}_knee"] = ankle + (bottom[f"{side}_knee"] - ankle) * np.array([1.0, pitch])
+    series = series_from_points([standing] * 30 + [bottom])
+    assert knee_over_ankle(series, side)[-1] == pytest.approx(shift_px / 150.0, abs=1e-9)
 
 
 @pytest.mark.parametrize("view", ("front", "back"))
@@ -160,7 +193,7 @@ def test_known_valgus_gives_the_right_verdict_on_the_working_leg(stance):
     assert len(a.reps) == 4 and all(r.stance_leg == stance for r in a.reps)
     assert a.legs[stance].verdict == "valgus"
     assert a.legs[free].verdict == "insufficient-data"
-    aligned = analyze_landmarks(single_leg_squats(stance, 0.0), info_for(series), settings)  # FPPA <= 8.3 deg
+    aligned = analyze_landmarks(single_leg_squats(stance, -25.0), info_for(series), settings)  # knee out: FPPA < 8
     assert aligned.legs[stance].verdict == "aligned"
 
 

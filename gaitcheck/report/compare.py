@@ -37,6 +37,7 @@ COMPARE_CSV = "compare.csv"
 CURVE_MEASURES = ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "knee_flexion_deg")
 TABLE_MEASURES = (
     "fppa_deg",
+    "knee_over_ankle",
     "knee_over_foot",
     "hip_adduction_deg",
     "femoral_adduction_deg",
@@ -181,7 +182,11 @@ def _sentences(a: Result, b: Result, labels: tuple[str, str], side: str) -> list
     out = [f"Verdict: {VERDICT_LABEL.get(va, va).lower()} in {labels[0]}, {VERDICT_LABEL.get(vb, vb).lower()} in "
            f"{labels[1]}."]  # fmt: skip
     moment = "at midstance" if b.running else "at the deepest point"
-    for measure, name in (("fppa_deg", f"FPPA {moment}"), ("knee_over_foot", "knee over foot at the bottom")):
+    for measure, name in (
+        ("fppa_deg", f"FPPA {moment}"),
+        ("knee_over_ankle", "knee over ankle at the bottom"),
+        ("knee_over_foot", "knee over foot at the bottom"),
+    ):
         ma, sa, na = a.mean(side, measure)
         mb, sb, nb = b.mean(side, measure)
         if ma is None or mb is None:

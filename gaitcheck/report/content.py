@@ -215,6 +215,7 @@ EVENT_COLUMNS_REP = (
     ("femoral_adduction_deg", "Femoral add.", 1),
     ("pelvic_drop_deg", "Pelvic drop", 1),
     ("trunk_lean_ipsilateral_deg", "Trunk lean", 1),
+    ("knee_over_ankle", "Knee over ankle", 2),
     ("knee_over_foot", "Knee over foot", 2),
     ("knee_flexion_peak_deg", "Knee flex. peak", 0),
     ("hip_internal_rotation_deg", "Hip IR*", 0),
@@ -274,6 +275,7 @@ def _events(result: Result) -> list:
 def _measures(result: Result) -> list:
     keys = [m for m, *_ in MEASURES if m != "knee_flexion_deg"] + [
         "fppa_peak_deg",
+        "knee_over_ankle",
         "knee_over_foot",
         "knee_flexion_peak_deg",
         "trunk_lean_ipsilateral_deg",
@@ -428,7 +430,10 @@ def method_blocks(result: Result | None) -> list:
             [
                 Cell(tasks + (" (this clip)" if t == used else "")),
                 Cell(t.measure),
-                Cell(f"< {t.borderline_from:g} / {t.borderline_from:g}–{t.valgus_from:g} / ≥ {t.valgus_from:g}"),
+                Cell(
+                    f"< {t.borderline_from:g} / {t.borderline_from:g}–{t.valgus_from:g} / ≥ {t.valgus_from:g} "
+                    f"(± {t.margin:g} {t.unit}: within it of an edge is borderline)"
+                ),
                 Cell(t.source + (" " + t.note if t.note else "")),
                 Cell(t.population),
             ]
@@ -463,7 +468,7 @@ def _definitions(result: Result | None) -> dict[str, str]:
     notes = dict((result.summary.get("measures") if result is not None else None) or {})
     out = {}
     for key in ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg", "pelvic_drop_deg",
-                "knee_medial_displacement", "knee_over_foot", "knee_flexion_deg", "trunk_lean_deg",
+                "knee_medial_displacement", "knee_over_ankle", "knee_over_foot", "knee_flexion_deg", "trunk_lean_deg",
                 "hip_internal_rotation_deg"):  # fmt: skip
         out[key] = notes.get(key) or SIGN_NOTE.get(key, "")
     # summary.json's note says "2nd-toe point"; gaitcheck.assess.knee_over_foot uses the foot's midline

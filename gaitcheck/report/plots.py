@@ -43,6 +43,7 @@ SIGN_NOTE = {
     "hip_internal_rotation_deg": "experimental, low confidence: do not use for decisions",
     "trunk_lean_deg": "+ toward the subject's right",
     "knee_over_foot": "+ knee inside the foot's midline",
+    "knee_over_ankle": "+ knee inside the ankle",
 }
 DPI = 150
 RC: dict[RcKeyType, Any] = {
@@ -88,13 +89,14 @@ def curve_measures(result: Result) -> list[str]:
 
 def _threshold_bands(ax, result: Result, measure: str) -> bool:
     t = result.threshold
-    if t is None or measure != result.graded or measure not in ("fppa_deg", "knee_over_foot"):
+    if t is None or measure != result.graded or measure not in ("fppa_deg", "knee_over_foot", "knee_over_ankle"):
         return False
     if all(v == "insufficient-data" for v in result.verdicts().values()):
         return False  # nothing is graded (side view, camera off square): no bands to suggest it
-    top = max(ax.get_ylim()[1], t.valgus_from * 1.4)
-    ax.axhspan(t.borderline_from, t.valgus_from, color=BAND_BORDERLINE, zorder=0, linewidth=0)
-    ax.axhspan(t.valgus_from, top, color=BAND_VALGUS, zorder=0, linewidth=0)
+    top = max(ax.get_ylim()[1], (t.valgus_from + t.margin) * 1.4)
+    # a value within its measurement error (t.margin) of an edge grades borderline: the band widens by it
+    ax.axhspan(t.borderline_from - t.margin, t.valgus_from + t.margin, color=BAND_BORDERLINE, zorder=0, linewidth=0)
+    ax.axhspan(t.valgus_from + t.margin, top, color=BAND_VALGUS, zorder=0, linewidth=0)
     ax.set_ylim(top=top)
     return True
 
@@ -168,8 +170,10 @@ def _legend(fig: Figure, result: Result, tints: set[str], banded: bool) -> None:
             handles.append(Patch(color=LEG_TINT[leg], label=label))
     if banded and result.threshold is not None:
         t = result.threshold
-        handles.append(Patch(color=BAND_BORDERLINE, label=f"borderline {t.borderline_from:g}–{t.valgus_from:g}"))
-        handles.append(Patch(color=BAND_VALGUS, label=f"valgus ≥ {t.valgus_from:g}"))
+        low, high = t.borderline_from - t.margin, t.valgus_from + t.margin
+        edges = f"{t.borderline_from:g}–{t.valgus_from:g} ± {t.margin:g}"
+        handles.append(Patch(color=BAND_BORDERLINE, label=f"borderline {low:g}–{high:g} ({edges})"))
+        handles.append(Patch(color=BAND_VALGUS, label=f"valgus ≥ {high:g}"))
     fig.legend(
         handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles), frameon=False, fontsize=8
     )

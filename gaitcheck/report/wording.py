@@ -137,15 +137,19 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
     other_mean, other_sd, other_n = result.mean(other, "fppa_deg")
     other_text = f" ({other}: {_mean_sd(other_mean, other_sd, other_n)})" if other_mean is not None else ""
     lead = task_phrase(result, side)
-    if result.graded == "knee_over_foot":
-        kof, kof_sd, kof_n = result.mean(side, "knee_over_foot")
+    if result.graded in ("knee_over_foot", "knee_over_ankle"):
+        kof, kof_sd, kof_n = result.mean(side, result.graded)
         amount = _mean_sd(kof, kof_sd, kof_n, unit="", digits=2)
+        mark = "the foot's midline" if result.graded == "knee_over_foot" else "the ankle"
         if verdict == "valgus":
-            what = f"moved inside the foot's midline at the bottom, by {amount} shank lengths on average"
+            what = f"moved inside {mark} at the bottom, by {amount} shank lengths on average"
         elif verdict == "borderline":
-            what = f"was slightly inside the foot's midline at the bottom ({amount} shank lengths on average)"
+            what = (
+                f"was slightly inside {mark} at the bottom, or within measurement error of it "
+                f"({amount} shank lengths on average)"
+            )
         else:
-            what = f"stayed over or outside the foot's midline at the bottom ({amount} shank lengths on average)"
+            what = f"stayed over or outside {mark} at the bottom ({amount} shank lengths on average)"
         subject = lead if result.movement == "squat" else f"{lead}, the knee"
         sentences.append(f"{subject} {what}.")
         if mean is not None:
@@ -158,16 +162,16 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         moment = _moment(result)
         average = f"the knee frontal plane projection angle (FPPA) {moment} averaged {_mean_sd(mean, sd, n)}"
         t = result.threshold
-        low, high = (t.borderline_from, t.valgus_from) if t else (10.0, 15.0)
+        low, high, error = (t.borderline_from, t.valgus_from, t.margin) if t else (10.0, 15.0, 0.0)
         if verdict == "valgus":
             what = f"the knee moved medially relative to the hip–ankle line: {average}{other_text}"
         elif verdict == "borderline":
             what = (
                 f"the knee moved slightly medially relative to the hip–ankle line: {average}{other_text}, "
-                f"between {_deg(low)} and {_deg(high)}"
+                f"between {_deg(low)} and {_deg(high)} or within the measurement error (± {_deg(error)}) of either"
             )
         else:
-            what = f"the knee stayed close to the hip–ankle line: {average}{other_text}, below {_deg(low)}"
+            what = f"the knee stayed close to the hip–ankle line: {average}{other_text}, below {_deg(low - error)}"
         sentences.append(f"{lead}, {what}.")
         sentences.append(_reference_sentence(result, verdict))
     sentences.extend(_hip_sentences(result, side, verdict))

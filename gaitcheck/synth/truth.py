@@ -41,7 +41,13 @@ def joint_points(rig: Rig, anatomy: Anatomy, heads_m: np.ndarray, vertices_m: np
 
 
 def frontal_measures(px: dict[str, np.ndarray]) -> dict[str, float]:
-    """gaitcheck's frontal-plane columns from 2-D points (the same calls as compute_angles)."""
+    """gaitcheck's frontal-plane columns of one frame from its 2-D points."""
+    return {k: float(v) for k, v in frontal_columns(px).items()}
+
+
+def frontal_columns(px: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """gaitcheck's frontal-plane columns from 2-D points, one (2,) or many (n, 2) frames (the same
+    calls as compute_angles)."""
     row = {}
     for side in SIDES:
         other = "right" if side == "left" else "left"
@@ -58,7 +64,7 @@ def frontal_measures(px: dict[str, np.ndarray]) -> dict[str, float]:
     row["knee_separation_ratio"] = kin.knee_separation_ratio(
         px["left_knee"], px["right_knee"], px["left_ankle"], px["right_ankle"], px["left_hip"], px["right_hip"]
     )
-    return {k: float(v) for k, v in row.items()}
+    return row
 
 
 def sagittal_and_3d(cam: dict[str, np.ndarray]) -> dict[str, float]:
