@@ -42,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line."""
 
     def error(self, message: str) -> typing.NoReturn:
-        raise InputError(f"{message} (see gaitcheck {self.prog.split()[-1]} --help)")
+        raise InputError(f"{message} (see {self.prog} --help)")
 
 
 FLAG_GROUPS = (

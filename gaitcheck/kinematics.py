@@ -244,14 +244,24 @@ def angle_columns() -> list[str]:
     return ["frame", "time_s", *per_leg, *WHOLE_BODY_MEASURES]
 
 
-def compute_angles(series: PoseSeries, view: str, min_knee_flexion_for_rotation_deg: float = 20.0) -> pd.DataFrame:
+#: Tasks whose hip internal rotation estimate is reported. In single-leg tasks the pelvis frame
+#: rests on the free-side hip point, which a raised thigh drags upward, and the estimate carried a
+#: constant offset on renders; in running it did not follow the truth at all (r ~0). Chosen from the
+#: per-task bias and r in docs/accuracy.md ('hip internal rotation'), where it is scored ungated.
+HIP_ROTATION_TASKS: tuple[str, ...] = ("squat",)
+
+
+def compute_angles(
+    series: PoseSeries, view: str, min_knee_flexion_for_rotation_deg: float = 20.0, movement: str | None = None
+) -> pd.DataFrame:
     """One row per frame with every angle; frontal-plane measures are NaN in a side view.
 
     Knee flexion comes from the image in a side view and from MediaPipe's 3-D world landmarks
     otherwise (lower confidence). Hip internal rotation is always a 3-D estimate, reported only
-    where the knee is flexed enough to define the knee flexion plane, and never from behind:
-    seen from the back, MediaPipe's depth for the knee is unreliable and the estimate had no
-    relation to the truth on rendered bodies (bias -22 deg, r -0.1; docs/accuracy.md).
+    where the knee is flexed enough to define the knee flexion plane, only in HIP_ROTATION_TASKS
+    (movement None: every task, for scoring), and never from behind: seen from the back,
+    MediaPipe's depth for the knee is unreliable and the estimate had no relation to the truth on
+    rendered bodies (bias -22 deg, r -0.1; docs/accuracy.md).
     """
     px, world = series.px, series.world
     frontal = view != "side"
@@ -283,7 +293,8 @@ def compute_angles(series: PoseSeries, view: str, min_knee_flexion_for_rotation_
         rotation = hip_angles_3d_deg(side, w_hip, w_knee, w_ankle, world(f"{other}_hip"), mid_shoulder_w)[
             "internal_rotation"
         ]
-        rotation_ok = (flexion_3d >= min_knee_flexion_for_rotation_deg) & (view != "back")
+        readable = view != "back" and (movement is None or movement in HIP_ROTATION_TASKS)
+        rotation_ok = (flexion_3d >= min_knee_flexion_for_rotation_deg) & readable
         table[f"{side}_hip_internal_rotation_deg"] = np.where(rotation_ok, rotation, np.nan)
     if frontal:
         table["trunk_lean_deg"] = trunk_lean_deg(

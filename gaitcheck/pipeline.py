@@ -158,7 +158,7 @@ def _analyse_segment(
     movement = given(settings.movement) if settings.movement != "auto" else detect_movement(sub, view.value)
     sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
     notes = dict(sub.notes)
-    table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg)
+    table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg, movement.value)
     calibration = default_calibration() if settings.calibrate and view.value != "side" else None
     if calibration is not None:
         table = calibration.apply(table)
