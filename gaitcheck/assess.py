@@ -28,13 +28,14 @@ from gaitcheck.model import (
     StepResult,
     Threshold,
 )
-from gaitcheck.vocabulary import SIDES, Confidence, Side, Verdict, event_word, other_side
+from gaitcheck.vocabulary import SIDES, SINGLE_LEG_MOVEMENTS, Confidence, Side, Verdict, event_word, other_side
 
 #: FPPA's measurement error at an event, in deg: a value this close to a band edge grades
-#: 'borderline'. It is the systematic part that differs between bodies, cameras and renderers (held-out
-#: event error on renders, docs/accuracy.md; the landmark mismatch of 2-4 deg, ../shared/clinical.md 1.2),
-#: not the rep-to-rep noise that averaging over repetitions removes.
-FPPA_MARGIN_DEG = 2.0
+#: 'borderline'. It is the median absolute error of FPPA at single-leg bottoms and running midstance
+#: on renders of bodies, cameras and rooms gaitcheck was not tuned on (3.4-4.3 deg; docs/accuracy.md,
+#: 'graded measures at the true events'): the part that differs between people and cameras, which
+#: averaging repetitions does not remove.
+FPPA_MARGIN_DEG = 3.5
 _FPPA_NORMS = (
     "10-11 deg recurs as the upper limit of normal: lateral step-down 'dynamic valgus' > 10 deg "
     "(Quantitative and qualitative assessment of frontal plane knee motion, 54 adults); smartphone SLS "
@@ -62,21 +63,23 @@ THRESHOLDS: tuple[Threshold, ...] = (
         margin=FPPA_MARGIN_DEG,
     ),
     Threshold(
-        measure="knee_over_ankle at the bottom (knee medial to the ankle, standing shank lengths)",
+        measure="knee_medial_shift: how far the knee moves medially over the ankle from standing to the bottom",
         tasks=("squat",),
         borderline_from=0.05,
         valgus_from=0.12,
         unit="shank lengths",
         source=(
-            _PIVA + "The ankle centre stands in for the 2nd toe's line (it does not move "
-            "when the feet turn out, the toe tip does): knees over turned-out feet read negative, caving in "
-            "reads positive, whatever the stance width. 0.05 standing shank lengths (~2 cm) is allowed for "
-            "landmark error; the medial border of the foot is taken as 0.12 (~5 cm) medial of the ankle "
-            "[derived]. It does not use the hip point, so the thigh pointing at the camera at the bottom of "
-            "a deep squat does not disturb it (FPPA is ill-conditioned there: reported, not graded)."
+            _PIVA + "Here the knee's medial position over the ankle centre at the bottom minus the same at "
+            "the start of the repetition (standing), in standing shank lengths: the ankle does not move when "
+            "the feet turn out (the toe tip does), and the standing position takes out the inward slant of the "
+            "shanks in a wide stance. Knees that track out over turned-out feet read negative, caving in reads "
+            "positive. 0.05 (~2 cm) is allowed for landmark error and 0.12 (~5 cm) stands in for the medial "
+            "border of the foot [derived]. It does not use the hip point, so the thigh pointing at the camera "
+            "at the bottom of a deep squat does not disturb it (FPPA is ill-conditioned there: reported, not "
+            "graded)."
         ),
         population=_PIVA_POPULATION,
-        margin=0.02,
+        margin=0.06,
     ),
     Threshold(
         measure="knee_over_foot at the bottom (knee medial to the foot's midline, shank lengths)",
@@ -122,12 +125,12 @@ ASYMMETRY_ERROR = {
     "hip_adduction_deg": (3.8, "Dingenen et al. 2018 (Phys Ther Sport 33:40-47), running: SDD 2.3-3.8 deg"),
     "pelvic_drop_deg": (2.8, "Dingenen et al. 2018, running: SDD 2.7-2.8 deg"),
 }
-#: MediaPipe's hip point on the free side rides up the raised thigh (toward the groin crease), so the
-#: pelvis line reads level when the pelvis drops: on renders, the pelvic drop read at a single-leg
-#: repetition's bottom was too low by about this much times how far the free thigh is foreshortened
-#: (1 - its projected length over its standing length). Fitted and held out across free-leg styles by
-#: benchmarks/accuracy.py (docs/accuracy.md, 'pelvic drop with the free thigh raised').
-PELVIC_DROP_PER_FREE_THIGH_DEG = 0.0
+#: On one leg, MediaPipe's hip points under-read the pelvis's drop (the free-side point rides up
+#: with the lifted thigh): by about this much on average on renders gaitcheck was not tuned on
+#: (single-leg squats and step-downs; docs/accuracy.md, 'pelvic drop on one leg'; another
+#: generator's renders showed 3.4 deg). No correction held up across free-leg styles and tasks, so
+#: the value is reported as measured and the shortfall is said in the verdict's reasons.
+SINGLE_LEG_DROP_UNDER_READ_DEG = 3.0
 MIN_REPS = 3  # Willson/Munro average 3 trials; Crossley and Piva use 5
 #: Below this share of its standing length, the thigh points too much at the camera for a frontal
 #: angle: FPPA is then read in the descent, at the deepest frame where the thigh is still seen well
@@ -146,7 +149,7 @@ def threshold_for(movement: str, thresholds: tuple[Threshold, ...] = THRESHOLDS)
 # the one grading rule (legs, repetitions and steps alike)
 # ------------------------------------------------------------------------------------------------
 #: The measure each task is graded on where it is not FPPA (see THRESHOLDS for why).
-GRADED_MEASURE = {"squat": "knee_over_ankle", "lunge": "knee_over_foot"}
+GRADED_MEASURE = {"squat": "knee_medial_shift", "lunge": "knee_over_foot"}
 
 
 def graded_measure(movement: str) -> str:
@@ -174,13 +177,13 @@ def grade(value: float | None, t: Threshold) -> Verdict:
     return "aligned"
 
 
-def frontal_unreadable(view: str, yaw_deg: float) -> str | None:
+def frontal_unreadable(view: str, off_square_deg: float) -> str | None:
     """Why frontal-plane alignment cannot be judged from this view, or None when it can."""
     if view == "side":
         return "side view: frontal-plane alignment cannot be measured; film from the front"
-    if view == "oblique" and abs(yaw_deg) > MAX_OFF_SQUARE_DEG:
+    if view == "oblique" and off_square_deg > MAX_OFF_SQUARE_DEG:
         return (
-            f"the camera is about {abs(yaw_deg):.0f} deg off square: frontal alignment cannot be judged "
+            f"the camera is about {off_square_deg:.0f} deg off square: frontal alignment cannot be judged "
             "(film square to the person)"
         )
     return None
@@ -191,7 +194,7 @@ def grade_event(
 ) -> Graded:
     """One repetition's (one leg) or one step's grade, by the same rule as the leg verdicts."""
     key = graded_measure(movement)
-    if frontal_unreadable(view.value, view.yaw_deg):
+    if frontal_unreadable(view.value, view.off_square_deg):
         return Graded(measures, key, "insufficient-data")
     return Graded(measures, key, grade(measures.get(key), threshold_for(movement, thresholds)))
 
@@ -222,6 +225,15 @@ def knee_over_ankle(series: PoseSeries, side: str) -> np.ndarray:
     standing = np.nanpercentile(shank, 95) if np.isfinite(shank).any() else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sum((knee - ankle) * m, axis=1) / standing
+
+
+def _shift(values: np.ndarray, start: int, bottom: int) -> float:
+    """The change from the repetition's start (standing) to its bottom; the start is the median of
+    its first frames, so one noisy frame does not set the baseline."""
+    baseline = values[start : min(start + 3, bottom + 1)]
+    if not np.isfinite(baseline).any() or not np.isfinite(values[bottom]):
+        return float("nan")
+    return float(values[bottom] - np.nanmedian(baseline))
 
 
 def _ipsilateral_lean(angles: pd.DataFrame, side: str) -> pd.Series:
@@ -281,12 +293,12 @@ def rep_measures(
             "fppa_peak_deg": _peak(col("fppa_deg"), rows),
             "hip_adduction_deg": at(col("hip_adduction_deg")),
             "femoral_adduction_deg": at(col("femoral_adduction_deg")),
-            **_pelvic_drop(at(col("pelvic_drop_deg")), series, rep, event),
+            "pelvic_drop_deg": at(col("pelvic_drop_deg")),
             "trunk_lean_ipsilateral_deg": at(_ipsilateral_lean(angles, side)),
             "knee_flexion_peak_deg": _peak(col("knee_flexion_deg"), rows),
             "knee_medial_displacement": at(col("knee_medial_displacement")),
             "knee_over_foot": _at(pd.Series(knee_over_foot(series, side)), bottom),
-            "knee_over_ankle": _at(pd.Series(knee_over_ankle(series, side)), bottom),
+            "knee_medial_shift": _shift(knee_over_ankle(series, side), start, bottom),
             "hip_internal_rotation_deg": _at(col("hip_internal_rotation_deg"), bottom),
             "frontal_event": where,
         }
@@ -294,29 +306,6 @@ def rep_measures(
             ratio = -_peak(-angles["knee_separation_ratio"], rows)  # the smallest gap over the rep
             out[side]["knee_separation_ratio_min"] = ratio
     return out
-
-
-def free_thigh_foreshortening(series: PoseSeries, free: Side, row: int) -> float:
-    """1 - the free thigh's projected length at `row` over the longest either thigh shows in the clip
-    (standing on both feet): 0 with the thigh hanging, toward 1 as it is raised at the camera."""
-    lengths = {s: np.linalg.norm(series.px(f"{s}_hip") - series.px(f"{s}_knee"), axis=1) for s in SIDES}
-    pooled = np.concatenate(list(lengths.values()))
-    if not np.isfinite(pooled).any() or not np.isfinite(lengths[free][row]):
-        return 0.0
-    return float(np.clip(1.0 - lengths[free][row] / np.nanpercentile(pooled, 95), 0.0, 1.0))
-
-
-def _pelvic_drop(drop_deg: float, series: PoseSeries, rep: Rep, event: int | None) -> dict[str, float]:
-    """Pelvic drop at the event, corrected for a raised free thigh in single-leg tasks (see
-    PELVIC_DROP_PER_FREE_THIGH_DEG); the hip points' own reading is kept beside it."""
-    if rep.stance_leg not in SIDES or event is None:
-        return {"pelvic_drop_deg": drop_deg}
-    raised = free_thigh_foreshortening(series, other_side(rep.stance_leg), event)
-    return {
-        "pelvic_drop_deg": drop_deg + PELVIC_DROP_PER_FREE_THIGH_DEG * raised,
-        "pelvic_drop_hip_points_deg": drop_deg,
-        "free_thigh_foreshortening": raised,
-    }
 
 
 def step_measures(step: Step, angles: pd.DataFrame, row_of: dict[int, int]) -> dict[str, float]:
@@ -390,7 +379,7 @@ def assess_legs(
             main.view.value,
             per_leg[side],
             caveats[side],
-            yaw_deg=main.view.yaw_deg,
+            off_square_deg=main.view.off_square_deg,
             other_leg_events=len(per_leg[other_side(side)]),
             thresholds=thresholds,
         )
@@ -450,13 +439,13 @@ def assess_leg(
     view: str,
     per_event: list[dict[str, float]],
     caveats: list[Caveat],
-    yaw_deg: float = 0.0,
+    off_square_deg: float = 0.0,
     other_leg_events: int = 0,
     thresholds: tuple[Threshold, ...] = THRESHOLDS,
 ) -> LegAssessment:
     """Verdict for one leg from its repetitions (or steps), against the task's threshold."""
     event = event_word(movement)
-    unreadable = frontal_unreadable(view, yaw_deg)
+    unreadable = frontal_unreadable(view, off_square_deg)
     if unreadable:
         return insufficient(unreadable, event)
     if not per_event:
@@ -472,15 +461,21 @@ def assess_leg(
     value = measures[key]["mean"]
     verdict = grade(value, t)
     reasons = [_verdict_reason(side, movement, key, value, t, verdict)]
-    hip = _hip_contribution(measures, verdict, reasons)
+    hip = _hip_contribution(measures, verdict, reasons, movement in SINGLE_LEG_MOVEMENTS)
     level, why = _confidence(len(per_event), event, caveats)
     return LegAssessment(verdict, hip, reasons, level, why, measures, len(per_event), event)
 
 
 def _verdict_reason(side: str, movement: str, key: str, value: float, t: Threshold, verdict: str) -> str:
     where = "at midstance" if movement == "run" else "at the bottom"
-    if key in ("knee_over_foot", "knee_over_ankle"):
-        landmark = "the foot's midline" if key == "knee_over_foot" else "the ankle"
+    if key == "knee_medial_shift":
+        motion = "moved medially over the ankle" if value > 0 else "moved out or stayed over the ankle"
+        return (
+            f"{side} knee {motion} from standing to the bottom ({value:+.2f} +- {t.margin:.2f} shank lengths; "
+            f"graded {verdict} after Piva 2006, adapted)"
+        )
+    if key == "knee_over_foot":
+        landmark = "the foot's midline"
         position = f"inside {landmark}" if value > 0 else f"over or outside {landmark}"
         return (
             f"{side} knee {position} {where} ({value:+.2f} +- {t.margin:.2f} shank lengths; graded {verdict} "
@@ -493,7 +488,7 @@ def _verdict_reason(side: str, movement: str, key: str, value: float, t: Thresho
     )
 
 
-def _hip_contribution(measures: dict, verdict: str, reasons: list[str]) -> bool | None:
+def _hip_contribution(measures: dict, verdict: str, reasons: list[str], single_leg: bool) -> bool | None:
     """Does the hip explain the knee's inward movement? The femur's tilt (femoral adduction) makes
     up at least half of the FPPA, or the pelvis drops on the other side. Not asked when aligned."""
     if verdict not in ("borderline", "valgus"):
@@ -511,6 +506,11 @@ def _hip_contribution(measures: dict, verdict: str, reasons: list[str]) -> bool 
         contributes = True
     if not contributes:
         reasons.append("the hip and pelvis explain little of it: look at the shank and foot too")
+    if single_leg and np.isfinite(drop) and drop < PELVIC_DROP_DEG:
+        reasons.append(
+            f"pelvic drop on one leg reads about {SINGLE_LEG_DROP_UNDER_READ_DEG:.0f} deg low (docs/accuracy.md): "
+            "a small value does not rule the pelvis out"
+        )
     return contributes
 
 

@@ -102,8 +102,16 @@ class Detected:
 
     @property
     def yaw_deg(self) -> float:
-        """The camera's yaw off square for a view (0 when not measured)."""
+        """The body's yaw to the camera a view was detected with (0 facing it, 180 facing away;
+        0 when not measured)."""
         return float(self.details.get("yaw_deg", 0.0) or 0.0)
+
+    @property
+    def off_square_deg(self) -> float:
+        """How far the camera is from square to the person, from the front or from behind (0-90)."""
+        yaw = abs(self.yaw_deg) % 360.0
+        yaw = min(yaw, 360.0 - yaw)
+        return min(yaw, 180.0 - yaw)
 
 
 def given(value: str) -> Detected:

@@ -82,7 +82,7 @@ def leg_caveats(
     main = segments[primary[0]]
     caveats: list[Caveat] = []
     if main.view.value == "oblique":
-        yaw = abs(main.view.details.get("yaw_deg", 45.0))
+        yaw = main.view.off_square_deg
         caveats.append(Caveat(f"camera about {yaw:.0f} deg off square to the person", yaw > OFF_SQUARE_SEVERE_DEG))
     if main.view.source == "detected" and main.view.confidence < 0.6:
         caveats.append(Caveat("the camera view was uncertain"))
@@ -140,7 +140,7 @@ def _view(a: Analysis) -> list[Issue]:
         )
         return [_issue("side-view", "major", text)]
     if view.value == "oblique":
-        yaw = abs(view.yaw_deg)
+        yaw = view.off_square_deg
         text = (
             f"the camera is about {yaw:.0f} deg off square to the person: frontal-plane angles are distorted "
             "(turn the camera or the person to face each other)"

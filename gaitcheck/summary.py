@@ -27,8 +27,8 @@ MEASURE_NOTES = {
     "knee_medial_displacement": "knee offset from the hip-ankle line in shank lengths; + medial",
     "knee_over_foot": "knee offset from the foot's midline (heel to toe tip) along the medial direction, "
     "shank lengths; + inside",
-    "knee_over_ankle": "knee offset from the ankle centre along the medial direction, in standing shank "
-    "lengths, at the bottom; + inside (bilateral squats are graded on it)",
+    "knee_medial_shift": "how far the knee moves medially over the ankle centre from standing to the bottom, "
+    "in standing shank lengths; + inward (bilateral squats are graded on it)",
     "hip_internal_rotation_deg": "EXPERIMENTAL, low confidence: 3-D estimate from one camera (knee flexion plane "
     "vs pelvis), only where the knee is flexed; do not use for decisions",
     "trunk_lean_deg": "2-D mid-hip to mid-shoulder line vs vertical; + toward the subject's right",

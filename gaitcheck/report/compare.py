@@ -37,7 +37,7 @@ COMPARE_CSV = "compare.csv"
 CURVE_MEASURES = ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "knee_flexion_deg")
 TABLE_MEASURES = (
     "fppa_deg",
-    "knee_over_ankle",
+    "knee_medial_shift",
     "knee_over_foot",
     "hip_adduction_deg",
     "femoral_adduction_deg",
@@ -184,7 +184,7 @@ def _sentences(a: Result, b: Result, labels: tuple[str, str], side: str) -> list
     moment = "at midstance" if b.running else "at the deepest point"
     for measure, name in (
         ("fppa_deg", f"FPPA {moment}"),
-        ("knee_over_ankle", "knee over ankle at the bottom"),
+        ("knee_medial_shift", "knee's medial shift over the ankle"),
         ("knee_over_foot", "knee over foot at the bottom"),
     ):
         ma, sa, na = a.mean(side, measure)

@@ -215,7 +215,7 @@ EVENT_COLUMNS_REP = (
     ("femoral_adduction_deg", "Femoral add.", 1),
     ("pelvic_drop_deg", "Pelvic drop", 1),
     ("trunk_lean_ipsilateral_deg", "Trunk lean", 1),
-    ("knee_over_ankle", "Knee over ankle", 2),
+    ("knee_medial_shift", "Knee medial shift", 2),
     ("knee_over_foot", "Knee over foot", 2),
     ("knee_flexion_peak_deg", "Knee flex. peak", 0),
     ("hip_internal_rotation_deg", "Hip IR*", 0),
@@ -275,7 +275,7 @@ def _events(result: Result) -> list:
 def _measures(result: Result) -> list:
     keys = [m for m, *_ in MEASURES if m != "knee_flexion_deg"] + [
         "fppa_peak_deg",
-        "knee_over_ankle",
+        "knee_medial_shift",
         "knee_over_foot",
         "knee_flexion_peak_deg",
         "trunk_lean_ipsilateral_deg",
@@ -468,7 +468,7 @@ def _definitions(result: Result | None) -> dict[str, str]:
     notes = dict((result.summary.get("measures") if result is not None else None) or {})
     out = {}
     for key in ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg", "pelvic_drop_deg",
-                "knee_medial_displacement", "knee_over_ankle", "knee_over_foot", "knee_flexion_deg", "trunk_lean_deg",
+                "knee_medial_displacement", "knee_medial_shift", "knee_over_foot", "knee_flexion_deg", "trunk_lean_deg",
                 "hip_internal_rotation_deg"):  # fmt: skip
         out[key] = notes.get(key) or SIGN_NOTE.get(key, "")
     # summary.json's note says "2nd-toe point"; gaitcheck.assess.knee_over_foot uses the foot's midline

@@ -42,7 +42,7 @@ EVENT_COLUMNS = (
     "pelvic_drop_peak_deg",
     "trunk_lean_ipsilateral_deg",
     "knee_medial_displacement",
-    "knee_over_ankle",
+    "knee_medial_shift",
     "knee_over_foot",
     "knee_flexion_contact_deg",
     "knee_flexion_peak_deg",

@@ -43,7 +43,7 @@ SIGN_NOTE = {
     "hip_internal_rotation_deg": "experimental, low confidence: do not use for decisions",
     "trunk_lean_deg": "+ toward the subject's right",
     "knee_over_foot": "+ knee inside the foot's midline",
-    "knee_over_ankle": "+ knee inside the ankle",
+    "knee_medial_shift": "+ knee moves inward over the ankle",
 }
 DPI = 150
 RC: dict[RcKeyType, Any] = {
@@ -89,7 +89,7 @@ def curve_measures(result: Result) -> list[str]:
 
 def _threshold_bands(ax, result: Result, measure: str) -> bool:
     t = result.threshold
-    if t is None or measure != result.graded or measure not in ("fppa_deg", "knee_over_foot", "knee_over_ankle"):
+    if t is None or measure != result.graded or measure not in ("fppa_deg", "knee_over_foot", "knee_medial_shift"):
         return False
     if all(v == "insufficient-data" for v in result.verdicts().values()):
         return False  # nothing is graded (side view, camera off square): no bands to suggest it

@@ -137,19 +137,19 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
     other_mean, other_sd, other_n = result.mean(other, "fppa_deg")
     other_text = f" ({other}: {_mean_sd(other_mean, other_sd, other_n)})" if other_mean is not None else ""
     lead = task_phrase(result, side)
-    if result.graded in ("knee_over_foot", "knee_over_ankle"):
+    if result.graded in ("knee_over_foot", "knee_medial_shift"):
         kof, kof_sd, kof_n = result.mean(side, result.graded)
         amount = _mean_sd(kof, kof_sd, kof_n, unit="", digits=2)
-        mark = "the foot's midline" if result.graded == "knee_over_foot" else "the ankle"
-        if verdict == "valgus":
-            what = f"moved inside {mark} at the bottom, by {amount} shank lengths on average"
-        elif verdict == "borderline":
-            what = (
-                f"was slightly inside {mark} at the bottom, or within measurement error of it "
-                f"({amount} shank lengths on average)"
-            )
+        if result.graded == "knee_medial_shift":
+            where, inward = "over the ankle from standing to the bottom", "moved inward"
         else:
-            what = f"stayed over or outside {mark} at the bottom ({amount} shank lengths on average)"
+            where, inward = "the foot's midline at the bottom", "moved inside"
+        if verdict == "valgus":
+            what = f"{inward} ({where}), by {amount} shank lengths on average"
+        elif verdict == "borderline":
+            what = f"{inward} slightly, or within measurement error of it ({where}; {amount} shank lengths on average)"
+        else:
+            what = f"stayed in line or moved out ({where}; {amount} shank lengths on average)"
         subject = lead if result.movement == "squat" else f"{lead}, the knee"
         sentences.append(f"{subject} {what}.")
         if mean is not None:
