@@ -43,14 +43,14 @@ SAMPLES: dict[str, ClipSpec] = {
         camera=PORTRAIT,
         seed=101,
     ),
-    # right single-leg squat with clear dynamic valgus (24 deg rig FPPA at the bottom) and pelvic drop
+    # right single-leg squat with clear dynamic valgus (28 deg rig FPPA at the bottom) and pelvic drop
     "single_leg_squat_right_valgus_front": ClipSpec(
         movement=SingleLegSquat(
             reps=3,
             rep_s=2.0,
             pause_s=0.4,
             stance="right",
-            stance_leg=LegControl(valgus_deg=24.0, knee_flexion_deg=60.0, pelvic_drop_deg=5.0),
+            stance_leg=LegControl(valgus_deg=28.0, knee_flexion_deg=60.0, pelvic_drop_deg=5.0),
             free_leg="forward",
             arms="hips",
         ),

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gaitcheck
+from gaitcheck.kinematics import HIP_ROTATION_TASKS
 from gaitcheck.summary import build, primary_cadence_spm
 from tests.helpers import read_shared_frames, shared_clip, write_clip
 
@@ -77,6 +78,9 @@ def test_mirrored_clip_swaps_left_and_right_curves(tmp_path, name, limit):
     for measure in measures:
         for side, other in (("left", "right"), ("right", "left")):
             diff = np.abs(mirrored.angles[f"{other}_{measure}"] - original.angles[f"{side}_{measure}"])
+            if measure == "hip_internal_rotation_deg" and original.movement.value not in HIP_ROTATION_TASKS:
+                assert diff.isna().all()  # not reported in this task, in either copy
+                continue
             assert np.nanmedian(diff) < 2.0, f"{side} {measure}: {np.nanmedian(diff):.2f}"
     lean = np.abs(mirrored.angles["trunk_lean_deg"] + original.angles["trunk_lean_deg"])
     assert np.nanmedian(lean) < 2.0
