@@ -221,9 +221,13 @@ def _hip_sentences(result: Result, side: str, verdict: str) -> list[str]:
             "('dynamic knee valgus').",
         ]
     if contributes is False:
-        return [
+        sentences = [
             "The thigh's inward tilt and the pelvis explain little of it; the shank and foot may be worth assessing."
         ]
+        low = next((r for r in leg.get("reasons") or [] if "reads about" in r and "low" in r), None)
+        if low:  # on one leg MediaPipe under-reads the pelvic drop (gaitcheck.assess)
+            sentences.append(f"Note: {low}.")
+        return sentences
     return []
 
 
