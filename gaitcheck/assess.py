@@ -202,29 +202,31 @@ def grade_event(
 # ------------------------------------------------------------------------------------------------
 # per-repetition and per-step measures
 # ------------------------------------------------------------------------------------------------
+def _knee_offset_px(series: PoseSeries, side: str, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The knee's offset from a reference point along the medial direction, and the shank's
+    projected length, per frame, in pixels."""
+    knee, ankle = series.px(f"{side}_knee"), series.px(f"{side}_ankle")
+    m = k.medial_direction(series.px(f"{side}_hip"), series.px(f"{other_side(side)}_hip"))  # type: ignore[arg-type]
+    return np.sum((knee - reference) * m, axis=1), np.linalg.norm(knee - ankle, axis=1)
+
+
 def knee_over_foot(series: PoseSeries, side: str) -> np.ndarray:
     """Knee offset from the middle of the foot (halfway between heel and toe tip) along the medial
     direction, in shank lengths (+ = knee medial to the foot's midline: 'knee caving inside')."""
-    other = "left" if side == "right" else "right"
-    knee, ankle = series.px(f"{side}_knee"), series.px(f"{side}_ankle")
     midfoot = (series.px(f"{side}_heel") + series.px(f"{side}_foot_index")) / 2
-    m = k.medial_direction(series.px(f"{side}_hip"), series.px(f"{other}_hip"))
-    shank = np.linalg.norm(knee - ankle, axis=1)
+    offset, shank = _knee_offset_px(series, side, midfoot)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sum((knee - midfoot) * m, axis=1) / shank
+        return offset / shank
 
 
 def knee_over_ankle(series: PoseSeries, side: str) -> np.ndarray:
     """Knee offset from the ankle centre along the medial direction, in standing shank lengths (+ =
     knee medial to the ankle: 'knee caving inside'). The shank's standing length (95th percentile of
     its projected length) is the unit, so a shank pitched toward the camera does not inflate it."""
-    other = "left" if side == "right" else "right"
-    knee, ankle = series.px(f"{side}_knee"), series.px(f"{side}_ankle")
-    m = k.medial_direction(series.px(f"{side}_hip"), series.px(f"{other}_hip"))
-    shank = np.linalg.norm(knee - ankle, axis=1)
+    offset, shank = _knee_offset_px(series, side, series.px(f"{side}_ankle"))
     standing = np.nanpercentile(shank, 95) if np.isfinite(shank).any() else np.nan
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sum((knee - ankle) * m, axis=1) / standing
+        return offset / standing
 
 
 def _shift(values: np.ndarray, start: int, bottom: int) -> float:
