@@ -11,6 +11,9 @@ gaitcheck's own angle functions.
     >>> result = render_clip(spec, "clip.mp4")   # clip.mp4, clip.truth.csv, clip.truth.json
     >>> result.truth[["time_s", "right_fppa_deg"]]
 
+``ClipSpec(..., bystander=Bystander())`` adds a second person (standing by, or walking across the
+picture with `walking_across(camera)`); the sidecar then has both people's image boxes frame by frame.
+
 `variety.random_clip_spec(seed)` draws a varied spec (body, movement knobs, phone camera - height,
 distance, yaw, pitch, roll, field of view, size, frame rate - look and compression) and
 `variety.factors(spec)` flattens it for binning. ``python benchmarks/contact_sheet.py`` renders one
@@ -23,6 +26,7 @@ package does not import them; rendering does.
 """
 
 from gaitcheck.synth.body import BODY_PRESETS, Body, body_preset, random_body
+from gaitcheck.synth.bystander import Bystander, walking_across
 from gaitcheck.synth.camera import Camera
 from gaitcheck.synth.clip import ClipResult, ClipSpec, render_clip, truth_paths
 from gaitcheck.synth.encode import Encoding
@@ -33,6 +37,7 @@ from gaitcheck.synth.variety import benchmark_specs, random_clip_spec
 __all__ = [
     "BODY_PRESETS",
     "Body",
+    "Bystander",
     "Camera",
     "ClipResult",
     "ClipSpec",
@@ -49,4 +54,5 @@ __all__ = [
     "random_clip_spec",
     "render_clip",
     "truth_paths",
+    "walking_across",
 ]

@@ -22,6 +22,8 @@ from gaitcheck.synth.movements import ARM_STYLES, FREE_LEG_STYLES, LegControl, R
 MOVEMENTS = ("squat", "single-leg-squat", "step-down", "run")
 VIEW_YAW_DEG = {"front": 0.0, "back": 180.0, "side": 90.0}
 SIZES = {"portrait": (720, 1280), "landscape": (1280, 720)}
+#: bystander.BYSTANDER_KINDS, spelled out so that building the parser stays light (no renderer imports)
+BYSTANDER_KINDS = ("standing", "walking")
 
 
 def add_synth_parser(subparsers) -> argparse.ArgumentParser:
@@ -132,6 +134,29 @@ def add_synth_parser(subparsers) -> argparse.ArgumentParser:
     cam.add_argument("--orientation", choices=tuple(SIZES), default="portrait", help="(default portrait)")
     cam.add_argument("--size", metavar="WxH", help="frame size in pixels, e.g. 1080x1920 (overrides --orientation)")
     cam.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    other = p.add_argument_group("a second person (bystander)")
+    other.add_argument(
+        "--bystander",
+        choices=BYSTANDER_KINDS,
+        help="add a bystander: standing (default 0.9 m to the picture's right of the subject and 0.8 m nearer "
+        "the camera) or walking (across the picture 1.0 m in front of the subject, edge to edge, at 1 m/s, "
+        "midway through the clip); the sidecar then records both people's image boxes per frame",
+    )
+    other.add_argument("--bystander-body", default="male", help="the bystander's body, as --body (default male)")
+    other.add_argument(
+        "--bystander-lateral",
+        type=float,
+        metavar="M",
+        help="bystander position across the picture, + right of the subject (walking: where the walk starts; "
+        "it ends as far on the other side)",
+    )
+    other.add_argument(
+        "--bystander-toward",
+        type=float,
+        metavar="M",
+        help="bystander distance nearer the camera than the subject (negative: behind the subject)",
+    )
+    other.add_argument("--bystander-speed", type=float, default=1.0, metavar="M/S", help="walking speed (default 1.0)")
     look = p.add_argument_group("look and file")
     look.add_argument("--body", default="female", help=f"{', '.join(BODY_PRESETS)} or random (default female)")
     look.add_argument("--seed", type=int, default=0, help="seed for the random body, clothes, room, noise (default 0)")
@@ -261,8 +286,38 @@ def spec_from_args(args: argparse.Namespace):
     realism = replace(Realism() if args.realism else Realism.off(), supersample=args.supersample)
     encoding = Encoding(codec=args.codec, crf=args.crf, rotation_tag_deg=args.rotation_tag)
     return ClipSpec(
-        movement=movement_from_args(args), body=body, camera=camera, realism=realism, encoding=encoding, seed=args.seed
+        movement=movement_from_args(args),
+        body=body,
+        camera=camera,
+        realism=realism,
+        encoding=encoding,
+        seed=args.seed,
+        bystander=bystander_from_args(args, camera),
     )
+
+
+def bystander_from_args(args: argparse.Namespace, camera):
+    """The Bystander the flags describe, or None without --bystander."""
+    from gaitcheck.synth.body import body_preset, random_body
+    from gaitcheck.synth.bystander import Bystander, walking_across
+
+    kind = getattr(args, "bystander", None)
+    if kind is None:
+        return None
+    name = args.bystander_body
+    body = random_body(np.random.default_rng([args.seed, 23])) if name == "random" else body_preset(name)
+    toward = args.bystander_toward
+    if kind == "standing":
+        return Bystander(
+            kind="standing",
+            body=body,
+            lateral_m=0.9 if args.bystander_lateral is None else args.bystander_lateral,
+            toward_camera_m=0.8 if toward is None else toward,
+        )
+    walk = walking_across(camera, toward_camera_m=1.0 if toward is None else toward, body=body)
+    if args.bystander_lateral is not None:
+        walk = replace(walk, lateral_m=args.bystander_lateral, end_lateral_m=-args.bystander_lateral)
+    return replace(walk, speed_m_s=args.bystander_speed)
 
 
 def run_synth(args: argparse.Namespace) -> int:
@@ -276,6 +331,12 @@ def run_synth(args: argparse.Namespace) -> int:
     result = render_clip(spec, out, progress=None if args.quiet else _Progress())
     if not args.quiet:
         print(_describe(result), file=sys.stdout)
+        if spec.bystander is not None:
+            print(
+                f"  with a {spec.bystander.kind} bystander: both people's boxes under 'people' in "
+                f"{result.truth_json_path.name}",
+                file=sys.stdout,
+            )
     return 0
 
 

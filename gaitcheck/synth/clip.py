@@ -3,6 +3,10 @@
     spec = ClipSpec(movement=SingleLegSquat(stance="right", stance_leg=LegControl(valgus_deg=12)))
     result = render_clip(spec, "clip.mp4")   # writes clip.mp4, clip.truth.csv, clip.truth.json
 
+A spec may add a second person, ``bystander=Bystander(...)`` (see bystander.py): they are drawn in
+the same painter's sort as the subject, and the sidecar then gets ``people``, both people's image
+boxes frame by frame (the truth table stays the subject's).
+
 Frames are streamed to the encoder; only the (small) truth rows are kept in memory.
 """
 
@@ -21,13 +25,14 @@ import pandas as pd
 
 from gaitcheck.errors import InputError
 from gaitcheck.synth.body import Body, Rig, load_rig
+from gaitcheck.synth.bystander import Bystander, BystanderActor, bystander_outfit
 from gaitcheck.synth.camera import Camera, Projection, framing_aim_height_m, make_projection
 from gaitcheck.synth.effects import SensorNoise, floor_shadow, lens_softness, vignette
 from gaitcheck.synth.encode import Encoding, Mp4Writer
 from gaitcheck.synth.motion import Box, FrameState, Program
 from gaitcheck.synth.movements import Movement, movement_from_json, movement_to_json
 from gaitcheck.synth.programs import make_program
-from gaitcheck.synth.render import Mesh, render_mesh
+from gaitcheck.synth.render import Coverage, Mesh, render_mesh, render_mesh_coverage
 from gaitcheck.synth.room import build_room, render_room
 from gaitcheck.synth.scene import Look, Realism, choose_look, face_colours
 from gaitcheck.synth.skeleton import Anatomy, bone_rotations, build_anatomy, forward_kinematics
@@ -53,9 +58,10 @@ class ClipSpec:
     realism: Realism = field(default_factory=Realism)
     encoding: Encoding = field(default_factory=Encoding)
     seed: int = 0
+    bystander: Bystander | None = None  # a second person in the picture
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "movement": movement_to_json(self.movement),
             "body": self.body.to_json(),
             "camera": self.camera.to_json(),
@@ -63,6 +69,9 @@ class ClipSpec:
             "encoding": self.encoding.to_json(),
             "seed": self.seed,
         }
+        if self.bystander is not None:  # absent, not null, so specs without one read as before
+            data["bystander"] = self.bystander.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> ClipSpec:
@@ -73,6 +82,7 @@ class ClipSpec:
             realism=Realism(**data["realism"]),
             encoding=Encoding(**data["encoding"]),
             seed=int(data["seed"]),
+            bystander=Bystander.from_json(data["bystander"]) if data.get("bystander") else None,
         )
 
 
@@ -145,6 +155,8 @@ class Renderer:
     body_rgb: np.ndarray
     props: list[Mesh]
     noise: SensorNoise
+    bystander_rig: Rig | None = None
+    bystander_rgb: np.ndarray | None = None
 
     def pose(self, state: FrameState) -> tuple[np.ndarray, np.ndarray]:
         """(bone heads, vertices) of a state."""
@@ -152,15 +164,35 @@ class Renderer:
         heads = forward_kinematics(self.rig, rotations, state.translation_m)
         return heads, self.rig.skin(rotations, heads)
 
-    def draw(self, vertices_m: np.ndarray) -> np.ndarray:
+    def _scene(self, vertices_m: np.ndarray, bystander_m: np.ndarray | None) -> tuple[np.ndarray, Mesh]:
+        """The background with the shadows of everyone in it, and the merged mesh: subject, props, bystander."""
         scale = self.realism.supersample
         background = self.background
+        people = [(vertices_m, self.rig.faces)]
+        meshes = [Mesh(vertices_m, self.rig.faces, self.body_rgb), *self.props]
+        if bystander_m is not None and self.bystander_rig is not None and self.bystander_rgb is not None:
+            people.append((bystander_m, self.bystander_rig.faces))
+            meshes.append(Mesh(bystander_m, self.bystander_rig.faces, self.bystander_rgb))
         if self.realism.shadows:
-            background = floor_shadow(
-                background, self.floor_mask, self.projection, self.look.lighting, vertices_m, self.rig.faces, scale
-            )
-        mesh = Mesh.merge([Mesh(vertices_m, self.rig.faces, self.body_rgb), *self.props])
-        return render_mesh(background, mesh, self.projection, self.look.lighting, scale)
+            for person_m, faces in people:
+                background = floor_shadow(
+                    background, self.floor_mask, self.projection, self.look.lighting, person_m, faces, scale
+                )
+        return background, Mesh.merge(meshes)
+
+    def draw(self, vertices_m: np.ndarray, bystander_m: np.ndarray | None = None) -> np.ndarray:
+        background, mesh = self._scene(vertices_m, bystander_m)
+        return render_mesh(background, mesh, self.projection, self.look.lighting, self.realism.supersample)
+
+    def draw_with_coverage(self, vertices_m: np.ndarray, bystander_m: np.ndarray) -> tuple[np.ndarray, list[Coverage]]:
+        """`draw` with a bystander, plus how much of (subject, bystander) the frame shows."""
+        background, mesh = self._scene(vertices_m, bystander_m)
+        n_subject = len(self.rig.faces)
+        n_bystander = 0 if self.bystander_rig is None else len(self.bystander_rig.faces)
+        total = len(mesh.faces)
+        parts = [(0, n_subject), (total - n_bystander, total)]
+        scale = self.realism.supersample
+        return render_mesh_coverage(background, mesh, self.projection, self.look.lighting, scale, parts)
 
     def finish(self, frame: np.ndarray) -> np.ndarray:
         if self.realism.noise:
@@ -168,7 +200,14 @@ class Renderer:
         return frame
 
 
-def _make_renderer(spec: ClipSpec, rig: Rig, anatomy: Anatomy, projection: Projection, boxes: list[Box]) -> Renderer:
+def _make_renderer(
+    spec: ClipSpec,
+    rig: Rig,
+    anatomy: Anatomy,
+    projection: Projection,
+    boxes: list[Box],
+    bystander: BystanderActor | None = None,
+) -> Renderer:
     realism = spec.realism
     look = choose_look(realism, spec.seed, spec.camera.yaw_deg)
     room = build_room(look.room, look.room_seed, projection)
@@ -178,6 +217,11 @@ def _make_renderer(spec: ClipSpec, rig: Rig, anatomy: Anatomy, projection: Proje
         background = vignette(background)
     texture_rng = np.random.default_rng([spec.seed, 99]) if realism.clothing else None
     body_rgb = face_colours(rig, look.outfit, texture_rng) * look.exposure
+    bystander_rgb = None
+    if bystander is not None:
+        outfit = bystander_outfit(realism.clothing, spec.seed, bystander.spec, look.outfit)
+        rng = np.random.default_rng([spec.seed, bystander.spec.seed, 98]) if realism.clothing else None
+        bystander_rgb = face_colours(bystander.rig, outfit, rng) * look.exposure
     return Renderer(
         rig=rig,
         anatomy=anatomy,
@@ -189,6 +233,8 @@ def _make_renderer(spec: ClipSpec, rig: Rig, anatomy: Anatomy, projection: Proje
         body_rgb=body_rgb,
         props=[box_mesh(b) for b in boxes],
         noise=SensorNoise(spec.camera.width_px, spec.camera.height_px, look.noise_sigma, spec.seed),
+        bystander_rig=None if bystander is None else bystander.rig,
+        bystander_rgb=bystander_rgb,
     )
 
 
@@ -212,6 +258,11 @@ class Staged:
     frontal: Projection
     program: Program
     renderer: Renderer
+    bystander: BystanderActor | None = None
+
+    def bystander_at(self, time_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """The bystander's (bone heads, vertices) at an instant, or None without one."""
+        return None if self.bystander is None else self.bystander.posed(time_s)
 
     @property
     def n_frames(self) -> int:
@@ -243,10 +294,17 @@ def stage_clip(spec: ClipSpec, timings: dict[str, float] | None = None) -> Stage
     program: Program = make_program(spec.movement, anatomy, frontal, camera.fps)
     timings["plan_s"] = time.perf_counter() - mark
 
+    bystander = None
+    if spec.bystander is not None:
+        other = spec.bystander.body
+        bystander = BystanderActor(
+            spec.bystander, load_rig(other), anatomy_for(other), projection, program.duration_s, spec.seed
+        )
+
     mark = time.perf_counter()
-    renderer = _make_renderer(spec, rig, anatomy, projection, program.boxes)
+    renderer = _make_renderer(spec, rig, anatomy, projection, program.boxes, bystander)
     timings["background_s"] = time.perf_counter() - mark
-    return Staged(spec, rig, anatomy, aim, projection, frontal, program, renderer)
+    return Staged(spec, rig, anatomy, aim, projection, frontal, program, renderer, bystander)
 
 
 def render_stills(spec: ClipSpec, frames: list[int] | None = None) -> dict[int, np.ndarray]:
@@ -261,7 +319,9 @@ def render_stills(spec: ClipSpec, frames: list[int] | None = None) -> dict[int, 
             raise InputError(f"frame {index} is outside the clip (0-{staged.n_frames - 1})")
         state = staged.program.state_at(index / spec.camera.fps)
         _, vertices = staged.renderer.pose(state)
-        stills[index] = staged.renderer.finish(staged.renderer.draw(vertices))
+        other = staged.bystander_at(index / spec.camera.fps)
+        frame = staged.renderer.draw(vertices, None if other is None else other[1])
+        stills[index] = staged.renderer.finish(frame)
     return stills
 
 
@@ -286,25 +346,31 @@ def render_clip(spec: ClipSpec, out_path: str | Path, progress: Callable[[int, i
     n_frames = staged.n_frames
     exposure_s = SHUTTER_SHARE / fps
     rows, previous_px = [], None
+    people = PeopleRecord(camera.width_px, camera.height_px) if staged.bystander is not None else None
     render_s = encode_s = 0.0
     with Mp4Writer(out_path, camera.width_px, camera.height_px, fps, spec.encoding) as writer:
         for index in range(n_frames):
             mark = time.perf_counter()
             state = program.state_at(index / fps)
             heads, vertices = renderer.pose(state)
+            other = staged.bystander_at(index / fps)
             rows.append(frame_truth(index, state, rig, anatomy, heads, vertices, projection, camera.view))
-            heads_px = projection.project(heads)
+            heads_px = projection.project(heads if other is None else np.concatenate([heads, other[0]]))
             motion = 0.0 if previous_px is None else float(np.max(np.linalg.norm(heads_px - previous_px, axis=1)))
             previous_px = heads_px
             n_sub = _subframe_count(motion, spec.realism)
             if n_sub == 1:
-                frame = renderer.draw(vertices)
+                frame = _draw_frame(renderer, vertices, other, people, projection)
             else:
                 total = np.zeros((camera.height_px, camera.width_px, 3), np.float32)
                 for k in range(n_sub):
                     offset = (k / (n_sub - 1) - 0.5) * exposure_s
-                    sub_vertices = vertices if offset == 0 else renderer.pose(program.state_at(index / fps + offset))[1]
-                    total += renderer.draw(sub_vertices)
+                    if offset == 0:
+                        total += _draw_frame(renderer, vertices, other, people, projection)
+                        continue
+                    sub_vertices = renderer.pose(program.state_at(index / fps + offset))[1]
+                    sub_other = staged.bystander_at(index / fps + offset)
+                    total += renderer.draw(sub_vertices, None if sub_other is None else sub_other[1])
                 frame = (total / n_sub + 0.5).astype(np.uint8)
             frame = renderer.finish(frame)
             render_s += time.perf_counter() - mark
@@ -323,8 +389,74 @@ def render_clip(spec: ClipSpec, out_path: str | Path, progress: Callable[[int, i
     sidecar = _sidecar(
         spec, out_path, rig, projection, staged.frontal, staged.aim_m, renderer.look, events, n_frames, timings
     )
+    if staged.bystander is not None and people is not None:
+        outfit = bystander_outfit(spec.realism.clothing, spec.seed, staged.bystander.spec, renderer.look.outfit)
+        sidecar["bystander"] = {
+            **staged.bystander.spec.to_json(),
+            "body_measures": body_measures(staged.bystander.rig),
+            "outfit": outfit.to_json(),
+            "path": staged.bystander.to_json(),
+        }
+        sidecar["people"] = people.to_json()
     json_path.write_text(json.dumps(sidecar, indent=1, default=_json_default) + "\n")
     return ClipResult(out_path, csv_path, json_path, truth, events, timings)
+
+
+def _draw_frame(
+    renderer: Renderer,
+    vertices: np.ndarray,
+    other: tuple[np.ndarray, np.ndarray] | None,
+    people: PeopleRecord | None,
+    projection: Projection,
+) -> np.ndarray:
+    """Draw one frame at its own instant; with a bystander, record both people's boxes and coverage."""
+    if other is None or people is None:
+        return renderer.draw(vertices)
+    frame, coverage = renderer.draw_with_coverage(vertices, other[1])
+    people.add(projection, vertices, other[1], coverage)
+    return frame
+
+
+@dataclass
+class PeopleRecord:
+    """Both people of a clip frame by frame: image boxes, depths and how much of each is seen."""
+
+    width_px: int
+    height_px: int
+    columns: dict[str, list] = field(default_factory=dict)
+
+    def box(self, points_px: np.ndarray) -> list[float] | None:
+        """[x0, y0, x1, y1] of the points, clipped to the picture; None when none of it is inside."""
+        low, high = points_px.min(axis=0), points_px.max(axis=0)
+        x0, y0 = max(float(low[0]), 0.0), max(float(low[1]), 0.0)
+        x1, y1 = min(float(high[0]), float(self.width_px)), min(float(high[1]), float(self.height_px))
+        if x1 <= x0 or y1 <= y0:
+            return None
+        return [round(x0, 2), round(y0, 2), round(x1, 2), round(y1, 2)]
+
+    def add(
+        self, projection: Projection, subject_m: np.ndarray, bystander_m: np.ndarray, coverage: list[Coverage]
+    ) -> None:
+        for who, vertices, seen in (("subject", subject_m, coverage[0]), ("bystander", bystander_m, coverage[1])):
+            depth = float(np.median(projection.to_camera(vertices)[:, 2]))
+            values = {
+                f"{who}_box_px": self.box(projection.project(vertices)),
+                f"{who}_depth_m": round(depth, 4),
+                f"{who}_visible_px": round(seen.visible_px, 1),
+                f"{who}_occluded_share": round(seen.occluded_share, 4),
+            }
+            for key, value in values.items():
+                self.columns.setdefault(key, []).append(value)
+
+    def to_json(self) -> dict:
+        return {
+            "note": "per frame (index = frame number): *_box_px = [x0, y0, x1, y1] of the person's projected mesh "
+            "vertices (the whole body, hidden parts included), clipped to the picture, null when the person is "
+            "out of frame; *_depth_m = median distance of the mesh from the camera along its axis (the smaller is "
+            "nearer); *_visible_px = pixels of the frame showing the person; *_occluded_share = share of the "
+            "person's in-frame silhouette hidden by the other person (or a prop)",
+            **self.columns,
+        }
 
 
 def _json_default(value):

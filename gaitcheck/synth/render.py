@@ -66,6 +66,12 @@ class Mesh:
 
 def shade(mesh: Mesh, projection: Projection, lighting: Lighting) -> tuple[np.ndarray, np.ndarray]:
     """Visible faces, far to near: (pixel corners (n, 3, 2), RGB colours (n, 3) float)."""
+    corners, colours, _ = shade_indexed(mesh, projection, lighting)
+    return corners, colours
+
+
+def shade_indexed(mesh: Mesh, projection: Projection, lighting: Lighting) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As `shade`, plus the mesh face index of every visible face (n,)."""
     cam = projection.to_camera(mesh.vertices_m).astype(np.float32)
     tri_cam = cam[mesh.faces]
     normal_cam = np.cross(tri_cam[:, 1] - tri_cam[:, 0], tri_cam[:, 2] - tri_cam[:, 0])
@@ -85,7 +91,7 @@ def shade(mesh: Mesh, projection: Projection, lighting: Lighting) -> tuple[np.nd
     gain = np.asarray(lighting.ambient_rgb) + key * np.asarray(lighting.key_rgb) + fill * np.asarray(lighting.fill_rgb)
     colours = mesh.face_rgb[visible] * gain
     corners = tri[:, :, :2] / tri[:, :, 2:3] * projection.focal_px + np.asarray(projection.principal_px)
-    return corners, colours
+    return corners, colours, visible
 
 
 def _tiny_coverage(
@@ -116,16 +122,20 @@ def _tiny_coverage(
     return xy[keep, 1] * width + xy[keep, 0], ids[keep]
 
 
-def rasterize(canvas: np.ndarray, corners_px: np.ndarray, colours: np.ndarray, scale: int = 1) -> np.ndarray:
-    """Paint triangles given far to near onto canvas (H*scale, W*scale, 3) uint8, in place."""
-    height, width = canvas.shape[:2]
+def paint_ids(
+    shape: tuple[int, int], corners_px: np.ndarray, scale: int = 1
+) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The painter's order index (far to near) of the triangle seen at every pixel of a canvas of
+    `shape` (H*scale, W*scale), -1 where none: (ids over the drawing's bounding box, its (x, y)
+    offset in the canvas), or None when nothing lands on the canvas."""
+    height, width = shape
     if len(corners_px) == 0:
-        return canvas
+        return None
     points = (corners_px * scale - 0.5).astype(np.float32)  # pixel centres at integer coordinates
     low = np.maximum(np.floor(points.reshape(-1, 2).min(axis=0)).astype(int) - 1, 0)
     high = np.minimum(np.ceil(points.reshape(-1, 2).max(axis=0)).astype(int) + 2, [width, height])
     if np.any(high <= low):
-        return canvas
+        return None
     points = points - low  # work inside the bounding box of the drawing
     box_w, box_h = high - low
     ids = np.full((box_h, box_w), -1, np.int32)
@@ -140,9 +150,18 @@ def rasterize(canvas: np.ndarray, corners_px: np.ndarray, colours: np.ndarray, s
         if small.any():
             pixels, small_ids = _tiny_coverage(points[small], order[small], box_w, box_h, span)
             np.maximum.at(ids.reshape(-1), pixels, small_ids)
+    return ids, (int(low[0]), int(low[1]))
+
+
+def rasterize(canvas: np.ndarray, corners_px: np.ndarray, colours: np.ndarray, scale: int = 1) -> np.ndarray:
+    """Paint triangles given far to near onto canvas (H*scale, W*scale, 3) uint8, in place."""
+    painted = paint_ids(canvas.shape[:2], corners_px, scale)
+    if painted is None:
+        return canvas
+    ids, (x0, y0) = painted
     drawn = ids >= 0
     rgb = np.clip(colours, 0, 255).astype(np.uint8)
-    region = canvas[low[1] : high[1], low[0] : high[0]]
+    region = canvas[y0 : y0 + ids.shape[0], x0 : x0 + ids.shape[1]]
     region[drawn] = rgb[ids[drawn]]
     return canvas
 
@@ -157,3 +176,80 @@ def render_mesh(
     if scale > 1:
         canvas = cv2.resize(canvas, (projection.width_px, projection.height_px), interpolation=cv2.INTER_AREA)
     return canvas
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of one part of a drawn mesh (a face range: one person) the picture shows, in pixels of
+    the output frame: ``visible_px`` where it is seen, ``silhouette_px`` what it would cover drawn alone."""
+
+    visible_px: float
+    silhouette_px: float
+
+    @property
+    def occluded_share(self) -> float:
+        """Share of the silhouette hidden by what is drawn nearer (0 when nothing of it is in frame)."""
+        return 0.0 if self.silhouette_px <= 0 else float(1.0 - self.visible_px / self.silhouette_px)
+
+
+def _bounds(corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    flat = corners.reshape(-1, 2)
+    return flat.min(axis=0), flat.max(axis=0)
+
+
+def render_mesh_coverage(
+    background: np.ndarray,
+    mesh: Mesh,
+    projection: Projection,
+    lighting: Lighting,
+    scale: int,
+    parts: list[tuple[int, int]],
+) -> tuple[np.ndarray, list[Coverage]]:
+    """`render_mesh`, plus the coverage of each part (a range of the mesh's faces, start..stop).
+
+    A part can only be hidden by faces painted after some of its own, and only where its bounding
+    box meets theirs; only then, and only there, are the part's own faces painted a second time, alone.
+    """
+    canvas = background.copy()
+    corners, colours, visible = shade_indexed(mesh, projection, lighting)
+    painted = paint_ids(canvas.shape[:2], corners, scale)
+    coverages = []
+    if painted is None:
+        coverages = [Coverage(0.0, 0.0) for _ in parts]
+    else:
+        ids, (x0, y0) = painted
+        drawn = ids >= 0
+        rgb = np.clip(colours, 0, 255).astype(np.uint8)
+        canvas[y0 : y0 + ids.shape[0], x0 : x0 + ids.shape[1]][drawn] = rgb[ids[drawn]]
+        faces = np.where(drawn, visible[np.maximum(ids, 0)], -1)  # the mesh face seen at each pixel
+        area = float(scale * scale)
+        for start, stop in parts:
+            mine = (visible >= start) & (visible < stop)
+            seen_here = (faces >= start) & (faces < stop)
+            seen = float(np.count_nonzero(seen_here))
+            hidden = 0.0
+            # only what is painted after some of this part (nearer in the painter's order) can hide it
+            if mine.any() and (~mine).any() and np.flatnonzero(~mine)[-1] > np.flatnonzero(mine)[0]:
+                (a_low, a_high), (b_low, b_high) = _bounds(corners[mine]), _bounds(corners[~mine])
+                low, high = np.maximum(a_low, b_low), np.minimum(a_high, b_high)
+                if np.all(low <= high):  # the boxes meet: paint this part alone over the shared rectangle
+                    # the shared rectangle in canvas pixels (centres at integers), a pixel wider on each side,
+                    # and every face of this part that may touch it
+                    r0 = np.maximum(np.floor(low * scale - 0.5).astype(int) - 1, 0)
+                    r1 = np.ceil(high * scale - 0.5).astype(int) + 2
+                    points = corners[mine] * scale - 0.5
+                    near = np.all((points.min(axis=1) <= r1 + 1) & (points.max(axis=1) >= r0 - 1), axis=1)
+                    own = paint_ids(canvas.shape[:2], corners[mine][near], scale)
+                    if own is not None:
+                        own_ids, (ox, oy) = own
+                        alone = own_ids[
+                            max(r0[1] - oy, 0) : max(r1[1] - oy, 0), max(r0[0] - ox, 0) : max(r1[0] - ox, 0)
+                        ]
+                        window = seen_here[
+                            max(r0[1] - y0, 0) : max(r1[1] - y0, 0), max(r0[0] - x0, 0) : max(r1[0] - x0, 0)
+                        ]
+                        hidden = max(0.0, float(np.count_nonzero(alone >= 0) - np.count_nonzero(window)))
+            coverages.append(Coverage(seen / area, (seen + hidden) / area))
+    if scale > 1:
+        canvas = cv2.resize(canvas, (projection.width_px, projection.height_px), interpolation=cv2.INTER_AREA)
+    return canvas, coverages

@@ -458,4 +458,5 @@ def factors(spec: ClipSpec) -> dict[str, float | str]:
         "compression": float(spec.encoding.crf),
         "codec": spec.encoding.codec,
         "rotation_tag_deg": float(spec.encoding.rotation_tag_deg),
+        "bystander": "none" if spec.bystander is None else spec.bystander.kind,
     }
