@@ -2,19 +2,25 @@
 
 View comes from the orientation of the pelvis and shoulder lines in MediaPipe's 3-D world
 landmarks (yaw about the vertical), cross-checked against their 2-D widths. Movement comes from
-how the feet move: running alternates the feet at stride frequency; a single-leg task keeps one
-foot still while the other is held up (single-leg squat) or lowered (step-down).
+what the feet do: running alternates the feet at stride frequency; in a bilateral squat both feet
+stay planted through every repetition; in a single-leg task the free foot is carried by the body
+(it moves as the pelvis goes down, or is held up or hidden), and in a step-down it is lowered on a
+straight leg to below the standing foot. Feet are measured in leg lengths and against their own
+positions at each repetition's start, so the camera's height and yaw do not matter.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import Counter
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
 
 from gaitcheck.landmarks import PoseSeries
-from gaitcheck.model import Detected
+from gaitcheck.model import Detected, Rep
+from gaitcheck.vocabulary import SIDES, Side, other_side
 
 FRONT_MAX_YAW_DEG = 25.0  # |yaw| up to this: a frontal view (front or back)
 SIDE_MIN_YAW_DEG = 65.0  # |yaw| from this to 180 - this: a side view; in between: oblique
@@ -138,7 +144,7 @@ def _alternation(series: PoseSeries) -> dict[str, float]:
 
 
 def detect_movement(series: PoseSeries, view: str) -> Detected:
-    """Running, or what each repetition looks like at its bottom; the majority wins."""
+    """Running, or what the feet do in each repetition; the majority wins."""
     scale = series.body_scale_px()
     if not np.isfinite(scale):
         return Detected("squat", 0.0, details={"reason": "body not visible"})
@@ -156,55 +162,267 @@ def detect_movement(series: PoseSeries, view: str) -> Detected:
         return Detected("run", 0.9 if cadence_like else 0.6, details=details)
     from gaitcheck.events import find_reps  # events depends on nothing here; imported late to keep layers clear
 
-    reps = find_reps(series, "single-leg-squat")
-    votes = [classify_rep(series, r, view) for r in reps]
-    if not votes:
+    judged = [judge_rep(series, r, view) for r in find_reps(series, "single-leg-squat")]
+    if not judged:
         return Detected("squat", 0.3, details={**details, "reason": "no repetitions found"})
-    values, counts = np.unique(votes, return_counts=True)
-    best = str(values[np.argmax(counts)])
-    share = float(counts.max() / counts.sum())
-    details["rep_votes"] = {str(v): int(c) for v, c in zip(values, counts, strict=True)}
-    return Detected(best, round(0.4 + 0.5 * share, 2), details=details)
+    votes = Counter(movement for movement, _ in judged)
+    best, count = votes.most_common(1)[0]
+    details["rep_votes"] = dict(sorted(votes.items()))
+    details["feet"] = dict(sorted(Counter(evidence or "planted" for _, evidence in judged).items()))
+    return Detected(best, round(0.4 + 0.5 * count / len(judged), 2), details=details)
 
 
-def classify_rep(series: PoseSeries, rep, view: str) -> str:
-    """Bilateral squat, lunge, step-down or single-leg squat, from the legs at the bottom.
+# ------------------------------------------------------------------------------------------------
+# movement: what the feet do over one repetition
+#
+# Lengths are in leg lengths measured in the same picture at the repetition's start and end
+# (standing): the camera's distance, height and yaw then scale the feet and the leg alike. Feet are
+# compared with their own positions at the repetition's start and end, not read as absolute
+# levels: a camera above the floor shows the farther foot higher, one on the floor shows both feet
+# level, and neither changes while the feet stay put.
+# ------------------------------------------------------------------------------------------------
+# Landmark jitter: a planted ankle's landmark wanders up to this far (leg lengths) between standing
+# and the bottom of a repetition, though the foot does not move.
+PLANTED_JITTER_LEG = 0.04
+# A free foot is carried by the body: it moves by at least about half the pelvis's drop (0.45-1.3 x
+# in the renders' single-leg squats and step-downs). A planted foot hidden behind the other leg at
+# the bottom drifts too, but by at most ~0.4 x (oblique and side-on bilateral squats).
+CARRIED_SHARE_OF_DROP = 0.45
+# Toward or away from the camera a foot's motion does not show in the picture; MediaPipe's depth
+# sees it, coarsely: between two planted feet it wanders up to ~0.2 leg lengths over a squat, while
+# a free foot swung forward, back or out moves 0.3-0.5.
+DEPTH_MOVED_LEG = 0.3
+# Two planted feet can look this far out of level (leg lengths) in a frontal view: the ankle
+# landmark sits a little differently on each foot. More than that, beyond what the picture's roll
+# and perspective explain, means one foot is held up.
+LEVEL_NOISE_LEG = 0.08
+# The far foot of a bilateral stance looks higher by up to this times its extra distance from the
+# camera: a camera up to ~0.6 of its distance above the floor (a phone at 1.5 m, 2.5 m away).
+PERSPECTIVE_RISE_PER_DEPTH = 0.6
+# The trunk at standing gives the picture's roll to within this (deg): nobody stands exactly upright.
+ROLL_RESIDUAL_DEG = 3.0
+# Step-down: at the bottom the free foot is at least this far below the standing one (leg lengths;
+# a step is 0.15-0.25 m, 0.2-0.3 leg lengths; perspective and the heel's tap make it look less), ...
+STEP_BELOW_LEG = 0.08
+# ... lowered from standing by at least this much (leg lengths), more down than sideways, ...
+STEP_LOWERED_LEG = 0.07
+# ... on a free leg about straight in the picture (a pistol's free leg points at the camera and
+# looks short): its hip-to-ankle distance at least this share of the standing leg length.
+STEP_STRAIGHT_SHARE = 0.85
+# A moment's position is the median over +- this (s): through landmark jitter, within the moment.
+MOMENT_HALF_S = 0.1
 
-    * squat: both feet still (and level, where both are seen);
-    * lunge: a deep repetition in which one shank is upside down in the picture (the back knee
-      sinks below its own foot, which stands far behind);
-    * step-down: the free foot reaches well below the standing foot on a straight leg seen
-      side-on in the picture (a free leg pointing at the camera looks low too: that is a pistol);
+
+def _moment(values: np.ndarray, row: int, half: int) -> np.ndarray:
+    """The median of `values` over rows row-half..row+half (NaN where none is finite)."""
+    window = values[max(0, row - half) : row + half + 1]
+    if not np.isfinite(window).any():
+        return np.full(values.shape[1:], np.nan)
+    return np.nanmedian(window, axis=0)
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """A repetition's rows: standing at its start and end, the bottom; a moment spans +- half rows."""
+
+    start: int
+    bottom: int
+    end: int
+    half: int
+
+    @classmethod
+    def of(cls, series: PoseSeries, rep: Rep) -> _Moments:
+        row = {int(f): i for i, f in enumerate(series.frame)}
+        dt = series.frame_step_s
+        half = max(1, int(round(MOMENT_HALF_S / dt))) if dt > 0 else 1
+        return cls(row[rep.start_frame], row[rep.bottom_frame], row[rep.end_frame], half)
+
+    def bottom_of(self, values: np.ndarray) -> np.ndarray:
+        return _moment(values, self.bottom, self.half)
+
+    def standing(self, values: np.ndarray) -> np.ndarray:
+        """The mean of start and end (either alone when the other is missing, e.g. a hidden foot)."""
+        both = np.stack([_moment(values, self.start, self.half), _moment(values, self.end, self.half)])
+        return np.nanmean(both, axis=0) if np.isfinite(both).any() else both[0]
+
+    def change(self, values: np.ndarray) -> np.ndarray:
+        """From standing to the bottom."""
+        return self.bottom_of(values) - self.standing(values)
+
+
+@dataclass(frozen=True)
+class FeetInRep:
+    """What the feet do over one repetition, in leg lengths (picture: x right, y down).
+
+    drop: how far the pelvis goes down; shift[side]: that ankle's displacement from standing to the
+    bottom; apart_change: how far the ankles move relative to each other in the picture (robust to
+    a moving camera); depth_change: the same toward or away from the camera (MediaPipe's depth);
+    gap: right ankle minus left ankle at the bottom, the picture's roll undone; far: the foot
+    farther from the camera ('' unknown), by depth_gap; leg_share[side]: that leg's hip-to-ankle
+    distance at the bottom (1 = straight and across the line of sight).
+    """
+
+    drop: float
+    shift: dict[Side, np.ndarray]
+    apart_change: float
+    depth_change: float
+    gap: np.ndarray
+    far: str
+    depth_gap: float
+    leg_share: dict[Side, float]
+
+
+def _leg_px(series: PoseSeries, side: str) -> np.ndarray:
+    """Per frame, thigh plus shank length in the picture (px): the leg's length when straight."""
+    px = series.px
+    knee = px(f"{side}_knee")
+    return np.linalg.norm(px(f"{side}_hip") - knee, axis=1) + np.linalg.norm(knee - px(f"{side}_ankle"), axis=1)
+
+
+def _standing_leg(moments: _Moments, per_side: list[np.ndarray]) -> float:
+    """The longer leg standing (its per-frame lengths given per side); NaN when neither is seen."""
+    standing = [float(moments.standing(lengths[:, None])[0]) for lengths in per_side]
+    finite = [value for value in standing if np.isfinite(value)]
+    return max(finite) if finite else float("nan")
+
+
+def _roll_deg(series: PoseSeries, moments: _Moments) -> float:
+    """The picture's roll (+: turned clockwise), from the trunk (mid-hip to mid-shoulder) standing."""
+    px = series.px
+    up = moments.standing((px("left_shoulder") + px("right_shoulder") - px("left_hip") - px("right_hip")) / 2)
+    return float(np.degrees(np.arctan2(up[0], -up[1]))) if np.isfinite(up).all() else 0.0
+
+
+def _upright(vector: np.ndarray, roll_deg: float) -> np.ndarray:
+    """A picture vector (x right, y down) with the picture's roll undone."""
+    a = np.radians(roll_deg)
+    x, y = vector
+    return np.array([x * np.cos(a) + y * np.sin(a), -x * np.sin(a) + y * np.cos(a)])
+
+
+def _depth(series: PoseSeries, moments: _Moments) -> tuple[float, str, float]:
+    """From MediaPipe's world depth (leg lengths): how far the feet move toward or away from each
+    other along the line of sight, the foot farther from the camera at the bottom, and by how much."""
+    w = series.world
+    leg_m = _standing_leg(moments, [np.linalg.norm(w(f"{side}_hip") - w(f"{side}_ankle"), axis=1) for side in SIDES])
+    if not leg_m > 0:
+        return np.nan, "", 0.0
+    apart = (w("right_ankle")[:, 2] - w("left_ankle")[:, 2])[:, None] / leg_m
+    change, at_bottom = float(moments.change(apart)[0]), float(moments.bottom_of(apart)[0])
+    if not np.isfinite(at_bottom):
+        return abs(change), "", 0.0
+    return abs(change), ("right" if at_bottom > 0 else "left"), abs(at_bottom)
+
+
+def feet_in_rep(series: PoseSeries, rep: Rep) -> FeetInRep | None:
+    """The feet over one repetition (None when the legs are not seen standing)."""
+    moments = _Moments.of(series, rep)
+    leg_px = _standing_leg(moments, [_leg_px(series, side) for side in SIDES])
+    if not leg_px > 0:
+        return None
+    px = series.px
+    ankle = {side: px(f"{side}_ankle") / leg_px for side in SIDES}
+    hip_to_ankle = {side: np.linalg.norm(px(f"{side}_hip") / leg_px - ankle[side], axis=1)[:, None] for side in SIDES}
+    apart = ankle["right"] - ankle["left"]
+    depth_change, far, depth_gap = _depth(series, moments)
+    return FeetInRep(
+        drop=float(moments.change((px("left_hip") + px("right_hip"))[:, 1:] / 2 / leg_px)[0]),
+        shift={side: moments.change(ankle[side]) for side in SIDES},
+        apart_change=float(np.linalg.norm(moments.change(apart))),
+        depth_change=depth_change,
+        gap=_upright(moments.bottom_of(apart), _roll_deg(series, moments)),
+        far=far,
+        depth_gap=depth_gap,
+        leg_share={side: float(moments.bottom_of(hip_to_ankle[side])[0]) for side in SIDES},
+    )
+
+
+def foot_off_floor(feet: FeetInRep, view: str) -> str:
+    """Why one foot is off the floor in this repetition: 'moved' (it is carried by the body),
+    'hidden' (a frontal view loses it behind the standing leg) or 'raised' (a frontal view shows it
+    higher than roll and perspective explain); '' when both feet stay planted."""
+    if feet.apart_change > max(PLANTED_JITTER_LEG, CARRIED_SHARE_OF_DROP * feet.drop):
+        return "moved"
+    if feet.depth_change > DEPTH_MOVED_LEG:
+        return "moved"
+    if view not in ("front", "back"):  # side-on and oblique, the far foot hides behind the near leg
+        return ""
+    seen = [side for side in SIDES if np.isfinite(feet.shift[side]).all()]
+    if len(seen) == 1:
+        return "hidden"
+    return "raised" if _raised_beyond_perspective(feet) else ""
+
+
+def _raised_beyond_perspective(feet: FeetInRep) -> bool:
+    """One foot higher at the bottom than roll and perspective can make a planted one look."""
+    across, rise = abs(float(feet.gap[0])), float(feet.gap[1])  # rise < 0: the right foot is higher
+    if not (np.isfinite(across) and np.isfinite(rise)):
+        return False
+    higher = "right" if rise < 0 else "left"
+    allowance = LEVEL_NOISE_LEG + across * np.tan(np.radians(ROLL_RESIDUAL_DEG))
+    if higher == feet.far:
+        allowance += PERSPECTIVE_RISE_PER_DEPTH * feet.depth_gap
+    return abs(rise) > allowance
+
+
+def _stance_side(feet: FeetInRep, rep: Rep) -> Side:
+    """The standing foot: the one seen, or the one that moved less; else the repetition's."""
+    moved = {side: float(np.linalg.norm(feet.shift[side])) for side in SIDES}
+    finite = [side for side in SIDES if np.isfinite(moved[side])]
+    if len(finite) == 1:
+        return finite[0]
+    if len(finite) == 2 and moved["left"] != moved["right"]:
+        return min(finite, key=lambda side: moved[side])
+    return rep.stance_leg if rep.stance_leg in SIDES else "left"
+
+
+def _steps_down(feet: FeetInRep, stance: Side) -> bool:
+    """The free foot is lowered, mostly downward, on a straight leg, to below the standing foot."""
+    free = other_side(stance)
+    below = float(feet.gap[1]) if free == "right" else -float(feet.gap[1])
+    relative = feet.shift[free] - feet.shift[stance]
+    lowered, sideways = float(relative[1]), abs(float(relative[0]))
+    straight = feet.leg_share[free] >= STEP_STRAIGHT_SHARE
+    return bool(below >= STEP_BELOW_LEG and lowered >= max(STEP_LOWERED_LEG, sideways) and straight)
+
+
+def _lunges(series: PoseSeries, rep: Rep, bottom: int) -> bool:
+    """A deep repetition in which one shank is upside down in the picture: the back knee sinks
+    below its own foot, which stands far behind."""
+    scale = series.body_scale_px()
+    px = series.px
+    knee_above_ankle = {
+        side: (px(f"{side}_ankle")[bottom, 1] - px(f"{side}_knee")[bottom, 1]) / scale for side in SIDES
+    }
+    return rep.depth_torso > 0.8 and any(
+        knee_above_ankle[side] < -0.1 and knee_above_ankle[other_side(side)] > 0.5 for side in SIDES
+    )
+
+
+def judge_rep(series: PoseSeries, rep: Rep, view: str) -> tuple[str, str]:
+    """The movement one repetition shows, and the feet's evidence ('' when both stay planted)."""
+    bottom = int(np.flatnonzero(series.frame == rep.bottom_frame)[0])
+    if _lunges(series, rep, bottom):  # both feet planted, far apart: before the planted-feet test
+        return "lunge", "split"
+    feet = feet_in_rep(series, rep)
+    evidence = foot_off_floor(feet, view) if feet is not None else ""
+    if feet is None or not evidence:
+        return "squat", evidence
+    if _steps_down(feet, _stance_side(feet, rep)):
+        return "step-down", evidence
+    return "single-leg-squat", evidence
+
+
+def classify_rep(series: PoseSeries, rep: Rep, view: str) -> str:
+    """Bilateral squat, lunge, step-down or single-leg squat, from what the feet do.
+
+    * squat: both feet stay planted (see `foot_off_floor`);
+    * lunge: a deep repetition in which one shank is upside down in the picture;
+    * step-down: the free foot is lowered, on a straight leg, to below the standing foot;
     * otherwise a single-leg squat. From the front the last two can look alike; both are
       assessed the same way, and --movement names the task when it matters.
     """
-    from gaitcheck.events import foot_motion, stance_by_motion
-
-    scale = series.body_scale_px()
-    row = {int(f): i for i, f in enumerate(series.frame)}
-    start, bottom, end = row[rep.start_frame], row[rep.bottom_frame], row[rep.end_frame]
-    px = series.px
-    motion = foot_motion(series, start, end)
-    level = abs(px("left_ankle")[bottom, 1] - px("right_ankle")[bottom, 1]) / scale
-    side_on = view == "side"  # the far foot is half hidden and looks higher: be lenient
-    if side_on and min(motion.values()) < 0.2 and not level > 0.3:
-        return "squat"
-    if max(motion.values()) < 0.12 and not level > 0.15:  # both feet seen, still and level
-        return "squat"
-    ankle_y = {side: px(f"{side}_ankle")[bottom, 1] for side in ("left", "right")}
-    knee_above_ankle = {side: (ankle_y[side] - px(f"{side}_knee")[bottom, 1]) / scale for side in ankle_y}
-    for side, other in (("left", "right"), ("right", "left")):
-        if rep.depth_torso > 0.8 and knee_above_ankle[side] < -0.1 and knee_above_ankle[other] > 0.5:
-            return "lunge"
-    stance = rep.stance_leg if rep.stance_leg in ("left", "right") else stance_by_motion(series, start, end)
-    free = "right" if stance == "left" else "left"
-    foot_drop = (ankle_y[free] - ankle_y[stance]) / scale
-    leg_now = np.linalg.norm(px(f"{free}_hip")[bottom] - px(f"{free}_ankle")[bottom])
-    leg_lengths = np.linalg.norm(px(f"{free}_hip") - px(f"{free}_ankle"), axis=1)
-    leg_full = np.nanpercentile(leg_lengths, 95) if not np.isnan(leg_lengths).all() else np.nan  # no All-NaN warning
-    if foot_drop > 0.3 and leg_now >= 0.85 * leg_full:
-        return "step-down"
-    return "single-leg-squat"
+    return judge_rep(series, rep, view)[0]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -214,6 +432,8 @@ CUT_PICTURE_CHANGE = 25.0  # mean grey-level change (0-255) between frames that 
 CUT_JUMP_TORSO = 0.6  # the body jumping this far (torso lengths) in one frame is a cut too
 MIN_SEGMENT_S = 1.5  # shorter stretches are not analysed on their own
 MIN_VIEW_CHANGE_S = 2.0  # a new view must last this long to start a segment
+FACING_CENTRE_DEG = {"front": 0.0, "side": 90.0, "back": 180.0}  # |yaw| of each coarse facing
+FACING_HYSTERESIS_DEG = 15.0  # the facing changes once |yaw| is this far past a boundary (45, 135 deg)
 
 
 def find_cuts(series: PoseSeries) -> np.ndarray:
@@ -245,16 +465,25 @@ def _runs(labels: np.ndarray) -> list[tuple[int, int, str]]:
 
 def _facing_of(yaw: np.ndarray) -> np.ndarray:
     """Coarse classes for splitting a clip: a person turning from the camera to side-on is a new
-    segment; drifting between front and slightly oblique is not."""
-    a = np.abs(yaw)
-    return np.where(a < 45, "front", np.where(a > 135, "back", "side")).astype(object)
+    segment; drifting between front and slightly oblique is not. With hysteresis: a person filmed
+    from about 45 deg sways across the front/side boundary with every repetition, and the facing
+    changes only once the yaw is FACING_HYSTERESIS_DEG past it ('' without a person)."""
+    out = np.full(len(yaw), "", dtype=object)
+    current = ""
+    for i, value in enumerate(np.abs(yaw)):
+        if not np.isfinite(value):
+            continue
+        nearest = "front" if value < 45 else ("back" if value > 135 else "side")
+        if current and abs(value - FACING_CENTRE_DEG[current]) < 45 + FACING_HYSTERESIS_DEG:
+            nearest = current
+        out[i] = current = nearest
+    return out
 
 
 def view_track(series: PoseSeries, smooth_s: float = 1.0) -> np.ndarray:
     """Per-frame facing ('front', 'back', 'side', or '' without a person), smoothed with a running
     majority so a few odd frames do not make a new segment."""
-    yaw = yaw_deg(series)
-    labels = np.where(np.isfinite(yaw), _facing_of(np.nan_to_num(yaw)), "").astype(object)
+    labels = _facing_of(yaw_deg(series))
     dt = series.frame_step_s if series.n_frames > 1 else 1.0
     half = max(1, int(round(smooth_s / dt / 2)))
     smoothed = labels.copy()
@@ -267,6 +496,21 @@ def view_track(series: PoseSeries, smooth_s: float = 1.0) -> np.ndarray:
     return smoothed
 
 
+def _absorb_short_runs(labels: np.ndarray, min_frames: int) -> np.ndarray:
+    """A copy of the facing labels in which a view lasting less than min_frames (a blip) does not
+    start a segment: it takes the label of the lasting view before it (at the clip's start, of the
+    first lasting view)."""
+    runs = [run for run in _runs(labels) if run[2] != ""]
+    lasting = [label for start, stop, label in runs if stop - start >= min_frames]
+    current = lasting[0] if lasting else (runs[0][2] if runs else "")
+    out = labels.copy()
+    for start, stop, label in runs:
+        if stop - start >= min_frames:
+            current = label
+        out[start:stop] = current
+    return out
+
+
 def split_segments(series: PoseSeries) -> list[tuple[int, int]]:
     """Frame ranges [start, stop) to analyse separately: each shot between edited cuts, split again
     where the view changes for good. Filtering and repetitions never run across a boundary.
@@ -275,12 +519,7 @@ def split_segments(series: PoseSeries) -> list[tuple[int, int]]:
     dt = series.frame_step_s if series.n_frames > 1 else 1.0
     min_frames = max(2, int(round(MIN_SEGMENT_S / dt)))
     min_view_frames = max(2, int(round(MIN_VIEW_CHANGE_S / dt)))
-    runs = _runs(labels)
-    for i, (start, stop, label) in enumerate(runs):  # absorb short view blips into a neighbour
-        if label != "" and stop - start < min_view_frames and len(runs) > 1:
-            before = runs[i - 1][2] if i > 0 else ""
-            after = runs[i + 1][2] if i + 1 < len(runs) else ""
-            labels[start:stop] = before or after or label
+    labels = _absorb_short_runs(labels, min_view_frames)
     bounds = {0, series.n_frames, *find_cuts(series).tolist()}
     bounds |= {start for start, _, _ in _runs(labels)}
     edges = sorted(bounds)

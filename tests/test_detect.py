@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 
 from gaitcheck.detect import detect_movement, detect_view, find_cuts, split_segments, yaw_deg
-from tests.helpers import running_series, squatting_series
+from gaitcheck.landmarks import INDEX, PoseSeries
+from tests.helpers import frontal_skeleton, running_series, series_from_points, squatting_series
+
+LEG_PX = 300.0  # frontal_skeleton: hips at y = 300, ankles at y = 600
+WORLD_PX_PER_M = 500.0  # series_from_points: world metres = picture px / 500
 
 
 def turned(series, yaw_deg_by_frame: np.ndarray):
@@ -72,3 +76,135 @@ def test_frames_without_a_person_are_left_out():
     image[200:] = np.nan
     world[200:] = np.nan
     assert split_segments(series.replace(image_px=image, world_m=world)) == [(0, 200)]
+
+
+# ------------------------------------------------------------------------------------------------
+# movement from what the feet do
+# ------------------------------------------------------------------------------------------------
+def legs_series(feet, drop_px: float = 120.0, reps: int = 3, n: int = 180, depth_m=None) -> PoseSeries:
+    """A person going down and up `reps` times (the pelvis drops drop_px at each bottom) whose
+    ankles are where `feet(phase)` puts them ({side: (x, y) px}, phase 0 standing, 1 at the
+    bottom); each knee halfway between hip and ankle. `depth_m(phase)` ({side: z}) sets the
+    ankles' MediaPipe world depth (m, negative toward the camera)."""
+    frames, phases = [], []
+    for i in range(n):
+        phase = 0.5 - 0.5 * np.cos(2 * np.pi * reps * i / n)
+        pts = frontal_skeleton("front")
+        for name in ("left_hip", "right_hip", "left_shoulder", "right_shoulder"):
+            pts[name] = pts[name] + (0, drop_px * phase)
+        for side, xy in feet(phase).items():
+            pts[f"{side}_ankle"] = np.asarray(xy, dtype=float)
+        for side in ("left", "right"):
+            pts[f"{side}_knee"] = (pts[f"{side}_hip"] + pts[f"{side}_ankle"]) / 2 + (0, 0)
+        frames.append(pts)
+        phases.append(phase)
+    series = series_from_points(frames)
+    if depth_m is not None:
+        world = series.world_m.copy()
+        for i, phase in enumerate(phases):
+            for side, z in depth_m(phase).items():
+                world[i, INDEX[f"{side}_ankle"], 2] = z
+        series = series.replace(world_m=world)
+    return series
+
+
+def floor_oblique_bilateral(phase: float) -> dict:
+    """Both feet planted, seen obliquely from near the floor: the far (right) foot looks a little
+    higher than the near one all along, and its landmark drifts up and across at the bottom, where
+    the near knee hides it."""
+    drift = 0.05 * LEG_PX * phase
+    return {"left": (360.0, 600.0), "right": (300.0 + drift, 600.0 - 0.12 * LEG_PX - drift)}
+
+
+def test_a_bilateral_squat_filmed_obliquely_from_the_floor_is_a_squat():
+    series = legs_series(floor_oblique_bilateral, depth_m=lambda phase: {"left": 0.0, "right": 0.35})
+    detected = detect_movement(series, "oblique")
+    assert detected.value == "squat"
+    assert detected.details["rep_votes"] == {"squat": 3}
+    assert detected.details["feet"] == {"planted": 3}
+
+
+def test_the_same_squat_filmed_from_the_front_is_a_squat():
+    """Feet level and still: the front view's own check (one foot raised) must not fire either."""
+    series = legs_series(lambda phase: {"left": (360.0, 600.0), "right": (280.0, 602.0)})
+    assert detect_movement(series, "front").value == "squat"
+
+
+def test_a_single_leg_squat_with_the_free_foot_held_low_is_single_leg():
+    """The free foot hovers just off the floor and is swung forward as the body goes down: in the
+    picture it hardly moves and ends about level with the standing foot; MediaPipe's depth sees it
+    come toward the camera."""
+
+    def feet(phase):
+        return {"left": (360.0, 600.0), "right": (300.0, 590.0 + 0.03 * LEG_PX * phase)}
+
+    series = legs_series(feet, depth_m=lambda phase: {"left": 0.0, "right": -0.25 * phase})
+    detected = detect_movement(series, "front")
+    assert detected.value == "single-leg-squat"
+    assert detected.details["feet"] == {"moved": 3}
+
+
+def test_a_single_leg_squat_with_the_free_foot_held_still_and_up_is_single_leg():
+    """Front view: the free foot neither moves in the picture nor in depth, but is held higher
+    than roll and perspective could make a planted foot look."""
+    series = legs_series(lambda phase: {"left": (360.0, 600.0), "right": (250.0, 600.0 - 0.2 * LEG_PX)})
+    detected = detect_movement(series, "front")
+    assert detected.value == "single-leg-squat"
+    assert detected.details["feet"] == {"raised": 3}
+
+
+def test_a_single_leg_squat_whose_free_foot_hides_behind_the_standing_leg_is_single_leg():
+    series = legs_series(lambda phase: {"left": (360.0, 600.0), "right": (330.0, 560.0)}, drop_px=90.0)
+    image = series.image_px.copy()
+    hidden = np.flatnonzero(series.time_s % 2.0 > 0.5)  # all but the standing moments
+    image[hidden, INDEX["right_ankle"]] = np.nan
+    assert detect_movement(series.replace(image_px=image), "front").value == "single-leg-squat"
+
+
+@pytest.mark.parametrize("view", ("front", "oblique"))
+def test_a_step_down_is_a_step_down(view):
+    """Standing on a box 0.2 leg lengths high, the free foot is lowered on a straight leg until
+    its heel taps the floor beside the box."""
+    drop = 0.2 * LEG_PX
+
+    def feet(phase):
+        return {"left": (360.0, 600.0), "right": (270.0, 600.0 + drop * phase)}
+
+    detected = detect_movement(legs_series(feet, drop_px=drop), view)
+    assert detected.value == "step-down"
+    assert detected.details["feet"] == {"moved": 3}
+
+
+def test_a_pistol_free_leg_pointing_at_the_camera_is_not_a_step_down():
+    """The free foot looks lower than the standing one (it is nearer the camera) but its leg looks
+    short: it points at the camera."""
+
+    def feet(phase):
+        return {"left": (360.0, 600.0), "right": (280.0, 450.0 + 0.6 * LEG_PX * phase)}
+
+    assert detect_movement(legs_series(feet, drop_px=0.5 * LEG_PX), "front").value == "single-leg-squat"
+
+
+def test_repetitions_sampled_fast_or_slow_give_the_same_answer():
+    for n in (90, 360):
+        series = legs_series(floor_oblique_bilateral, n=n)
+        assert detect_movement(series, "oblique").value == "squat"
+
+
+# ------------------------------------------------------------------------------------------------
+# segments of an oblique view
+# ------------------------------------------------------------------------------------------------
+def test_swaying_across_the_front_side_boundary_does_not_split_the_clip():
+    """Filmed from about 45 deg, the yaw crosses 45 deg with every repetition."""
+    series = squatting_series(300, fps=30.0, reps=5)
+    yaw = 45.0 + 6.0 * np.sin(2 * np.pi * 5 * np.arange(300) / 300)
+    assert split_segments(turned(series, yaw)) == [(0, 300)]
+
+
+def test_short_views_at_the_start_join_the_lasting_view():
+    """The model takes the person for facing away for 1.5 s, then for facing the camera for 1 s,
+    then away again for good: one segment, nothing dropped."""
+    series = squatting_series(300, fps=30.0, reps=5)
+    yaw = np.full(300, 170.0)
+    yaw[45:75] = 20.0
+    assert split_segments(turned(series, yaw)) == [(0, 300)]
