@@ -177,10 +177,11 @@ def grade(value: float | None, t: Threshold) -> Verdict:
     return "aligned"
 
 
-def frontal_unreadable(view: str, off_square_deg: float) -> str | None:
+def frontal_unreadable(view: str, off_square_deg: float, movement: str = "") -> str | None:
     """Why frontal-plane alignment cannot be judged from this view, or None when it can."""
     if view == "side":
-        return "side view: frontal-plane alignment cannot be measured; film from the front"
+        where = "behind" if movement == "run" else "the front"  # running: clinical.md capture protocol
+        return f"side view: frontal-plane alignment cannot be measured; film from {where}"
     if view == "oblique" and off_square_deg > MAX_OFF_SQUARE_DEG:
         return (
             f"the camera is about {off_square_deg:.0f} deg off square: frontal alignment cannot be judged "
@@ -417,15 +418,20 @@ def aggregate(per_event: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     for name, first in per_event[0].items():
         if isinstance(first, str):
             continue
-        values = np.array([e[name] for e in per_event], dtype=float)
-        values = values[np.isfinite(values)]
-        if values.size:
-            out[name] = {
-                "mean": round(float(values.mean()), 2),
-                "sd": round(float(values.std(ddof=1)), 2) if values.size > 1 else 0.0,
-                "n": int(values.size),
-            }
+        summary = mean_sd_n([e[name] for e in per_event])
+        if summary is not None:
+            out[name] = summary
     return out
+
+
+def mean_sd_n(values: list[float], digits: int = 2) -> dict[str, float] | None:
+    """Mean, sample SD (0 for one value) and n of the finite values; None when there are none."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return None
+    sd = round(float(finite.std(ddof=1)), digits) if finite.size > 1 else 0.0
+    return {"mean": round(float(finite.mean()), digits), "sd": sd, "n": int(finite.size)}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -447,7 +453,7 @@ def assess_leg(
 ) -> LegAssessment:
     """Verdict for one leg from its repetitions (or steps), against the task's threshold."""
     event = event_word(movement)
-    unreadable = frontal_unreadable(view, off_square_deg)
+    unreadable = frontal_unreadable(view, off_square_deg, movement)
     if unreadable:
         return insufficient(unreadable, event)
     if not per_event:

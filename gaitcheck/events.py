@@ -39,6 +39,9 @@ LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (t
 # apparent cadence below it means a slowed-down file. Phones record at 120/240 fps and often store 30 fps:
 # the slow-motion factor is then a power of two.
 RUN_CADENCE_MIN_SPM = 120.0
+#: Above this nobody runs for long (sprinters reach ~260 steps/min for seconds; distance runners stay
+#: under ~210): a higher count is landmark noise taken for contacts, so no cadence is given (issue 11).
+RUN_CADENCE_MAX_SPM = 230.0
 RUN_CADENCE_TYPICAL_SPM = 170.0
 SLOW_MOTION_FACTORS = (2.0, 4.0, 8.0, 16.0)
 
@@ -401,19 +404,55 @@ def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def cadence_spm(steps: list[Step]) -> float | None:
     """Steps per minute, from each foot's stride time (contact to its next contact): pooling
     both feet's strides is not biased by one foot's contacts being timed a frame later. With too
-    few strides, from the time between contacts of alternate feet."""
+    few strides, from the time between contacts of alternate feet. None above RUN_CADENCE_MAX_SPM."""
     strides: list[float] = []
     for leg in SIDES:
         contacts = np.sort([s.contact_s for s in steps if s.leg == leg])
         strides.extend(np.diff(contacts).tolist())
-    if len(strides) >= 2:
-        usable = _consistent(np.asarray(strides))
-        if usable.size >= 2:
-            return float(120.0 / np.median(usable))
-    ordered = sorted(steps, key=lambda s: s.contact_s)
-    alternating = [b.contact_s - a.contact_s for a, b in itertools.pairwise(ordered) if a.leg != b.leg]
-    usable = _consistent(np.asarray(alternating))
-    return float(60.0 / np.median(usable)) if usable.size >= 2 else None
+    cadence = None
+    if len(strides) >= 2 and (usable := _consistent(np.asarray(strides))).size >= 2:
+        cadence = float(120.0 / np.median(usable))
+    else:
+        ordered = sorted(steps, key=lambda s: s.contact_s)
+        alternating = [b.contact_s - a.contact_s for a, b in itertools.pairwise(ordered) if a.leg != b.leg]
+        usable = _consistent(np.asarray(alternating))
+        cadence = float(60.0 / np.median(usable)) if usable.size >= 2 else None
+    return cadence if cadence is None or cadence <= RUN_CADENCE_MAX_SPM else None
+
+
+def apparent_cadence_spm(series: PoseSeries, steps: list[Step]) -> float | None:
+    """Steps per minute in the file's own time: from the contacts when there are enough of them,
+    else from how fast the feet swap places (a clip slowed 8-16x may hold only a stride or two,
+    too few for contacts but enough to show the feet alternate far too slowly)."""
+    cadence = cadence_spm(steps)
+    if cadence is not None:
+        return cadence
+    stride_hz = feet_alternation_hz(series)
+    return None if stride_hz is None else 120.0 * stride_hz
+
+
+def feet_alternation_hz(series: PoseSeries) -> float | None:
+    """The dominant frequency of the left-minus-right ankle position (the axis along which it
+    varies most), over the whole spectrum down to one cycle per clip: one stride per cycle."""
+    t = series.time_s
+    if series.n_frames < 8 or t[-1] - t[0] <= 0:
+        return None
+    best: tuple[float, float] | None = None  # (amplitude, frequency)
+    for axis in (0, 1):
+        raw = series.px("left_ankle")[:, axis] - series.px("right_ankle")[:, axis]
+        if np.isfinite(raw).sum() < 0.5 * len(raw):
+            continue
+        diff = signal.detrend(_fill(raw, t))
+        freqs = np.fft.rfftfreq(8 * len(diff), d=float(np.median(np.diff(t))))
+        power = np.abs(np.fft.rfft(diff * np.hanning(len(diff)), n=8 * len(diff))) ** 2
+        usable = freqs >= 1.0 / (t[-1] - t[0])
+        if not usable.any():
+            continue
+        peak = float(freqs[usable][np.argmax(power[usable])])
+        amplitude = float(np.std(diff))
+        if best is None or amplitude > best[0]:
+            best = (amplitude, peak)
+    return None if best is None else best[1]
 
 
 def slow_motion_estimate(cadence_spm: float | None) -> float | None:

@@ -166,7 +166,8 @@ class Step:
         return self.toe_off_s - self.contact_s
 
     def to_json(self) -> dict[str, Any]:
-        return {**_rounded(asdict(self)), "stance_s": round(self.stance_s, 3)}
+        # from the written (rounded) times, so a result folder loaded back writes the same stance
+        return {**_rounded(asdict(self)), "stance_s": round(round(self.toe_off_s, 3) - round(self.contact_s, 3), 3)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Step:
@@ -388,6 +389,8 @@ class Analysis:
     threshold: Threshold | None = None  # what the primary movement's verdicts were graded against
     #: set when the clip looks slowed down and no real frame rate is known: time figures are withheld
     slow_motion_suspected: SlowMotion | None = None
+    #: side-view running measures (gaitcheck.sagittal); None unless a segment is running seen side-on
+    sagittal: SagittalRunning | None = None
     #: distribution of every angle column over the frames, computed once from full-precision angles
     frame_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     model_sha256: str | None = None
@@ -452,3 +455,130 @@ __all__ = [
     "given",
     "other_side",
 ]
+
+
+# ------------------------------------------------------------------------------------------------
+# side-view running (gaitcheck.sagittal): what a clinician reads from beside the runner
+# ------------------------------------------------------------------------------------------------
+FootStrike = Literal["rearfoot", "midfoot", "forefoot"]
+FOOT_STRIKES: tuple[FootStrike, ...] = typing.get_args(FootStrike)
+
+
+def _nan_measures(data: dict[str, Any] | None) -> dict[str, float]:
+    return {k: (float("nan") if v is None else float(v)) for k, v in (data or {}).items()}
+
+
+@dataclass(frozen=True)
+class SagittalStep:
+    """One stance phase seen from the side: its sagittal measures (NaN where not measurable), its
+    foot strike, and the measures that were outside their plausible range (`dropped`): those are
+    NaN; when one of them defines the step (its leg or timing, gaitcheck.sagittal.WHOLE_STEP_MEASURES)
+    every measure is, and the step is left out of every mean)."""
+
+    step: Step
+    measures: dict[str, float]
+    foot_strike: FootStrike | None = None
+    dropped: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.step.to_json(),
+            "measures": _rounded(self.measures),
+            "foot_strike": self.foot_strike,
+            "dropped": list(self.dropped),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SagittalStep:
+        return cls(
+            Step.from_json(data),
+            _nan_measures(data.get("measures")),
+            data.get("foot_strike"),
+            tuple(data.get("dropped") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class SagittalLeg:
+    """One leg's side-view measures over its plausible steps: `measures[name]` = mean, sd, n;
+    `foot_strikes` counts each pattern; `dropped` counts the steps left out per implausible measure
+    (a step can count under several)."""
+
+    measures: dict[str, dict[str, float]]
+    foot_strikes: dict[str, int]
+    n_steps: int  # stance phases found on this leg
+    n_dropped: int  # of them, left out of the means
+    dropped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def foot_strike(self) -> str | None:
+        """The most common pattern ('mixed' on a tie), None without any."""
+        if not any(self.foot_strikes.values()):
+            return None
+        top = max(self.foot_strikes.values())
+        leaders = [k for k, v in self.foot_strikes.items() if v == top]
+        return leaders[0] if len(leaders) == 1 else "mixed"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n_steps": self.n_steps,
+            "n_dropped": self.n_dropped,
+            "dropped": dict(self.dropped),
+            "measures": {k: dict(v) for k, v in self.measures.items()},
+            "foot_strike": self.foot_strike,
+            "foot_strikes": dict(self.foot_strikes),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SagittalLeg:
+        return cls(
+            {k: dict(v) for k, v in (data.get("measures") or {}).items()},
+            {k: int(v) for k, v in (data.get("foot_strikes") or {}).items()},
+            int(data.get("n_steps") or 0),
+            int(data.get("n_dropped") or 0),
+            {k: int(v) for k, v in (data.get("dropped") or {}).items()},
+        )
+
+
+@dataclass
+class SagittalRunning:
+    """Side-view running measures of the side-view running segments: per step, per leg (mean, SD,
+    n), left minus right, cadence. Times are the file's own (like `Step`): a consumer withholds
+    cadence and stance time when `Analysis.slow_motion_suspected` is set (summary.json does)."""
+
+    segments: list[int]
+    direction: str  # which way the runner faces in the picture: 'right', 'left' or 'unknown'
+    steps: list[SagittalStep]
+    legs: dict[Side, SagittalLeg]
+    left_minus_right: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cadence_spm: float | None = None
+    near_leg: Side | None = None  # the leg nearer the camera (the other is partly hidden behind it)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "segments": list(self.segments),
+            "direction": self.direction,
+            "near_leg": self.near_leg,
+            "cadence_spm": None if self.cadence_spm is None else round(self.cadence_spm, 1),
+            "legs": {side: leg.to_json() for side, leg in self.legs.items()},
+            "left_minus_right": {k: dict(v) for k, v in self.left_minus_right.items()},
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SagittalRunning:
+        cadence = data.get("cadence_spm")
+        return cls(
+            segments=[int(i) for i in data.get("segments") or []],
+            direction=str(data.get("direction") or "unknown"),
+            steps=[SagittalStep.from_json(s) for s in data.get("steps") or []],
+            legs={
+                typing.cast(Side, side): SagittalLeg.from_json(leg) for side, leg in (data.get("legs") or {}).items()
+            },
+            left_minus_right={k: dict(v) for k, v in (data.get("left_minus_right") or {}).items()},
+            cadence_spm=None if cadence is None else float(cadence),
+            near_leg=data.get("near_leg"),
+        )
+
+
+__all__ += ["FOOT_STRIKES", "FootStrike", "SagittalLeg", "SagittalRunning", "SagittalStep"]

@@ -26,12 +26,14 @@ from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.context import RunContext
 from gaitcheck.detect import detect_movement, detect_view, split_segments
 from gaitcheck.errors import NoPersonError
-from gaitcheck.events import find_reps, find_steps, slow_motion_estimate
+from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_motion_estimate
 from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.model import Analysis, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
+from gaitcheck.plausibility import gate_far_knee, gate_knee_flexion, plausible_steps
 from gaitcheck.pose import estimate_pose
 from gaitcheck.quality import leg_caveats, quality_issues
+from gaitcheck.sagittal import sagittal_running
 from gaitcheck.settings import Settings
 from gaitcheck.summary import primary_cadence_spm
 from gaitcheck.version import __version__
@@ -140,13 +142,25 @@ def analyse_segments(pre: PoseSeries, settings: Settings) -> tuple[PoseSeries, p
         rows = slice(start, stop)
         first_rep = sum(len(s.reps) for s in segments)
         segment, sub, table, segment_notes = _analyse_segment(pre, index, start, stop, settings, first_rep)
-        notes = {**notes, **segment_notes}
+        gates = segment_notes.pop("plausibility")
+        notes = {**notes, **segment_notes, "plausibility": add_counts(notes.get("plausibility", {}), gates)}
         image[rows], world[rows], z[rows] = sub.image_px, sub.world_m, sub.image_z_px
         angles.iloc[start:stop] = table.to_numpy()
         segments.append(segment)
     angles["frame"] = angles["frame"].astype(int)
     clean = pre.replace(image_px=image, world_m=world, image_z_px=z, notes={**pre.notes, **notes})
     return clean, angles, segments
+
+
+def add_counts(total: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
+    """Per-segment gate counts summed over a clip (non-numbers: the last segment's that has one)."""
+    out = dict(total)
+    for key, value in more.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            out[key] = int(out.get(key, 0)) + value
+        elif value is not None or key not in out:
+            out[key] = value
+    return out
 
 
 def _analyse_segment(
@@ -163,11 +177,19 @@ def _analyse_segment(
     if calibration is not None:
         table = calibration.apply(table)
         notes["calibration"] = calibration.to_json()
+    table, dropped = gate_knee_flexion(table, sub.time_s)
+    table, far_knee = gate_far_knee(table, view.value, movement.value)
     segment = Segment(index, start, stop, float(pre.time_s[start]), float(pre.time_s[stop - 1]), view, movement)
     if movement.value == "run":
-        segment.steps = find_steps(sub, view.value, segment=index)
+        steps = find_steps(sub, view.value, segment=index)
+        factor = (
+            1.0 if settings.capture_fps is not None else slow_motion_estimate(apparent_cadence_spm(sub, steps)) or 1.0
+        )
+        segment.steps, dropped_steps = plausible_steps(steps, factor)
+        dropped = {**dropped, **dropped_steps}
     else:
         segment.reps = find_reps(sub, movement.value, segment=index, first_index=first_rep)
+    notes["plausibility"] = {**dropped, "far_knee_not_measured": far_knee}
     log.info(
         "segment %d (%.1f-%.1f s): %s view, %s, %d reps, %d steps",
         index, segment.start_s, segment.end_s, view.value, movement.value, len(segment.reps), len(segment.steps),
@@ -208,6 +230,7 @@ def assess(
             threshold=next((t for t in thresholds if movement in t.tasks), None),
         )
         out.slow_motion_suspected = slow_motion_suspected(out)
+        out.sagittal = sagittal_running(clean, segments, out.slow_motion_suspected is None, analysis.angles)
         out.issues = quality_issues(out)
         for issue in out.issues:
             log.warning(issue.text)
@@ -228,9 +251,8 @@ def slow_motion_suspected(analysis: Analysis) -> SlowMotion | None:
     if analysis.settings.capture_fps is not None:
         return None
     cadence = primary_cadence_spm(analysis)
-    if cadence is None:  # too few steps: the stride frequency movement detection found
-        stride_hz = float(main.movement.details.get("stride_hz") or 0.0)
-        cadence = stride_hz * 120.0 if stride_hz > 0 else None
+    if cadence is None:  # too few steps: how fast the feet swap places
+        cadence = apparent_cadence_spm(analysis.landmarks.clean.select(slice(main.start_row, main.stop_row)), [])
     factor = slow_motion_estimate(cadence)
     return None if factor is None or cadence is None else SlowMotion(factor, round(cadence, 1))
 

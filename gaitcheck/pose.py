@@ -19,10 +19,18 @@ from pathlib import Path
 
 import numpy as np
 
-from gaitcheck.errors import ModelError
+from gaitcheck.errors import InputError, ModelError
 from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
 from gaitcheck.noise import native_stderr_to_log
 from gaitcheck.settings import Settings
+from gaitcheck.tracking import (
+    SubjectChoice,
+    centre_and_torso,
+    choose_subject,
+    drop_duplicates,
+    lasting,
+    track_people,
+)
 from gaitcheck.video import Frame, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -97,36 +105,63 @@ class PoseLandmarker:
         except Exception:
             pass
 
-    def count_people(self, rgb: np.ndarray) -> int:
-        """How many people the model finds in one picture (IMAGE mode)."""
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        with native_stderr_to_log():
-            return len(self._landmarker.detect(image).pose_landmarks)
-
-    def detect(self, rgb: np.ndarray, time_s: float, size: tuple[int, int] | None = None) -> FramePose | None:
-        """Landmarks of the most prominent person, or None. Timestamps must not go backwards.
+    def detect(
+        self, rgb: np.ndarray, time_s: float | None = None, size: tuple[int, int] | None = None
+    ) -> list[FramePose]:
+        """Landmarks of every person found (up to `num_poses`), most prominent first. In VIDEO mode
+        `time_s` is required and must not go backwards; IMAGE mode looks at the picture alone.
 
         Pixel coordinates are for a picture of `size` (width, height), by default rgb's own: the
         model's output is normalised, so a scaled-down frame still gives full-size pixels.
         """
-        timestamp_ms = max(int(round(time_s * 1000.0)), self._last_ms + 1)
-        self._last_ms = timestamp_ms
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         with contextlib.nullcontext() if self._warmed_up else native_stderr_to_log():
-            result = self._landmarker.detect_for_video(image, timestamp_ms)
+            if self._video:
+                timestamp_ms = max(int(round((time_s or 0.0) * 1000.0)), self._last_ms + 1)
+                self._last_ms = timestamp_ms
+                result = self._landmarker.detect_for_video(image, timestamp_ms)
+            else:
+                result = self._landmarker.detect(image)
         if not result.pose_landmarks:
-            return None
+            return []
         self._warmed_up = True
         width, height = size if size is not None else (rgb.shape[1], rgb.shape[0])
-        return FramePose(
-            image=np.array(
-                [
-                    (lm.x * width, lm.y * height, lm.z * width, lm.visibility or 0.0, lm.presence or 0.0)
-                    for lm in result.pose_landmarks[0]
-                ]
-            ),
-            world=np.array([(lm.x, lm.y, lm.z) for lm in result.pose_world_landmarks[0]]),
-        )
+        return [
+            FramePose(
+                image=np.array([_pixels(lm, width, height) for lm in image_lms]),
+                world=np.array([(lm.x, lm.y, lm.z) for lm in world_lms]),
+            )
+            for image_lms, world_lms in zip(result.pose_landmarks, result.pose_world_landmarks, strict=True)
+        ]
+
+    def find_others(self, rgb: np.ndarray, found: list[FramePose], size: tuple[int, int]) -> list[FramePose]:
+        """People the detector missed beside those `found` (IMAGE mode): it suppresses a person whose
+        box overlaps another's, so it looks again with the people found painted over."""
+        if not found:
+            return []
+        masked = rgb.copy()
+        scale_x, scale_y = rgb.shape[1] / size[0], rgb.shape[0] / size[1]
+        fill = np.median(rgb.reshape(-1, 3), axis=0).astype(rgb.dtype)
+        for pose in found:
+            x0, y0, x1, y1 = person_box(pose, margin=0.08)
+            masked[
+                max(0, int(y0 * scale_y)) : max(0, int(y1 * scale_y)),
+                max(0, int(x0 * scale_x)) : max(0, int(x1 * scale_x)),
+            ] = fill
+        return self.detect(masked, size=size)
+
+
+def person_box(pose: FramePose, margin: float = 0.0) -> tuple[float, float, float, float]:
+    """The landmarks' bounding box (pixels), widened by `margin` of its size on every side."""
+    x0, y0 = np.nanmin(pose.image[:, :2], axis=0)
+    x1, y1 = np.nanmax(pose.image[:, :2], axis=0)
+    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
+    return float(x0 - dx), float(y0 - dy), float(x1 + dx), float(y1 + dy)
+
+
+def _pixels(lm, width: int, height: int) -> tuple[float, float, float, float, float]:
+    """A normalised landmark in pixels: x, y, depth (scaled like x), visibility, presence."""
+    return (lm.x * width, lm.y * height, lm.z * width, lm.visibility or 0.0, lm.presence or 0.0)
 
 
 @dataclass(frozen=True)
@@ -175,11 +210,82 @@ def merge_flipped(pose: FramePose | None, flipped: FramePose | None) -> tuple[Fr
     return FramePose((pose.image + flipped.image) / 2, (pose.world + flipped.world) / 2), True
 
 
-#: People counted (IMAGE mode, up to MAX_PEOPLE) every PEOPLE_CHECK_S seconds of video.
-MAX_PEOPLE = 4
-PEOPLE_CHECK_S = 1.0
+#: While one person is tracked, people are counted (IMAGE mode, up to MAX_PEOPLE) every
+#: PEOPLE_CHECK_S seconds of video; from the first check that finds more than one, every frame is
+#: searched for up to MAX_PEOPLE (slower: the detector then runs on every frame).
+MAX_PEOPLE = 3
+PEOPLE_CHECK_S = 0.5
 #: Median landmark distance (in torso lengths) beyond which the two estimates are not averaged.
 MAX_FLIP_DISAGREEMENT = 0.25
+
+
+class PeopleFinder:
+    """The landmarkers of one run. One person is tracked (fast) until a second one is seen; from
+    then on several are, so that `gaitcheck.tracking` can follow the right one."""
+
+    def __init__(self, stack: contextlib.ExitStack, settings: Settings, size: tuple[int, int]):
+        self._stack, self._settings, self._size = stack, settings, size
+        self._main = self._landmarkers(1)
+        self._counter = stack.enter_context(
+            PoseLandmarker(settings.model_path, settings, num_poses=MAX_PEOPLE, video=False)
+        )
+        self._pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if settings.flip_average else None
+        self._next_count_s = 0.0
+        self.several = False
+        self.counts: list[int] = []
+        self.disagreements = 0
+
+    def _landmarkers(self, num_poses: int) -> tuple[PoseLandmarker, PoseLandmarker | None]:
+        settings = self._settings
+        main = self._stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses=num_poses))
+        mirror = (
+            self._stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses=num_poses))
+            if settings.flip_average
+            else None
+        )
+        return main, mirror
+
+    def people(self, frame: Frame) -> list[FramePose]:
+        """Everyone found in this frame (one person until a second one has been seen)."""
+        if not self.several and frame.time_s >= self._next_count_s:
+            seen = self._counter.detect(frame.rgb, size=self._size)
+            count = len(seen) + len(self._counter.find_others(frame.rgb, seen, self._size))
+            self.counts.append(count)
+            self._next_count_s = frame.time_s + PEOPLE_CHECK_S
+            if count > 1:
+                log.info("%d people in the picture at %.2f s: following each of them from here", count, frame.time_s)
+                self.several = True
+                self._main = self._landmarkers(MAX_PEOPLE)
+        found = self._detect(frame)
+        if self.several:  # the model's own search misses people who overlap: look again
+            found = found + self._counter.find_others(frame.rgb, found, self._size)
+        if self.several and frame.time_s >= self._next_count_s:
+            self.counts.append(len(found))
+            self._next_count_s = frame.time_s + PEOPLE_CHECK_S
+        return found
+
+    def _detect(self, frame: Frame) -> list[FramePose]:
+        landmarker, mirror = self._main
+        if mirror is None or self._pool is None:
+            return landmarker.detect(frame.rgb, frame.time_s, self._size)
+        flipped_rgb = np.ascontiguousarray(frame.rgb[:, ::-1])
+        # in a copy of this thread's context, so its log lines and warnings reach this run's log
+        run_here = contextvars.copy_context().run
+        pending = self._pool.submit(run_here, mirror.detect, flipped_rgb, frame.time_s, self._size)
+        found = landmarker.detect(frame.rgb, frame.time_s, self._size)
+        flipped = [pose.unmirrored(self._size[0]) for pose in pending.result()]
+        merged = []
+        for pose in found or flipped[:1]:
+            partner = min(flipped, key=lambda f: _centre_distance(pose, f), default=None)
+            pose_merged, agreed = merge_flipped(pose, partner)
+            self.disagreements += not agreed
+            if pose_merged is not None:
+                merged.append(pose_merged)
+        return merged
+
+
+def _centre_distance(a: FramePose, b: FramePose) -> float:
+    return float(np.linalg.norm(centre_and_torso(a.image[:, :2])[0] - centre_and_torso(b.image[:, :2])[0]))
 
 
 def estimate_pose(
@@ -188,63 +294,66 @@ def estimate_pose(
     settings: Settings,
     progress: Progress | None = None,
 ) -> PoseSeries:
-    """Run the landmarker over streamed frames; keep pixels, metres, visibility and presence.
+    """Run the landmarker over streamed frames; follow the subject (`settings.subject`); keep
+    pixels, metres, visibility and presence of that person.
 
     With `settings.flip_average`, a second landmarker tracks the mirror-image video in a second
     thread (MediaPipe releases the GIL), and each frame's two estimates are merged.
     """
     times: list[float] = []
     frame_index: list[int] = []
-    poses: list[FramePose | None] = []
+    everyone: list[list[FramePose]] = []
     change: list[float] = []
     previous = None
-    disagreements = 0
-    people: list[int] = []
-    next_count_s = 0.0
     size = (info.width_px, info.height_px)
     with contextlib.ExitStack() as stack:
-        landmarker = stack.enter_context(PoseLandmarker(settings.model_path, settings))
-        counter = stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses=MAX_PEOPLE, video=False))
-        mirror = stack.enter_context(PoseLandmarker(settings.model_path, settings)) if settings.flip_average else None
-        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if mirror is not None else None
+        finder = PeopleFinder(stack, settings, size)
         for frame in frames:
-            if mirror is not None and pool is not None:
-                flipped_rgb = np.ascontiguousarray(frame.rgb[:, ::-1])
-                # in a copy of this thread's context, so its log lines and warnings reach this run's log
-                run_here = contextvars.copy_context().run
-                pending = pool.submit(run_here, mirror.detect, flipped_rgb, frame.time_s, size)
-                pose = landmarker.detect(frame.rgb, frame.time_s, size)
-                flipped = pending.result()
-                pose, agreed = merge_flipped(pose, flipped.unmirrored(size[0]) if flipped is not None else None)
-                disagreements += not agreed
-            else:
-                pose = landmarker.detect(frame.rgb, frame.time_s, size)
+            found = finder.people(frame)
+            keep = drop_duplicates([p.image[:, :2] for p in found], [float(p.image[:, 3].mean()) for p in found])
+            everyone.append([found[k] for k in keep])
             times.append(frame.time_s)
             frame_index.append(frame.index)
-            poses.append(pose)
-            if frame.time_s >= next_count_s:  # once a second: is anyone else in the picture?
-                people.append(counter.count_people(frame.rgb))
-                next_count_s = frame.time_s + PEOPLE_CHECK_S
             thumbnail = picture_thumbnail(frame.rgb)
             change.append(float(np.abs(thumbnail - previous).mean()) if previous is not None else 0.0)
             previous = thumbnail
             if progress is not None:
                 progress(len(times), info.n_frames)
-    if disagreements:
+    if finder.disagreements:
         log.info(
             "flip averaging: the mirror estimate disagreed in %d frames; kept the original there",
-            disagreements,
+            finder.disagreements,
         )
-    counts = np.asarray(people or [0])
+    poses, choice = follow_subject(everyone, np.asarray(times, dtype=float), settings.subject, size)
+    counts = np.asarray(finder.counts or [0])
     notes = {
-        "flip_disagreements": disagreements,
+        "flip_disagreements": finder.disagreements,
         "people": {
-            "max": int(counts.max()),
+            "max": int(max(counts.max(), max(len(people) for people in everyone))) if everyone else 0,
             "checked_frames": int(counts.size),
             "frames_with_more": int((counts > 1).sum()),
         },
+        "subject": choice.to_json(),
     }
     return _series(times, frame_index, poses, change, size, notes)
+
+
+def follow_subject(
+    everyone: list[list[FramePose]], time_s: np.ndarray, rule: str, size: tuple[int, int]
+) -> tuple[list[FramePose | None], SubjectChoice]:
+    """Each frame's pose of the chosen person (None where they were not found)."""
+    tracks = lasting(track_people([[p.image[:, :2] for p in people] for people in everyone], time_s), time_s)
+    choice = choose_subject(tracks, rule, len(everyone), size)
+    if choice.id is None and rule.isdigit():
+        raise InputError(f"--subject {rule}: {choice.reason}")
+    poses: list[FramePose | None] = [None] * len(everyone)
+    track = next((t for t in tracks if t.id == choice.id), None)
+    if track is not None:
+        for row, k in zip(track.rows, track.detections, strict=True):
+            poses[row] = everyone[row][k]
+    if len(tracks) > 1:
+        log.info("subject: person %s of %d (%s)", choice.id, len(tracks), choice.reason)
+    return poses, choice
 
 
 def picture_thumbnail(rgb: np.ndarray, side: int = 32) -> np.ndarray:

@@ -115,6 +115,8 @@ TIPS: dict[str, str] = {
     "run-front-view": "For running, add a clip filmed from behind at hip height.",
     "low-detection": "Keep the whole body in the picture for the whole clip, with even light.",
     "several-people": "Film one person at a time; keep others out of the picture.",
+    "implausible-dropped": "Film with the whole body in view, one person, the legs unhidden; higher frame rates help.",
+    "far-knee-hidden": "Film a second clip from the other side for the other knee, or film from the front.",
     "several-parts": "Film one continuous shot from one place, without edits.",
     "camera-tilted": "Level the phone (use a tripod and the camera's level or grid).",
     "few-events": "Record at least 5 repetitions per leg, or 7 or more steps per leg.",
@@ -163,12 +165,19 @@ def _detection(a: Analysis) -> list[Issue]:
     return []
 
 
+def _subject_words(a: Analysis) -> str:
+    subject = a.landmarks.raw.notes.get("subject") or {}
+    if subject.get("id") is None:
+        return "the most prominent one"
+    return f"person {subject['id']}, {subject.get('reason', '')}".rstrip(", ")
+
+
 def _people(a: Analysis) -> list[Issue]:
     people = a.landmarks.clean.notes.get("people", {})
     if people.get("max", 1) > 1:
         text = (
-            f"up to {people['max']} people are in the picture: gaitcheck follows the most prominent one; "
-            "film one person at a time"
+            f"up to {people['max']} people are in the picture: gaitcheck followed {_subject_words(a)}; "
+            "check the annotated video shows the right person (--subject chooses another)"
         )
         return [_issue("several-people", "minor", text)]
     return []
@@ -241,6 +250,28 @@ def _uncertain(a: Analysis) -> list[Issue]:
     return issues
 
 
+def _implausible(a: Analysis) -> list[Issue]:
+    """What the plausibility gates dropped (gaitcheck.plausibility), in words."""
+    gates = a.landmarks.clean.notes.get("plausibility") or {}
+    parts = []
+    steps = int(gates.get("stance_out_of_range", 0)) + int(gates.get("same_foot_twice", 0))
+    if steps:
+        parts.append(f"{steps} step{'s' if steps > 1 else ''} (a stance no runner has, or one foot landing twice)")
+    frames = sum(int(v) for k, v in gates.items() if k.endswith(("_knee_jumps", "_knee_out_of_range")))
+    if frames:
+        plural = "s" if frames > 1 else ""
+        parts.append(f"knee flexion in {frames} frame{plural} (faster than a knee moves, or beyond its range)")
+    issues = []
+    if parts:
+        text = "not shown because no person moves like that (likely the legs confused): " + "; ".join(parts)
+        issues.append(_issue("implausible-dropped", "minor", text))
+    far = gates.get("far_knee_not_measured")
+    if far:
+        text = f"side view: the far ({far}) knee was hidden or misread in most frames, so its flexion is not shown"
+        issues.append(_issue("far-knee-hidden", "minor", text, leg=far))
+    return issues
+
+
 #: Every check, most important first; each returns the issues it finds.
 CHECKS: tuple[Callable[[Analysis], list[Issue]], ...] = (
     _view,
@@ -250,6 +281,7 @@ CHECKS: tuple[Callable[[Analysis], list[Issue]], ...] = (
     _parts,
     _roll,
     _legs,
+    _implausible,
     _frame_rate,
     _uncertain,
 )

@@ -24,6 +24,9 @@ from gaitcheck.vocabulary import Movement
 MovementChoice = Literal["auto", Movement]
 ViewChoice = Literal["auto", "front", "back", "side"]
 
+#: How to choose the person to assess, besides a person's number (gaitcheck.tracking).
+SUBJECT_RULES = ("auto", "largest", "center")
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODEL_NAME = "pose_landmarker_full.task"
 
@@ -97,6 +100,12 @@ class Settings(_Options):
         "default: read from the file's metadata when present",
         metavar="FPS",
     )
+    subject: str = _opt(
+        "auto",
+        "who to assess when several people are in the picture: auto (the one doing the movement), "
+        "largest, center, or a person's number from summary.json's subject.candidates",
+        metavar="auto|largest|center|N",
+    )
     # --- pose -----------------------------------------------------------------------------------
     min_detection_confidence: float = _opt(0.5, "MediaPipe pose detection confidence threshold")
     min_tracking_confidence: float = _opt(0.5, "MediaPipe tracking confidence threshold")
@@ -144,6 +153,14 @@ class Settings(_Options):
     @property
     def model_path(self) -> Path:
         return Path(self.model) if self.model is not None else DEFAULT_MODEL
+
+    def __post_init__(self) -> None:
+        rule = str(self.subject).strip().lower()
+        if rule not in SUBJECT_RULES and not (rule.isdigit() and int(rule) >= 1):
+            raise InputError(
+                f"setting 'subject' must be auto, largest, center or a person's number (got '{self.subject}')"
+            )
+        object.__setattr__(self, "subject", rule)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from gaitcheck.model import (
     Issue,
     LegAssessment,
     RepResult,
+    SagittalRunning,
     Segment,
     SlowMotion,
     StepResult,
@@ -44,7 +45,7 @@ SUMMARY_JSON = "summary.json"
 RUN_LOG = "run.log"
 DATA_FILES = (ANGLES_CSV, LANDMARKS_RAW_CSV, LANDMARKS_CLEAN_CSV, SUMMARY_JSON, RUN_LOG)
 #: cleaning notes that describe the raw pose results (restored on the raw landmarks)
-POSE_NOTES = ("people", "flip_disagreements")
+POSE_NOTES = ("people", "subject", "flip_disagreements")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -148,6 +149,7 @@ def _analysis(
     frame_stats = {f"{side}_{m}": v for side in SIDES for m, v in summary["legs"][side]["frame_stats"].items()}
     threshold = summary.get("thresholds")
     slow = summary.get("slow_motion_suspected")
+    side_view = summary.get("side_view")
     return Analysis(
         video=info,
         settings=settings,
@@ -161,6 +163,7 @@ def _analysis(
         issues=[Issue.from_json(i) for i in summary["quality"]["issues"]],
         threshold=None if threshold is None else Threshold.from_json(threshold),
         slow_motion_suspected=None if slow is None else SlowMotion.from_json(slow),
+        sagittal=None if side_view is None else SagittalRunning.from_json(side_view),
         frame_stats={**frame_stats, **summary["whole_body"]},
         model_sha256=summary["pose"].get("model_sha256"),
         created=summary.get("created", ""),

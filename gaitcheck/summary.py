@@ -16,6 +16,7 @@ from gaitcheck.assess import asymmetry, graded_measure
 from gaitcheck.events import cadence_spm
 from gaitcheck.kinematics import PER_LEG_MEASURES, WHOLE_BODY_MEASURES
 from gaitcheck.model import Analysis, Segment
+from gaitcheck.sagittal import FOOT_STRIKE_SOURCE, MIN_STEPS_PER_LEG, PLAUSIBLE, SAGITTAL_NOTES
 from gaitcheck.version import __version__
 from gaitcheck.vocabulary import SIDES
 
@@ -90,6 +91,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "video": analysis.video.to_json(),
         "movement": analysis.movement.to_json(),
         "view": analysis.view.to_json(),
+        "subject": raw.notes.get("subject"),
         "segments": [segment_json(s, withhold) for s in analysis.segments],
         "primary_segments": analysis.primary,
         "reps": [r.to_json() for r in analysis.rep_results],
@@ -98,6 +100,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "slow_motion_suspected": None if slow is None else slow.to_json(),
         "legs": legs,
         "asymmetry": asymmetry(analysis.legs),
+        "side_view": side_view_json(analysis, withhold),
         "graded_measure": graded_measure(analysis.movement.value),
         "thresholds": None if analysis.threshold is None else analysis.threshold.to_json(),
         "pose": {
@@ -118,6 +121,27 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "timings_s": analysis.timings_s,
     }
     return finite(summary)
+
+
+def side_view_json(analysis: Analysis, withhold: bool = False) -> dict[str, Any] | None:
+    """The side-view running measures (gaitcheck.sagittal), null when no segment is running filmed
+    side-on; real-time figures withheld as everywhere else when the clip looks slowed down."""
+    if analysis.sagittal is None:
+        return None
+    data = analysis.sagittal.to_json()
+    if withhold:
+        data["cadence_spm"] = None
+        data["steps"] = [_without_real_time(p) for p in data["steps"]]
+        for leg in data["legs"].values():
+            leg["measures"] = {k: v for k, v in leg["measures"].items() if k not in REAL_TIME_MEASURES}
+        data["left_minus_right"] = {k: v for k, v in data["left_minus_right"].items() if k not in REAL_TIME_MEASURES}
+    return {
+        **data,
+        "definitions": dict(SAGITTAL_NOTES),
+        "plausible_range": {k: list(v) for k, v in PLAUSIBLE.items()},
+        "foot_strike_rule": FOOT_STRIKE_SOURCE,
+        "min_steps_per_leg": MIN_STEPS_PER_LEG,
+    }
 
 
 def _without_real_time(step: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gaitcheck.synth import (
     BODY_PRESETS,
+    Bystander,
     Camera,
     ClipSpec,
     LegControl,
@@ -111,6 +112,14 @@ SAMPLES: dict[str, ClipSpec] = {
         body=BODY_PRESETS["heavy"],
         camera=Camera(height_m=0.8, distance_m=3.0, yaw_deg=90.0, width_px=720, height_px=1280, fps=30.0),
         seed=106,
+    ),
+    # treadmill running seen from the side, 60 fps, with a coach standing nearer the camera, partly in front
+    "running_side_with_coach_60fps": ClipSpec(
+        movement=Running(duration_s=4.0, cadence_spm=172.0),
+        body=BODY_PRESETS["female"],
+        camera=Camera(yaw_deg=90.0, width_px=960, height_px=540, fps=60.0, distance_m=4.0, height_m=1.0),
+        seed=107,
+        bystander=Bystander(kind="standing", lateral_m=-0.45, toward_camera_m=0.8),
     ),
 }
 

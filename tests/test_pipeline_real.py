@@ -6,6 +6,8 @@ rotation tag, re-encoded as HEVC; and a horizontally mirrored clip.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -188,3 +190,91 @@ def test_mirrored_clip_gets_the_same_verdicts_with_legs_swapped(tmp_path):
     for side, other in (("left", "right"), ("right", "left")):
         assert mirrored.legs[other].verdict == original.legs[side].verdict
         assert mirrored.legs[other].hip_contributes == original.legs[side].hip_contributes
+
+
+def test_a_slow_motion_replay_of_a_stride_or_two_is_noticed(analysed):
+    """A 16 s broadcast replay holding about one and a half strides: too few contacts for a
+    cadence, but the feet swap places far too slowly for anyone running in real time."""
+    a = analysed("running_overground_side_tracking_broadcast.mp4")
+    assert a.slow_motion_suspected is not None and a.slow_motion_suspected.factor >= 8
+    assert build(a)["cadence_spm"] is None
+
+
+SIDE_VIEW_CLIPS = (
+    "running_treadmill_side_phone_60fps.mp4",
+    "running_overground_side_static_camera.mp4",
+    "running_treadmill_oblique_side_tiktok.mp4",
+    "squat_side_bodyweight_home_low_camera.mp4",
+    "squat_side_barbell_back_squat_gym.mp4",
+)
+
+
+@pytest.mark.parametrize("name", SIDE_VIEW_CLIPS)
+def test_side_view_knee_flexion_never_jumps_faster_than_a_knee(analysed, name):
+    """No change between consecutive frames above 40 deg at 30 fps (1200 deg/s): near and far legs
+    swapping as they cross must not reach the curves."""
+    a = analysed(name)
+    time_s = a.angles["time_s"].to_numpy()
+    for side in ("left", "right"):
+        knee = a.angles[f"{side}_knee_flexion_deg"].to_numpy()
+        speed = np.abs(np.diff(knee)) / np.diff(time_s)
+        assert not (speed[np.isfinite(speed)] > 1200.0).any(), side
+
+
+@pytest.mark.parametrize("name", sorted(HAND_COUNTED_CADENCE))
+def test_no_stance_longer_than_a_stance_can_be(analysed, name):
+    steps = analysed(name).step_results
+    assert steps and max(p.step.stance_s for p in steps) <= 0.6
+
+
+def test_far_knee_of_a_side_view_squat_is_not_shown_when_mostly_hidden(analysed):
+    """Home squat filmed side-on from the floor: the far knee is hidden in most frames and the few
+    values read are noise; both knees bend alike in a squat, so the far one is not measured."""
+    a = analysed("squat_side_bodyweight_home_low_camera.mp4")
+    assert a.angles["left_knee_flexion_deg"].isna().all()
+    assert a.angles["right_knee_flexion_deg"].max() > 120
+    assert a.landmarks.clean.notes["plausibility"]["far_knee_not_measured"] == "left"
+
+
+def slowed_copy(source, path, factor: int):
+    """The same frames stored with a frame rate `factor` times lower, as a phone's slow-motion
+    export without slow-motion metadata."""
+    from gaitcheck.video import iter_frames, probe_video
+
+    info = probe_video(source)
+    frames = (frame.rgb for frame in iter_frames(info, 960))
+    first = next(frames)
+    return write_clip(path, itertools.chain([first], frames), fps=info.fps / factor)
+
+
+@pytest.mark.slow
+def test_a_clip_slowed_4x_gets_the_warning_and_with_capture_fps_the_real_cadence(analysed, tmp_path):
+    name = "running_treadmill_side_phone_60fps.mp4"
+    original = primary_cadence_spm(analysed(name))
+    slowed = gaitcheck.analyze(slowed_copy(shared_clip(name), tmp_path / "slowed.mp4", 4))
+    assert slowed.video.fps == pytest.approx(15.0)
+    assert slowed.slow_motion_suspected is not None and slowed.slow_motion_suspected.factor == 4.0
+    assert build(slowed)["cadence_spm"] is None
+    told = gaitcheck.analyze(tmp_path / "slowed.mp4", capture_fps=60.0)
+    assert told.slow_motion_suspected is None
+    assert build(told)["cadence_spm"] == pytest.approx(original, rel=0.03)
+
+
+@pytest.mark.slow
+def test_mirrored_side_view_running_gives_the_same_steps_with_legs_swapped(tmp_path):
+    """The treadmill runner filmed from the other side (the picture mirrored): each leg's contacts
+    are the other leg's, frame for frame, and each leg's knee flexion the other's."""
+    from gaitcheck.video import iter_frames, probe_video
+
+    info = probe_video(shared_clip("running_treadmill_side_phone_60fps.mp4"))
+    frames = [frame.rgb for frame in iter_frames(info, 960) if frame.index < 240]
+    original = gaitcheck.analyze(write_clip(tmp_path / "original.mp4", frames, fps=info.fps))
+    mirrored = gaitcheck.analyze(write_clip(tmp_path / "mirrored.mp4", [f[:, ::-1] for f in frames], fps=info.fps))
+    assert original.view.value == mirrored.view.value == "side"
+    for side, other in (("left", "right"), ("right", "left")):
+        ours = [p.step.contact_frame for p in original.step_results if p.step.leg == side]
+        theirs = [p.step.contact_frame for p in mirrored.step_results if p.step.leg == other]
+        assert len(ours) >= 4 and len(ours) == len(theirs), side
+        assert np.abs(np.subtract(ours, theirs)).max() <= 1, side
+        diff = np.abs(original.angles[f"{side}_knee_flexion_deg"] - mirrored.angles[f"{other}_knee_flexion_deg"])
+        assert np.nanmedian(diff) < 2.0, side

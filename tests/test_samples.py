@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gaitcheck
+from gaitcheck.landmarks import INDEX
 from gaitcheck.summary import build, primary_cadence_spm
 from gaitcheck.synth.reference import load_reference
 
@@ -39,7 +40,8 @@ def test_the_samples_are_there_and_small():
 @pytest.mark.parametrize("name", CLIPS)
 def test_view_movement_and_repetitions(run, name):
     analysis, ref = run(name)
-    assert analysis.landmarks.raw.detection_rate == 1.0
+    # a runner partly behind a coach is lost for a frame or two, never swapped for the coach (below)
+    assert analysis.landmarks.raw.detection_rate >= (0.95 if "bystander" in ref.meta else 1.0)
     assert analysis.view.value == ref.view
     assert analysis.movement.value == ref.movement
     if ref.movement != "run":
@@ -104,3 +106,22 @@ def test_a_slowed_down_copy_withholds_cadence_until_its_capture_rate_is_given(ru
     assert told.video.slow_motion_factor == pytest.approx(4.0)
     assert "slow-motion-suspected" not in [i.code for i in told.issues]
     assert build(told)["cadence_spm"] == pytest.approx(primary_cadence_spm(original), rel=0.03)
+
+
+def test_the_runner_is_followed_not_the_larger_coach_in_front(run):
+    """A coach stands nearer the camera than the treadmill runner, larger in the picture and partly
+    in front: every frame's landmarks are the runner's (nearer the runner's box centre than the
+    coach's, from the render's own boxes), and the running is measured."""
+    analysis, ref = run("running_side_with_coach_60fps.mp4")
+    raw = analysis.landmarks.raw
+    subject = raw.notes["subject"]
+    assert subject["people"] == 2 and "in place" in subject["reason"]
+    boxes = {who: np.array(ref.meta["people"][f"{who}_box_px"], dtype=float) for who in ("subject", "bystander")}
+    trunk = raw.image_px[:, [INDEX[n] for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder")]]
+    centre = trunk.mean(axis=1)[raw.detected]
+    box_centre = {who: (b[raw.detected, :2] + b[raw.detected, 2:]) / 2 for who, b in boxes.items()}
+    distance = {who: np.linalg.norm(centre - c, axis=1) for who, c in box_centre.items()}
+    assert (distance["subject"] < distance["bystander"]).all()
+    assert analysis.movement.value == "run" and analysis.view.value == "side"
+    true_cadence = ref.meta["spec"]["movement"]["cadence_spm"]
+    assert primary_cadence_spm(analysis) == pytest.approx(true_cadence, rel=0.03)

@@ -49,6 +49,7 @@ CURVES = "Angle curves"
 REPS = "Repetitions"
 STEPS = "Steps"
 MEASURES_TITLE = "Measures per leg"
+SIDE_VIEW = "Side view"
 RECORDING = "Recording and analysis"
 METHOD = "Method, definitions and sources"
 
@@ -110,6 +111,8 @@ def build_report(
             )
         )
     sections.append(Section(ANSWER, _answer(result), "answer"))
+    if s.get("side_view"):
+        sections.append(Section(SIDE_VIEW, side_view_blocks(result), "sideview"))
     if key_frames:
         sections.append(Section(KEY_FRAMES, _key_frames(result, key_frames, faces_blurred), "keyframes"))
     sections.append(Section(CURVES, _curves(result, figures), "curves"))
@@ -228,6 +231,12 @@ EVENT_COLUMNS_STEP = (
     ("trunk_lean_ipsilateral_deg", "Trunk lean", 1),
     ("knee_flexion_contact_deg", "Knee flex. contact", 0),
     ("knee_flexion_peak_deg", "Knee flex. peak", 0),
+    ("overstride_shank", "Overstride", 2),
+    ("shank_angle_contact_deg", "Shank angle", 0),
+    ("foot_angle_contact_deg", "Foot angle", 0),
+    ("foot_strike", "Strike", 0),
+    ("trunk_forward_lean_deg", "Trunk fwd", 0),
+    ("vertical_oscillation_leg", "Vert. osc.", 3),
     ("stance_s", "Stance", 2),
 )
 
@@ -248,6 +257,9 @@ def _events(result: Result) -> list:
             _n(r.get("event_s"), 2, "s"),
         ]
         for key, _, digits in present:
+            if isinstance(r.get(key), str):  # a word (side view: the step's foot strike)
+                cells.append(Cell(r[key]))
+                continue
             unit = MEASURE_UNIT.get(key, "")
             cell = _n(r.get(key), digits, unit, signed=unit in ("deg", "shank lengths") and "flex" not in key)
             cell.muted = key == "hip_internal_rotation_deg"
@@ -262,6 +274,13 @@ def _events(result: Result) -> list:
     )
     if any(k == "hip_internal_rotation_deg" for k, _, _ in present):
         caption += " *Hip internal rotation: experimental, low-confidence estimate; do not use for decisions."
+    if result.summary.get("side_view"):
+        caption = (
+            "Side view: knee flexion at contact and its peak over stance; overstride in shank lengths (heel ahead "
+            "of the pelvis); shank angle (+ ankle ahead of the knee) and foot angle (+ toes up) at contact; trunk "
+            "forward lean over stance; vertical oscillation of the pelvis in leg lengths. Contact and stance are "
+            f"re-timed from the foot's height (section '{SIDE_VIEW}'); a step left out as implausible shows no values."
+        )
     if any(not r["primary"] for r in rows):
         caption += " Greyed numbers: parts of the clip the verdicts do not rest on."
     if any(r.get("frontal_event") == "descent" for r in rows):
@@ -318,6 +337,150 @@ def _measures(result: Result) -> list:
             "Dingenen 2018).",
         )
     ]
+
+
+SIDE_VIEW_ROWS: tuple[tuple[str, int], ...] = (
+    ("knee_flexion_contact_deg", 0),
+    ("knee_flexion_peak_deg", 0),
+    ("overstride_shank", 2),
+    ("shank_angle_contact_deg", 0),
+    ("foot_angle_contact_deg", 0),
+    ("trunk_forward_lean_deg", 0),
+    ("vertical_oscillation_leg", 3),
+    ("stance_s", 2),
+)
+
+
+def side_view_blocks(result: Result) -> list:
+    """The running measures read beside the runner (summary side_view, gaitcheck.sagittal): per leg
+    mean ± SD over its plausible steps, left minus right, foot strike, cadence and what was left out.
+    Described, never graded."""
+    view = result.summary.get("side_view") or {}
+    legs = view.get("legs") or {}
+    diffs = view.get("left_minus_right") or {}
+    unit_text = {"deg": "deg", "shank lengths": "shank lengths", "leg lengths": "leg lengths", "s": "s"}
+    rows = []
+    for key, digits in SIDE_VIEW_ROWS:
+        stats = {side: ((legs.get(side) or {}).get("measures") or {}).get(key) or {} for side in SIDES}
+        if not any(stats.values()):
+            continue
+        unit = MEASURE_UNIT.get(key, "")
+        cells = [Cell(MEASURE_LABEL.get(key, key) + ("" if unit in ("deg", "s") else f" ({unit_text[unit]})"))]
+        for side in SIDES:
+            m = stats[side]
+            if not m:
+                cells.append(Cell("–", numeric=True, muted=True))
+                continue
+            sd = f" ± {fmt(m.get('sd'), digits)}" if (m.get("n") or 0) > 1 else ""
+            cells.append(Cell(f"{fmt(m.get('mean'), digits, unit)}{sd} (n {m.get('n')})", numeric=True))
+        diff = diffs.get(key) or {}
+        cells.append(_n(diff.get("left_minus_right"), digits, unit, signed=True))
+        error = diff.get("measurement_error")
+        if error is not None and diff.get("left_minus_right") is not None:
+            judged = diff.get("beyond_error")
+            where = "too few steps" if judged is None else ("beyond" if judged else "within")
+            cells.append(Cell(f"{fmt(error, 1, 'deg')} — {where}", numeric=True))
+        else:
+            cells.append(Cell("–", numeric=True, muted=True))
+        rows.append(cells)
+    strikes = []
+    for side in SIDES:
+        leg = legs.get(side) or {}
+        counts = leg.get("foot_strikes") or {}
+        total = sum(counts.values())
+        if total:
+            parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+            pattern = leg.get("foot_strike")
+            strikes.append(f"{side}: {'mostly ' if pattern != 'mixed' else ''}{pattern} ({parts} of {total} steps)")
+    slow = result.summary.get("slow_motion_suspected")
+    if slow:
+        cadence = f"Cadence and stance time withheld: the clip looks slowed down about {fmt(slow.get('factor'), 0)}×."
+    elif view.get("cadence_spm"):
+        cadence = f"Cadence {fmt(view.get('cadence_spm'), 0)} steps/min."
+    else:
+        cadence = "Too few steps for a cadence."
+    blocks: list = [
+        Para(
+            "Measured beside the runner: what the knee, shank, foot and trunk did at initial contact and over stance "
+            "(the lateral-view measures of Souza 2016). No validated cut-offs exist for them, so they are described, "
+            "not graded. " + cadence,
+        ),
+    ]
+    near = view.get("near_leg")
+    role = {side: ("near leg, " if side == near else "far leg, ") if near else "" for side in SIDES}
+    if rows:
+        blocks.append(
+            Table(
+                [
+                    "Measure",
+                    f"Left ({role['left']}mean ± SD)",
+                    f"Right ({role['right']}mean ± SD)",
+                    "Left − right",
+                    "Measurement error",
+                ],
+                rows,
+                "Over each leg's plausible steps. Knee flexion: 180° minus the hip–knee–ankle angle on the picture "
+                "(0 = straight). Overstride: heel ahead of the pelvis (mid-hip) at contact in shank lengths. Shank "
+                "angle: knee–ankle line against vertical, + ankle ahead of the knee. Foot angle: heel–toe line against "
+                "the picture's horizontal, + toes up. Trunk lean: mid-hip–mid-shoulder line against vertical, + "
+                "forward, mean over stance. Vertical oscillation: the pelvis's rise and fall from one contact to the "
+                "next, in leg lengths (thigh + shank). Measurement error: smallest detectable difference of manual "
+                "2-D running video (Dingenen 2018); pose estimation adds its own.",
+            )
+        )
+    else:
+        blocks.append(Para("No side-view step could be measured.", "note"))
+    notes = []
+    if strikes:
+        notes.append(
+            "Foot strike from the foot angle at contact (rearfoot above 7.4°, forefoot below −0.8°, Mo et al. 2021): "
+            + "; ".join(strikes)
+            + ". gaitcheck measures MediaPipe's heel and toe points against the picture's horizontal, without the "
+            "standing trial the cut-offs were made with: near a cut-off the category is uncertain."
+        )
+    if near:
+        far = "right" if near == "left" else "left"
+        notes.append(
+            f"The camera saw the runner's {near} side: the {far} leg was the far one, often partly hidden behind the "
+            f"{near} leg, so its values are less reliable and a left–right difference may come from that alone."
+        )
+    dropped = []
+    for side in SIDES:
+        leg = legs.get(side) or {}
+        if leg.get("dropped"):
+            why = ", ".join(
+                f"{_lower_first(MEASURE_LABEL.get(k, k))} ({v})" for k, v in (leg.get("dropped") or {}).items()
+            )
+            whole = f"; {leg['n_dropped']} of {leg.get('n_steps')} steps left out whole" if leg.get("n_dropped") else ""
+            dropped.append(f"{side}: {why}{whole}")
+    if dropped:
+        notes.append(
+            "Left out of the means as implausible (a landmark or timing error, not the runner), values per "
+            "measure; a step whose knee, shank or timing is implausible is left out whole: " + "; ".join(dropped) + "."
+        )
+    few = [side for side in SIDES if 0 < _kept(legs.get(side) or {}) < (view.get("min_steps_per_leg") or 7)]
+    if few:
+        notes.append(
+            f"Fewer than {view.get('min_steps_per_leg') or 7} steps on the {' and '.join(few)} "
+            f"leg{'s' if len(few) > 1 else ''}: at least 7 per leg are needed for a stable mean (Dingenen 2018)."
+        )
+    notes.append(
+        "Bramah et al. 2018 found that injured runners, as a group, landed with a straighter knee and leaned the trunk "
+        "further forward at midstance than uninjured runners; a cross-sectional group finding, not a threshold."
+    )
+    blocks.append(Bullets(notes, "small"))
+    blocks.append(
+        Para(
+            "Pelvic drop, hip adduction and whether the hip keeps the knee in line need a camera behind the runner: "
+            "film from behind for those (and from the side, as here, for these).",
+            "note",
+        )
+    )
+    return blocks
+
+
+def _kept(leg: dict) -> int:
+    return int(leg.get("n_steps") or 0) - int(leg.get("n_dropped") or 0)
 
 
 def _detected(d: dict) -> str:

@@ -49,6 +49,13 @@ EVENT_COLUMNS = (
     "knee_separation_ratio_min",
     "stance_s",
     "hip_internal_rotation_deg",  # experimental, low confidence
+    # side-view running (summary side_view; gaitcheck.sagittal): empty elsewhere
+    "overstride_shank",
+    "shank_angle_contact_deg",
+    "foot_angle_contact_deg",
+    "foot_strike",
+    "trunk_forward_lean_deg",
+    "vertical_oscillation_leg",
 )
 
 

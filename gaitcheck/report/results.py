@@ -155,9 +155,12 @@ class Result:
             )
         return rows
 
-    def _sagittal_step(self, step: dict) -> dict[str, float]:
-        """Knee flexion at contact and its peak over stance, from the angles table, for steps that
-        have no frontal measures (side views)."""
+    def _sagittal_step(self, step: dict) -> dict[str, Any]:
+        """The side-view measures of a step that has no frontal measures: as gaitcheck.sagittal
+        stored them (summary side_view; a step left out as implausible shows none), or, in results
+        without a side_view, knee flexion at contact and its peak over stance from the angles table."""
+        if self.summary.get("side_view") is not None:
+            return self._side_view_step(step)
         row_of = self.row_of_frame()
         column = f"{step['leg']}_knee_flexion_deg"
         try:
@@ -174,6 +177,29 @@ class Result:
             out["knee_flexion_peak_deg"] = float(np.nanmax(values))
         if step.get("stance_s") is not None:
             out["stance_s"] = step["stance_s"]
+        return out
+
+    def _side_view_step(self, step: dict) -> dict[str, Any]:
+        """The side_view step of this leg whose (re-timed) contact lies nearest this step's one, within
+        0.15 s: its measures that were kept, its foot strike, and its contact and toe-off."""
+        candidates = [
+            s
+            for s in (self.summary.get("side_view") or {}).get("steps") or []
+            if s.get("leg") == step.get("leg") and s.get("contact_s") is not None and step.get("contact_s") is not None
+        ]
+        if not candidates:
+            return {}
+        near = min(candidates, key=lambda s: abs(s["contact_s"] - step["contact_s"]))
+        if abs(near["contact_s"] - step["contact_s"]) > 0.15:
+            return {}
+        out: dict[str, Any] = {k: v for k, v in (near.get("measures") or {}).items() if v is not None}
+        if near.get("foot_strike"):
+            out["foot_strike"] = near["foot_strike"]
+        # the stance as re-timed from the foot's height (the row's start and end)
+        for key, stored in (("start_frame", "contact_frame"), ("end_frame", "toe_off_frame")):
+            out[key] = near.get(stored, step.get(stored))
+        for key, stored in (("start_s", "contact_s"), ("end_s", "toe_off_s")):
+            out[key] = near.get(stored, step.get(stored))
         return out
 
     def event_windows(self, side: str, primary_only: bool = True) -> list[tuple[int, int, int]]:

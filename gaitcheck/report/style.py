@@ -29,7 +29,7 @@ VERDICT_LABEL = {
     "insufficient-data": "No verdict",
 }
 #: The same verdicts in a table cell, where the full label would not fit.
-VERDICT_SHORT = {"aligned": "Aligned", "borderline": "Borderline", "valgus": "Inward", "insufficient-data": "None"}
+VERDICT_SHORT = {"aligned": "Aligned", "borderline": "Borderline", "valgus": "Inward", "insufficient-data": "No grade"}
 BAND_BORDERLINE = "#fbf1d9"
 BAND_VALGUS = "#fae3df"
 INK = "#1f2933"
@@ -62,6 +62,12 @@ MEASURE_LABEL.update(
         "stance_s": "Stance time",
         "trunk_lean_deg": "Trunk lean (+ to the right)",
         "knee_separation_ratio": "Knee/ankle separation ratio",
+        # side view (gaitcheck.sagittal)
+        "overstride_shank": "Overstride: heel ahead of the pelvis at contact",
+        "shank_angle_contact_deg": "Shank angle at contact (+ ankle ahead of the knee)",
+        "foot_angle_contact_deg": "Foot angle at contact (+ toes up)",
+        "trunk_forward_lean_deg": "Trunk forward lean in stance",
+        "vertical_oscillation_leg": "Vertical oscillation of the pelvis",
     }
 )
 MEASURE_UNIT.update(
@@ -78,6 +84,11 @@ MEASURE_UNIT.update(
         "stance_s": "s",
         "trunk_lean_deg": "deg",
         "knee_separation_ratio": "ratio",
+        "overstride_shank": "shank lengths",
+        "shank_angle_contact_deg": "deg",
+        "foot_angle_contact_deg": "deg",
+        "trunk_forward_lean_deg": "deg",
+        "vertical_oscillation_leg": "leg lengths",
     }
 )
 
@@ -110,6 +121,8 @@ def fmt(value, digits: int = 1, unit: str = "", signed: bool = False) -> str:
         return "–"
     if number != number or number in (float("inf"), float("-inf")):
         return "–"
+    if round(number, digits) == 0:
+        number = 0.0  # no minus sign on a zero
     text = f"{number:+.{digits}f}" if signed else f"{number:.{digits}f}"
     text = text.replace("-", "−")
     if unit == "deg":

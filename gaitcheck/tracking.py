@@ -1,0 +1,312 @@
+"""Following people through a clip, and choosing the one being assessed.
+
+The pose model finds up to a few people per frame, in no fixed order. `track_people` links each
+frame's detections to the tracks of the frames before (Hungarian assignment on landmark distance,
+after predicting each track's centre from its recent motion), so identities survive people
+crossing. `choose_subject` then picks the person who performs the movement: the task implies
+someone whose legs move a lot relative to their own pelvis (repetitions, strides), whose feet are
+in the picture and who is there for most of the clip: not the largest or nearest person, who in a
+clinic is often a coach or a bystander.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from gaitcheck.landmarks import INDEX, MIRROR
+
+#: A detection further than this from a track (`link_distance`, in the track's torso lengths)
+#: cannot continue it.
+MAX_LINK_TORSO = 1.0
+#: A track unseen for longer than this is closed; a person returning later is a new track.
+MAX_TRACK_GAP_S = 1.0
+#: Two detections in one frame whose trunk centres are this close (torso lengths) are one person.
+DUPLICATE_TORSO = 0.5
+#: Tracks shorter than this are not people to choose from (a false detection for a frame or two).
+MIN_TRACK_S = 0.3
+#: Tracks present in fewer frames than this share of the clip are not candidates for the subject
+#: unless nobody else is there.
+MIN_SUBJECT_SHARE = 0.2
+#: Leg motion (torso lengths) below which a person is standing about, not doing the task: a
+#: bystander shifting weight reads about 0.15, a squat about 0.5, running over 1.
+IDLE_LEG_MOTION = 0.3
+#: The tasks are done in place (a treadmill, a spot on the floor); someone who crosses the picture
+#: is passing by. A person's score is divided by 1 + travel / this (torso lengths of sideways travel).
+TRAVEL_SCALE_TORSO = 2.0
+
+LOWER_BODY = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("knee", "ankle", "heel"))
+FEET = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("ankle", "heel", "foot_index"))
+HIPS = (INDEX["left_hip"], INDEX["right_hip"])
+SHOULDERS = (INDEX["left_shoulder"], INDEX["right_shoulder"])
+
+
+@dataclass
+class Track:
+    """One person over the frames they were found in: rows into the clip and the detection index
+    in that frame's list."""
+
+    id: int
+    rows: list[int] = field(default_factory=list)
+    detections: list[int] = field(default_factory=list)
+    points_px: list[np.ndarray] = field(default_factory=list)  # (33, 2) per row
+
+    @property
+    def last_row(self) -> int:
+        return self.rows[-1]
+
+
+def centre_and_torso(points_px: np.ndarray) -> tuple[np.ndarray, float]:
+    """Mid-point of hips and shoulders, and the hip-to-shoulder length (pixels)."""
+    hips = points_px[list(HIPS)].mean(axis=0)
+    shoulders = points_px[list(SHOULDERS)].mean(axis=0)
+    return (hips + shoulders) / 2, max(float(np.linalg.norm(shoulders - hips)), 1.0)
+
+
+def landmark_distance(a_px: np.ndarray, b_px: np.ndarray) -> float:
+    """Median distance between two people's corresponding landmarks (pixels), whichever way round
+    their left and right are labelled (label swaps are the cleaning stage's business)."""
+    kept = np.nanmedian(np.linalg.norm(a_px - b_px, axis=1))
+    swapped = np.nanmedian(np.linalg.norm(a_px - b_px[MIRROR], axis=1))
+    return float(min(kept, swapped))
+
+
+def same_person(a_px: np.ndarray, b_px: np.ndarray) -> bool:
+    """Two detections in one frame are one person when their trunks nearly coincide."""
+    (centre_a, torso_a), (centre_b, torso_b) = centre_and_torso(a_px), centre_and_torso(b_px)
+    close = np.linalg.norm(centre_a - centre_b) < DUPLICATE_TORSO * max(torso_a, torso_b)
+    return bool(close and 0.67 < torso_a / torso_b < 1.5)
+
+
+def drop_duplicates(people: Sequence[np.ndarray], scores: Sequence[float]) -> list[int]:
+    """Indices of one frame's detections to keep: of two that are the same person, the one the
+    model is surer of (`scores`, e.g. mean visibility)."""
+    order = sorted(range(len(people)), key=lambda i: -scores[i])
+    kept: list[int] = []
+    for i in order:
+        if not any(same_person(people[i], people[k]) for k in kept):
+            kept.append(i)
+    return sorted(kept)
+
+
+def _predicted(track: Track, row: int, time_s: np.ndarray) -> np.ndarray:
+    """The track's landmarks moved on by its centre's recent velocity to the time of `row`."""
+    last = track.points_px[-1]
+    if len(track.rows) < 2:
+        return last
+    before, then = track.rows[-2], track.rows[-1]
+    dt = time_s[then] - time_s[before]
+    if dt <= 0:
+        return last
+    velocity = (centre_and_torso(last)[0] - centre_and_torso(track.points_px[-2])[0]) / dt
+    return last + velocity * (time_s[row] - time_s[then])
+
+
+def track_people(people_px: Sequence[Sequence[np.ndarray]], time_s: np.ndarray) -> list[Track]:
+    """Link per-frame detections ((33, 2) pixel landmarks each) into tracks, numbered from 1 in
+    order of first appearance (left to right within a frame)."""
+    tracks: list[Track] = []
+    open_tracks: list[Track] = []
+    for row, detections in enumerate(people_px):
+        open_tracks = [t for t in open_tracks if time_s[row] - time_s[t.last_row] <= MAX_TRACK_GAP_S]
+        assigned = _assign(open_tracks, detections, row, time_s)
+        new = sorted(set(range(len(detections))) - set(assigned), key=lambda k: centre_and_torso(detections[k])[0][0])
+        for k in new:
+            track = Track(id=len(tracks) + 1)
+            tracks.append(track)
+            open_tracks.append(track)
+            assigned[k] = track
+        for k, track in assigned.items():
+            track.rows.append(row)
+            track.detections.append(k)
+            track.points_px.append(np.asarray(detections[k]))
+    return tracks
+
+
+def link_distance(last_px: np.ndarray, predicted_px: np.ndarray, points_px: np.ndarray) -> float:
+    """How far a detection is from a track, in the track's torso lengths: its trunk centre's
+    distance from the track's (predicted or last, whichever is nearer: a poor velocity estimate
+    must not lose the person), plus a quarter of the median landmark distance (a pose that fits);
+    in the larger of the two torso lengths (a poorly fitted frame may shrink one)."""
+    centre, torso = centre_and_torso(last_px)
+    here, torso_here = centre_and_torso(points_px)
+    trunk = min(np.linalg.norm(here - centre_and_torso(predicted_px)[0]), np.linalg.norm(here - centre))
+    return float(trunk + 0.25 * landmark_distance(points_px, last_px)) / max(torso, torso_here)
+
+
+def _assign(tracks: list[Track], detections: Sequence[np.ndarray], row: int, time_s: np.ndarray) -> dict[int, Track]:
+    """Detection index -> track, by minimum total landmark distance within the link gate."""
+    if not tracks or not detections:
+        return {}
+    cost = np.full((len(detections), len(tracks)), 1e6)
+    for j, track in enumerate(tracks):
+        for i, points in enumerate(detections):
+            distance = link_distance(track.points_px[-1], _predicted(track, row, time_s), points)
+            if np.isfinite(distance) and distance <= MAX_LINK_TORSO:
+                cost[i, j] = distance
+    rows, cols = linear_sum_assignment(cost)
+    return {int(i): tracks[j] for i, j in zip(rows, cols, strict=True) if cost[i, j] < 1e6}
+
+
+# ------------------------------------------------------------------------------------------------
+# choosing the subject
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Candidate:
+    """What the choice rests on, per track."""
+
+    id: int
+    frames: int
+    share: float  # of the clip's frames
+    leg_motion: float  # spread of knees and feet about the pelvis, plus the pelvis's own travel (torso lengths)
+    feet_in_picture: float  # share of its frames with both feet inside the picture
+    height_px: float  # median shoulder-to-ankle height
+    centre_offset: float  # median distance of its centre from the picture's centre (picture half-diagonals)
+    travel: float  # sideways travel of the pelvis across the picture (torso lengths, 5th-95th percentile)
+
+    @property
+    def idle(self) -> bool:
+        return self.leg_motion < IDLE_LEG_MOTION
+
+    @property
+    def score(self) -> float:
+        in_place = 1.0 / (1.0 + self.travel / TRAVEL_SCALE_TORSO)
+        return self.share * self.leg_motion * (0.25 + 0.75 * self.feet_in_picture) * in_place
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "frames": self.frames,
+            "share": round(self.share, 3),
+            "leg_motion": round(self.leg_motion, 3),
+            "feet_in_picture": round(self.feet_in_picture, 3),
+            "height_px": round(self.height_px, 1),
+            "travel": round(self.travel, 2),
+        }
+
+
+def describe(track: Track, n_frames: int, size: tuple[int, int]) -> Candidate:
+    """The numbers `choose_subject` compares for one track."""
+    points = np.stack(track.points_px)  # (F, 33, 2)
+    pelvis = points[:, list(HIPS)].mean(axis=1)
+    torso = np.array([centre_and_torso(p)[1] for p in points])
+    scale = float(np.median(torso))
+    relative = (points[:, list(LOWER_BODY)] - pelvis[:, None]) / torso[:, None, None]
+    spread = np.nanpercentile(relative, 90, axis=0) - np.nanpercentile(relative, 10, axis=0)  # (6, 2)
+    travel = (np.nanpercentile(pelvis[:, 1], 90) - np.nanpercentile(pelvis[:, 1], 10)) / scale
+    width, height = size
+    feet = points[:, list(FEET)]
+    inside = ((feet[..., 0] >= 0) & (feet[..., 0] < width) & (feet[..., 1] >= 0) & (feet[..., 1] < height)).all(axis=1)
+    top = points[:, list(SHOULDERS), 1].mean(axis=1)
+    bottom = points[:, [INDEX["left_ankle"], INDEX["right_ankle"]], 1].mean(axis=1)
+    centres = np.array([centre_and_torso(p)[0] for p in points])
+    offset = np.linalg.norm(centres - np.array([width / 2, height / 2]), axis=1) / (np.hypot(width, height) / 2)
+    return Candidate(
+        id=track.id,
+        frames=len(track.rows),
+        share=len(track.rows) / max(n_frames, 1),
+        leg_motion=float(np.nansum(np.linalg.norm(spread, axis=1)) / len(LOWER_BODY) + travel),
+        feet_in_picture=float(inside.mean()),
+        height_px=float(np.nanmedian(bottom - top)),
+        centre_offset=float(np.nanmedian(offset)),
+        travel=float(np.nanpercentile(pelvis[:, 0], 95) - np.nanpercentile(pelvis[:, 0], 5)) / scale,
+    )
+
+
+@dataclass(frozen=True)
+class SubjectChoice:
+    """The track chosen, and why (recorded in summary.json as `subject`)."""
+
+    id: int | None
+    frames: int
+    reason: str
+    candidates: tuple[Candidate, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "frames": self.frames,
+            "reason": self.reason,
+            "people": len(self.candidates),
+            "candidates": [c.to_json() for c in self.candidates],
+        }
+
+
+def merge_fragments(tracks: list[Track], time_s: np.ndarray) -> list[Track]:
+    """Join tracks of one person broken by a missed link: tracks that never share a frame and whose
+    landmarks, where they come closest in time (within MAX_TRACK_GAP_S), are within the link gate."""
+    merged: list[Track] = []
+    for track in sorted(tracks, key=lambda t: t.rows[0]):
+        home = next((m for m in merged if _continues(m, track, time_s)), None)
+        if home is None:
+            merged.append(Track(track.id, list(track.rows), list(track.detections), list(track.points_px)))
+            continue
+        order = np.argsort(home.rows + track.rows, kind="stable")
+        for name in ("rows", "detections", "points_px"):
+            joined = getattr(home, name) + getattr(track, name)
+            setattr(home, name, [joined[k] for k in order])
+    return merged
+
+
+def _continues(earlier: Track, later: Track, time_s: np.ndarray) -> bool:
+    if set(earlier.rows) & set(later.rows):
+        return False
+    rows = np.asarray(earlier.rows)
+    near = [(i, int(rows[np.argmin(np.abs(time_s[rows] - time_s[r]))])) for i, r in enumerate(later.rows[:5])]
+    gaps = [abs(time_s[later.rows[i]] - time_s[r]) for i, r in near]
+    if min(gaps) > MAX_TRACK_GAP_S:
+        return False
+    i, r = min(near, key=lambda pair: abs(time_s[later.rows[pair[0]]] - time_s[pair[1]]))
+    points = earlier.points_px[earlier.rows.index(r)]
+    return link_distance(points, points, later.points_px[i]) <= MAX_LINK_TORSO
+
+
+def lasting(tracks: list[Track], time_s: np.ndarray) -> list[Track]:
+    """Fragments of one person joined, then the tracks that last at least MIN_TRACK_S (all of them
+    if none does), renumbered from 1."""
+    tracks = merge_fragments(tracks, time_s)
+    long = [t for t in tracks if time_s[t.last_row] - time_s[t.rows[0]] >= MIN_TRACK_S] or tracks
+    return [Track(i, t.rows, t.detections, t.points_px) for i, t in enumerate(long, start=1)]
+
+
+def choose_subject(tracks: list[Track], rule: str, n_frames: int, size: tuple[int, int]) -> SubjectChoice:
+    """The person to assess under `rule`: 'auto' (the one doing the movement), 'largest',
+    'center', or a track number."""
+    candidates = tuple(describe(t, n_frames, size) for t in tracks)
+    if not candidates:
+        return SubjectChoice(None, 0, "nobody was found")
+    if rule.isdigit() and int(rule) > len(candidates):
+        found = "only one person was found" if len(candidates) == 1 else f"people 1-{len(candidates)} were found"
+        return SubjectChoice(None, 0, f"there is no person {rule} ({found})", candidates)
+    if len(candidates) == 1:
+        only = candidates[0]
+        return SubjectChoice(only.id, only.frames, "the only person in the picture", candidates)
+    if rule.isdigit():
+        chosen = next(c for c in candidates if c.id == int(rule))
+        return SubjectChoice(chosen.id, chosen.frames, f"person {rule}, as asked (--subject {rule})", candidates)
+    if rule == "largest":
+        chosen = max(candidates, key=lambda c: (c.height_px, c.frames))
+        reason = "the largest person in the picture (--subject largest)"
+        return SubjectChoice(chosen.id, chosen.frames, reason, candidates)
+    if rule == "center":
+        chosen = min(candidates, key=lambda c: (c.centre_offset, -c.frames))
+        reason = "the person nearest the picture's centre (--subject center)"
+        return SubjectChoice(chosen.id, chosen.frames, reason, candidates)
+    return _auto(candidates)
+
+
+def _auto(candidates: tuple[Candidate, ...]) -> SubjectChoice:
+    longest = max(c.share for c in candidates)
+    eligible = [c for c in candidates if c.share >= min(MIN_SUBJECT_SHARE, longest)]
+    eligible = [c for c in eligible if not c.idle] or eligible
+    chosen = max(eligible, key=lambda c: (c.score, c.frames))
+    others = len(candidates) - 1
+    reason = (
+        f"the person doing the movement in place (legs moving most about the pelvis, feet in the picture, "
+        f"{chosen.share:.0%} of the clip); {others} other {'person' if others == 1 else 'people'} ignored"
+    )
+    return SubjectChoice(chosen.id, chosen.frames, reason, candidates)

@@ -1,0 +1,164 @@
+"""Following people and choosing the subject: pure tracking on hand-made people, and real
+MediaPipe on a picture with two real (rendered) people side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from gaitcheck.errors import InputError
+from gaitcheck.landmarks import INDEX, N_LANDMARKS
+from gaitcheck.pose import estimate_pose
+from gaitcheck.settings import Settings
+from gaitcheck.tracking import choose_subject, drop_duplicates, track_people
+from gaitcheck.video import Frame, iter_frames, probe_video
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SIZE = (1280, 720)
+
+
+def person(centre_x: float, time_s: float, squatting: bool = False, height_px: float = 300.0) -> np.ndarray:
+    """(33, 2) landmarks of a stick person standing at `centre_x`; `squatting` bends the knees and
+    lowers the pelvis at 0.5 Hz."""
+    points = np.zeros((N_LANDMARKS, 2))
+    torso = height_px / 3
+    depth = 0.5 * torso * (1 - np.cos(2 * np.pi * 0.5 * time_s)) if squatting else 0.0
+    ground = 600.0
+    hip_y = ground - 2 * torso + depth
+    for side, dx in (("left", 20.0), ("right", -20.0)):
+        x = centre_x + dx
+        layout = {
+            "shoulder": (x, hip_y - torso),
+            "hip": (x, hip_y),
+            "knee": (x + (0.8 if squatting else 0.0) * depth * np.sign(dx), hip_y + torso - 0.5 * depth),
+            "ankle": (x, ground - 10),
+            "heel": (x - 5, ground),
+            "foot_index": (x + 15, ground),
+        }
+        for joint, xy in layout.items():
+            points[INDEX[f"{side}_{joint}"]] = xy
+    points[INDEX["nose"]] = (centre_x, hip_y - 1.3 * torso)
+    filled = np.all(points == 0, axis=1)
+    points[filled] = (centre_x, hip_y - torso)
+    return points
+
+
+def clip_of(*people_at, n: int = 120, fps: float = 30.0, order=None):
+    """Per frame, the detections of people given as callables time -> landmarks (None: absent),
+    listed in an order that changes from frame to frame, as the model's does."""
+    times = np.arange(n) / fps
+    frames = []
+    for i, t in enumerate(times):
+        found = [p(t) for p in people_at]
+        found = [f for f in found if f is not None]
+        frames.append(found[::-1] if (order or (lambda i: i % 3 == 0))(i) else found)
+    return frames, times
+
+
+def test_identities_survive_the_models_reordering():
+    frames, times = clip_of(lambda t: person(300, t, squatting=True), lambda t: person(900, t))
+    tracks = track_people(frames, times)
+    assert len(tracks) == 2
+    for track in tracks:
+        x = np.array([p[INDEX["left_hip"], 0] for p in track.points_px])
+        assert np.ptp(x) < 1.0  # always the same person
+
+
+def test_a_person_walking_past_keeps_their_identity_when_crossing():
+    walker = lambda t: person(100 + 400 * t, t)  # noqa: E731  crosses x=640 at 1.35 s
+    frames, times = clip_of(lambda t: person(640, t, squatting=True), walker, n=90)
+    tracks = track_people(frames, times)
+    squatter = choose_subject(tracks, "auto", len(frames), SIZE)
+    chosen = next(t for t in tracks if t.id == squatter.id)
+    x = np.array([p[INDEX["left_hip"], 0] for p in chosen.points_px])
+    assert np.ptp(x) < 1.0 and len(chosen.rows) == 90
+
+
+def test_auto_chooses_the_person_doing_the_movement_not_the_largest():
+    frames, times = clip_of(lambda t: person(300, t, squatting=True), lambda t: person(900, t, height_px=450))
+    tracks = track_people(frames, times)
+    auto = choose_subject(tracks, "auto", len(frames), SIZE)
+    largest = choose_subject(tracks, "largest", len(frames), SIZE)
+    ids = {round(t.points_px[0][INDEX["left_hip"], 0]): t.id for t in tracks}
+    assert auto.id == ids[320] and largest.id == ids[920] and auto.id != largest.id
+    assert "doing the movement in place" in auto.reason and len(auto.candidates) == 2
+
+
+def test_a_passer_by_for_a_moment_is_not_the_subject_even_moving_more():
+    runner = lambda t: person(200 + 900 * (t - 1.5), t) if 1.5 <= t < 2.5 else None  # noqa: E731
+    frames, times = clip_of(lambda t: person(640, t, squatting=True), runner, n=150)
+    tracks = track_people(frames, times)
+    choice = choose_subject(tracks, "auto", len(frames), SIZE)
+    assert choice.frames == 150
+
+
+def test_subject_by_number_and_centre():
+    frames, times = clip_of(lambda t: person(200, t, squatting=True), lambda t: person(640, t))
+    tracks = track_people(frames, times)
+    assert [t.id for t in tracks] == [1, 2]  # numbered left to right at first sight
+    assert choose_subject(tracks, "2", len(frames), SIZE).id == 2
+    assert choose_subject(tracks, "center", len(frames), SIZE).id == 2
+    missing = choose_subject(tracks, "3", len(frames), SIZE)
+    assert missing.id is None and "no person 3" in missing.reason
+
+
+def test_one_person_found_twice_in_a_frame_counts_once():
+    a = person(400, 0.0)
+    keep = drop_duplicates([a, a + 3.0, person(900, 0.0)], [0.9, 0.95, 0.8])
+    assert keep == [1, 2]
+
+
+def test_subject_setting_is_checked():
+    assert Settings(subject="Largest").subject == "largest"
+    with pytest.raises(InputError, match="subject"):
+        Settings(subject="the tall one")
+
+
+# ------------------------------------------------------------------------------------------------
+# real inference: two people in one picture
+# ------------------------------------------------------------------------------------------------
+def two_people(n_frames: int = 75):
+    """The single-leg-squat sample (a person doing repetitions) on the left, a standing person
+    (the first picture of the squat sample, scaled 1.3x so they are the larger one) on the right."""
+    subject = probe_video(SAMPLES / "single_leg_squat_left_front.mp4")
+    other = probe_video(SAMPLES / "squat_front.mp4")
+    still = next(iter_frames(other)).rgb
+    frames = []
+    for frame in iter_frames(subject):
+        if frame.index >= n_frames:
+            break
+        height = frame.rgb.shape[0]
+        scaled = cv2.resize(still, None, fx=1.3 * height / still.shape[0], fy=1.3 * height / still.shape[0])
+        top = scaled.shape[0] - height
+        right = scaled[top:, : int(0.8 * scaled.shape[1])]
+        frames.append(Frame(frame.index, frame.time_s, np.ascontiguousarray(np.hstack([frame.rgb, right]))))
+    width = frames[0].rgb.shape[1]
+    info = dataclasses.replace(subject, width_px=width, n_frames=len(frames))
+    return frames, info, subject.width_px
+
+
+@pytest.mark.video
+@pytest.mark.slow
+def test_real_inference_follows_the_person_doing_repetitions_beside_a_larger_one():
+    frames, info, left_half = two_people()
+    settings = Settings(flip_average=False)
+    series = estimate_pose(iter(frames), info, settings)
+    subject = series.notes["subject"]
+    assert subject["people"] == 2 and series.notes["people"]["max"] >= 2
+    hips_x = (series.px("left_hip")[:, 0] + series.px("right_hip")[:, 0]) / 2
+    assert series.detected.mean() > 0.9 and (hips_x[series.detected] < left_half).all()
+    other = next(c["id"] for c in subject["candidates"] if c["id"] != subject["id"])
+    chosen = estimate_pose(iter(frames), info, settings.replace(subject=str(other)))
+    hips_x = (chosen.px("left_hip")[:, 0] + chosen.px("right_hip")[:, 0]) / 2
+    assert (hips_x[chosen.detected] > left_half).all()
+
+
+def test_asking_for_a_person_who_is_not_there_says_so():
+    frames, times = clip_of(lambda t: person(640, t, squatting=True))
+    choice = choose_subject(track_people(frames, times), "2", len(frames), SIZE)
+    assert choice.id is None and choice.reason == "there is no person 2 (only one person was found)"
+    assert choose_subject(track_people(frames, times), "1", len(frames), SIZE).id == 1
