@@ -348,10 +348,8 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
     t, dt = series.time_s, series.frame_step_s
     px = series.px
     pelvis_x = (px("left_hip")[:, 0] + px("right_hip")[:, 0]) / 2
-    forward = np.sign(
-        np.nanmedian(np.concatenate([px(f"{s}_foot_index")[:, 0] - px(f"{s}_heel")[:, 0] for s in ("left", "right")]))
-    )
-    if not np.isfinite(forward) or forward == 0:
+    forward = running_direction(series)
+    if not np.isfinite(forward):
         return _steps_from_height(series, segment)
     pelvis = _fill(pelvis_depth_torso(series), t)
     leg_length = _leg_length_px(series)
@@ -371,6 +369,17 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
             if (stop - start) * dt >= MIN_CONTACT_S and stop < len(t):
                 steps.append(_step(series, side, int(start), stop, pelvis, segment))
     return sorted(steps, key=lambda s: s.contact_s)
+
+
+def running_direction(series: PoseSeries) -> float:
+    """+1 when the runner faces the picture's right (toes ahead of heels), -1 facing left, NaN when
+    the feet do not tell."""
+    px = series.px
+    toe_ahead = np.concatenate([px(f"{s}_foot_index")[:, 0] - px(f"{s}_heel")[:, 0] for s in SIDES])
+    if not np.isfinite(toe_ahead).any():
+        return float("nan")
+    sign = float(np.sign(np.nanmedian(toe_ahead)))
+    return sign if sign != 0 else float("nan")
 
 
 def _fore_aft_travel_leg(series: PoseSeries) -> float:

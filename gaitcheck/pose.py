@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitcheck.errors import InputError, ModelError
-from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
+from gaitcheck.landmarks import LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
 from gaitcheck.noise import native_stderr_to_log
 from gaitcheck.settings import Settings
 from gaitcheck.tracking import (
@@ -201,9 +201,7 @@ def merge_flipped(pose: FramePose | None, flipped: FramePose | None) -> tuple[Fr
         swap_cost = np.nansum(np.linalg.norm(pose.image[idx, :2] - swapped.image[idx, :2], axis=1))
         if swap_cost < kept_cost:
             flipped = swapped
-    hips = pose.image[[INDEX["left_hip"], INDEX["right_hip"]], :2].mean(axis=0)
-    shoulders = pose.image[[INDEX["left_shoulder"], INDEX["right_shoulder"]], :2].mean(axis=0)
-    torso = float(np.linalg.norm(shoulders - hips)) or 1.0
+    _, torso = centre_and_torso(pose.image[:, :2])
     gap = np.median(np.linalg.norm(pose.image[:, :2] - flipped.image[:, :2], axis=1)) / torso
     if not gap < MAX_FLIP_DISAGREEMENT:
         return pose, False
@@ -274,8 +272,10 @@ class PeopleFinder:
         pending = self._pool.submit(run_here, mirror.detect, flipped_rgb, frame.time_s, self._size)
         found = landmarker.detect(frame.rgb, frame.time_s, self._size)
         flipped = [pose.unmirrored(self._size[0]) for pose in pending.result()]
+        if not found:  # only the mirror picture showed someone
+            return flipped[:1]
         merged = []
-        for pose in found or flipped[:1]:
+        for pose in found:
             partner = min(flipped, key=lambda f: _centre_distance(pose, f), default=None)
             pose_merged, agreed = merge_flipped(pose, partner)
             self.disagreements += not agreed

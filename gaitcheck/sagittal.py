@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from gaitcheck.assess import mean_sd_n
-from gaitcheck.events import cadence_spm
+from gaitcheck.events import cadence_spm, running_direction
 from gaitcheck.kinematics import knee_flexion_deg
 from gaitcheck.landmarks import PoseSeries
 from gaitcheck.model import FOOT_STRIKES, FootStrike, SagittalLeg, SagittalRunning, SagittalStep, Segment, Step
@@ -137,17 +137,6 @@ MIN_STEPS_PER_LEG = 7
 def _angle_deg(along: np.ndarray, across: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return np.degrees(np.arctan2(along, across))
-
-
-def running_direction(series: PoseSeries) -> float:
-    """+1 when the runner faces the picture's right (toes ahead of heels), -1 facing left, NaN when
-    the feet do not tell (as gaitcheck.events finds the running direction)."""
-    px = series.px
-    toe_ahead = np.concatenate([px(f"{s}_foot_index")[:, 0] - px(f"{s}_heel")[:, 0] for s in SIDES])
-    if not np.isfinite(toe_ahead).any():
-        return float("nan")
-    sign = float(np.sign(np.nanmedian(toe_ahead)))
-    return sign if sign != 0 else float("nan")
 
 
 def near_leg(series: PoseSeries) -> Side | None:

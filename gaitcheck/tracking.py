@@ -1,9 +1,9 @@
 """Following people through a clip, and choosing the one being assessed.
 
 The pose model finds up to a few people per frame, in no fixed order. `track_people` links each
-frame's detections to the tracks of the frames before (Hungarian assignment on landmark distance,
-after predicting each track's centre from its recent motion), so identities survive people
-crossing. `choose_subject` then picks the person who performs the movement: the task implies
+frame's detections to the tracks of the frames before (Hungarian assignment on `link_distance`:
+mostly how far the trunk centre is from where the track's recent motion puts it), so identities
+survive people crossing. `choose_subject` then picks the person who performs the movement: the task implies
 someone whose legs move a lot relative to their own pelvis (repetitions, strides), whose feet are
 in the picture and who is there for most of the clip: not the largest or nearest person, who in a
 clinic is often a coach or a bystander.
@@ -93,17 +93,17 @@ def drop_duplicates(people: Sequence[np.ndarray], scores: Sequence[float]) -> li
     return sorted(kept)
 
 
-def _predicted(track: Track, row: int, time_s: np.ndarray) -> np.ndarray:
-    """The track's landmarks moved on by its centre's recent velocity to the time of `row`."""
-    last = track.points_px[-1]
+def _predicted_centre(track: Track, row: int, time_s: np.ndarray) -> np.ndarray:
+    """Where the track's trunk centre will be at the time of `row`, moving at its recent velocity."""
+    centre = centre_and_torso(track.points_px[-1])[0]
     if len(track.rows) < 2:
-        return last
+        return centre
     before, then = track.rows[-2], track.rows[-1]
     dt = time_s[then] - time_s[before]
     if dt <= 0:
-        return last
-    velocity = (centre_and_torso(last)[0] - centre_and_torso(track.points_px[-2])[0]) / dt
-    return last + velocity * (time_s[row] - time_s[then])
+        return centre
+    velocity = (centre - centre_and_torso(track.points_px[-2])[0]) / dt
+    return centre + velocity * (time_s[row] - time_s[then])
 
 
 def track_people(people_px: Sequence[Sequence[np.ndarray]], time_s: np.ndarray) -> list[Track]:
@@ -127,25 +127,26 @@ def track_people(people_px: Sequence[Sequence[np.ndarray]], time_s: np.ndarray) 
     return tracks
 
 
-def link_distance(last_px: np.ndarray, predicted_px: np.ndarray, points_px: np.ndarray) -> float:
+def link_distance(last_px: np.ndarray, predicted_centre: np.ndarray, points_px: np.ndarray) -> float:
     """How far a detection is from a track, in the track's torso lengths: its trunk centre's
     distance from the track's (predicted or last, whichever is nearer: a poor velocity estimate
     must not lose the person), plus a quarter of the median landmark distance (a pose that fits);
     in the larger of the two torso lengths (a poorly fitted frame may shrink one)."""
     centre, torso = centre_and_torso(last_px)
     here, torso_here = centre_and_torso(points_px)
-    trunk = min(np.linalg.norm(here - centre_and_torso(predicted_px)[0]), np.linalg.norm(here - centre))
+    trunk = min(np.linalg.norm(here - predicted_centre), np.linalg.norm(here - centre))
     return float(trunk + 0.25 * landmark_distance(points_px, last_px)) / max(torso, torso_here)
 
 
 def _assign(tracks: list[Track], detections: Sequence[np.ndarray], row: int, time_s: np.ndarray) -> dict[int, Track]:
-    """Detection index -> track, by minimum total landmark distance within the link gate."""
+    """Detection index -> track, by minimum total `link_distance` within the link gate."""
     if not tracks or not detections:
         return {}
     cost = np.full((len(detections), len(tracks)), 1e6)
     for j, track in enumerate(tracks):
+        predicted = _predicted_centre(track, row, time_s)
         for i, points in enumerate(detections):
-            distance = link_distance(track.points_px[-1], _predicted(track, row, time_s), points)
+            distance = link_distance(track.points_px[-1], predicted, points)
             if np.isfinite(distance) and distance <= MAX_LINK_TORSO:
                 cost[i, j] = distance
     rows, cols = linear_sum_assignment(cost)
@@ -193,23 +194,23 @@ def describe(track: Track, n_frames: int, size: tuple[int, int]) -> Candidate:
     """The numbers `choose_subject` compares for one track."""
     points = np.stack(track.points_px)  # (F, 33, 2)
     pelvis = points[:, list(HIPS)].mean(axis=1)
-    torso = np.array([centre_and_torso(p)[1] for p in points])
+    trunks = [centre_and_torso(p) for p in points]
+    centres, torso = np.array([c for c, _ in trunks]), np.array([t for _, t in trunks])
     scale = float(np.median(torso))
     relative = (points[:, list(LOWER_BODY)] - pelvis[:, None]) / torso[:, None, None]
     spread = np.nanpercentile(relative, 90, axis=0) - np.nanpercentile(relative, 10, axis=0)  # (6, 2)
-    travel = (np.nanpercentile(pelvis[:, 1], 90) - np.nanpercentile(pelvis[:, 1], 10)) / scale
+    pelvis_rise = (np.nanpercentile(pelvis[:, 1], 90) - np.nanpercentile(pelvis[:, 1], 10)) / scale
     width, height = size
     feet = points[:, list(FEET)]
     inside = ((feet[..., 0] >= 0) & (feet[..., 0] < width) & (feet[..., 1] >= 0) & (feet[..., 1] < height)).all(axis=1)
     top = points[:, list(SHOULDERS), 1].mean(axis=1)
     bottom = points[:, [INDEX["left_ankle"], INDEX["right_ankle"]], 1].mean(axis=1)
-    centres = np.array([centre_and_torso(p)[0] for p in points])
     offset = np.linalg.norm(centres - np.array([width / 2, height / 2]), axis=1) / (np.hypot(width, height) / 2)
     return Candidate(
         id=track.id,
         frames=len(track.rows),
         share=len(track.rows) / max(n_frames, 1),
-        leg_motion=float(np.nansum(np.linalg.norm(spread, axis=1)) / len(LOWER_BODY) + travel),
+        leg_motion=float(np.nansum(np.linalg.norm(spread, axis=1)) / len(LOWER_BODY) + pelvis_rise),
         feet_in_picture=float(inside.mean()),
         height_px=float(np.nanmedian(bottom - top)),
         centre_offset=float(np.nanmedian(offset)),
@@ -257,12 +258,11 @@ def _continues(earlier: Track, later: Track, time_s: np.ndarray) -> bool:
         return False
     rows = np.asarray(earlier.rows)
     near = [(i, int(rows[np.argmin(np.abs(time_s[rows] - time_s[r]))])) for i, r in enumerate(later.rows[:5])]
-    gaps = [abs(time_s[later.rows[i]] - time_s[r]) for i, r in near]
-    if min(gaps) > MAX_TRACK_GAP_S:
-        return False
     i, r = min(near, key=lambda pair: abs(time_s[later.rows[pair[0]]] - time_s[pair[1]]))
+    if abs(time_s[later.rows[i]] - time_s[r]) > MAX_TRACK_GAP_S:
+        return False
     points = earlier.points_px[earlier.rows.index(r)]
-    return link_distance(points, points, later.points_px[i]) <= MAX_LINK_TORSO
+    return link_distance(points, centre_and_torso(points)[0], later.points_px[i]) <= MAX_LINK_TORSO
 
 
 def lasting(tracks: list[Track], time_s: np.ndarray) -> list[Track]:

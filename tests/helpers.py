@@ -66,6 +66,13 @@ def series_from_points(
                 image[i, INDEX[f"{side}_wrist"]] = pts[f"{side}_shoulder"] + (0, 190)
         image[i, INDEX["nose"]] = (pts["left_shoulder"] + pts["right_shoulder"]) / 2 + (0, -60)
     world = np.concatenate([(image - image[:, [INDEX["left_hip"]]]) / 500.0, np.zeros((t, N_LANDMARKS, 1))], axis=-1)
+    return exact_series(image, world, fps, width, height)
+
+
+def exact_series(image: np.ndarray, world: np.ndarray, fps: float, width: int, height: int) -> PoseSeries:
+    """A PoseSeries of exactly known landmarks: (T, 33, 2) pixels and (T, 33, 3) metres, every
+    landmark seen in every frame, no cuts."""
+    t = len(image)
     return PoseSeries(
         time_s=np.arange(t) / fps,
         frame=np.arange(t),

@@ -18,7 +18,7 @@ from gaitcheck.report.content import SIDE_VIEW, build_report
 from gaitcheck.report.results import Result
 from gaitcheck.report.wording import check_wording
 from gaitcheck.settings import Settings
-from tests.helpers import running_series
+from tests.helpers import exact_series, running_series
 from tests.test_assess import info_for
 
 FPS = 100.0
@@ -99,19 +99,7 @@ def side_runner(
                 depth = -0.1 if leg == near else 0.1
                 world[i, INDEX[f"{leg}_hip"]] = (0.0, 0.0, depth)
                 world[i, INDEX[f"{leg}_shoulder"]] = (0.0, -0.5, depth)
-    return PoseSeries(
-        time_s=np.arange(n) / FPS,
-        frame=np.arange(n),
-        image_px=image,
-        image_z_px=np.zeros((n, N_LANDMARKS)),
-        world_m=world,
-        visibility=np.ones((n, N_LANDMARKS)),
-        presence=np.ones((n, N_LANDMARKS)),
-        detected=np.ones(n, dtype=bool),
-        picture_change=np.zeros(n),
-        width_px=640,
-        height_px=720,
-    )
+    return exact_series(image, world, FPS, 640, 720)
 
 
 def step(leg: str, contact: int, toe_off: int) -> Step:
