@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # A clip made by gaitcheck's own generator (samples/README.md).
 DEMO_CLIP ?= samples/single_leg_squat_right_valgus_front.mp4
 
-.PHONY: demo test install install-test clean
+.PHONY: demo test install install-test browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,19 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,synth]"
 
+# The web page's tests drive Debian's chromium (Playwright's own browser downloads fail here).
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get -qq update && \
+		DEBIAN_FRONTEND=noninteractive apt-get -qq install -y chromium >/dev/null; } || \
+		echo "chromium is not installed: the browser tests will be skipped"
+
 demo: install
 	@test -n "$(DEMO_CLIP)" || { echo "no demo clip found in samples/"; exit 1; }
 	$(BIN)/gaitcheck analyze "$(DEMO_CLIP)" --out demo-out
 
 # Lint, format, types and the layer contract first (seconds), then the tests.
-test: install-test
+test: install-test browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
