@@ -98,7 +98,10 @@ def _write(analysis: Analysis, out: Path, outputs: OutputOptions, context: RunCo
         files = sorted(set(file_list(out)) | {REPORT_HTML} | ({REPORT_PDF} if outputs.pdf else set()))
         if not outputs.report:
             files.remove(REPORT_HTML)
-        doc = build_report(result, figures, key_frames, files, notes, faces_blurred=outputs.blur_faces)
+        video_src = ANNOTATED_MP4 if out / ANNOTATED_MP4 in written else None
+        doc = build_report(
+            result, figures, key_frames, files, notes, faces_blurred=outputs.blur_faces, video_src=video_src
+        )
         if outputs.report:
             (out / REPORT_HTML).write_text(render_html(doc), encoding="utf-8")
             written.append(out / REPORT_HTML)

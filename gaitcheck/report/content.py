@@ -26,6 +26,7 @@ from gaitcheck.report.document import (
     Para,
     Section,
     Table,
+    Viewer,
 )
 from gaitcheck.report.plots import SIGN_NOTE
 from gaitcheck.report.results import Result
@@ -77,7 +78,10 @@ def build_report(
     files: list[str],
     notes: list[str] | None = None,
     faces_blurred: bool = False,
+    video_src: str | None = None,
 ) -> Document:
+    """The report of one result; `video_src` (the annotated video's address relative to the page, when
+    it is written beside it) adds the video with the interactive curves to the curves section."""
     s = result.summary
     video = s.get("video") or {}
     name = result.name
@@ -115,7 +119,7 @@ def build_report(
         sections.append(Section(SIDE_VIEW, side_view_blocks(result), "sideview"))
     if key_frames:
         sections.append(Section(KEY_FRAMES, _key_frames(result, key_frames, faces_blurred), "keyframes"))
-    sections.append(Section(CURVES, _curves(result, figures), "curves"))
+    sections.append(Section(CURVES, _curves(result, figures, video_src), "curves"))
     sections.append(Section(STEPS if result.running else REPS, _events(result), "events"))
     sections.append(Section(MEASURES_TITLE, _measures(result), "measures"))
     sections.append(Section(RECORDING, _recording(result, files), "recording"))
@@ -184,8 +188,12 @@ def _banded(result: Result) -> bool:
     return graded and result.graded == "fppa_deg" and available(result, "fppa_deg")
 
 
-def _curves(result: Result, figures: dict[str, bytes]) -> list:
+def _curves(result: Result, figures: dict[str, bytes], video_src: str | None = None) -> list:
     blocks: list = []
+    if video_src is not None:
+        from gaitcheck.report.viewer import viewer_data
+
+        blocks.append(Viewer(video_src, viewer_data(result)))
     event = "stance phases" if result.running else "repetitions"
     if "overview" in figures:
         blocks.append(
@@ -205,7 +213,7 @@ def _curves(result: Result, figures: dict[str, bytes]) -> list:
                 [Image(png, f"Each {result.event} time-normalised (thin) and the mean per leg (bold).") for png in reps]
             )
         )
-    if not blocks:
+    if not any(isinstance(b, Image | ImageRow) for b in blocks):
         blocks.append(Para("No angle could be computed for this clip.", "note"))
     blocks.append(Para("Every measure is also in plots/ as PNG and SVG, and frame by frame in angles.csv.", "small"))
     return blocks

@@ -79,6 +79,15 @@ class ImageRow:
 
 
 @dataclass
+class Viewer:
+    """The annotated video with the interactive curves under it: on screen only (HTML), so the PDF
+    and the printed page leave it out and keep the figures."""
+
+    video: str  # the video's address relative to the page, e.g. annotated.mp4
+    data: dict  # gaitcheck.report.viewer.viewer_data(...)
+
+
+@dataclass
 class KeyValues:
     pairs: list[tuple[str, str]]
 

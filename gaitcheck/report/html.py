@@ -1,5 +1,6 @@
 """Render a Document as ONE self-contained HTML file: inline CSS, images as data URIs, system
-fonts, no scripts and nothing fetched, so it opens from disk, offline, and prints cleanly."""
+fonts and nothing fetched, so it opens from disk, offline, and prints cleanly. The only script is
+the interactive curves' (inline), when the annotated video sits beside the page."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from gaitcheck.report.document import (
     Para,
     Section,
     Table,
+    Viewer,
 )
 from gaitcheck.report.style import LEG_COLOUR, LEG_TINT, VERDICT_COLOUR
 
@@ -182,6 +184,10 @@ def _block(block) -> str:
     if isinstance(block, ImageRow):
         kind = " keyframes" if block.kind == "keyframes" else ""
         return f'<div class="imagerow{kind}">' + "".join(_figure(i) for i in block.images) + "</div>"
+    if isinstance(block, Viewer):
+        from gaitcheck.report.viewer import viewer_html
+
+        return viewer_html(block.video, block.data)
     if isinstance(block, KeyValues):
         rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in block.pairs)
         return f'<dl class="kv">{rows}</dl>'
@@ -237,11 +243,16 @@ def render_html(doc: Document) -> str:
     meta = "".join(f"<span>{escape(m)}</span>" for m in doc.meta)
     body = "".join(_section(s, i) for i, s in enumerate(doc.sections))
     footer = f"<footer>{escape(doc.footer)}</footer>" if doc.footer else ""
+    css = _css()
+    if any(isinstance(b, Viewer) for s in doc.sections for b in s.blocks):
+        from gaitcheck.report.viewer import viewer_css
+
+        css += viewer_css()
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(doc.title)}</title><style>{_css()}</style></head>"
+        f"<title>{escape(doc.title)}</title><style>{css}</style></head>"
         f'<body><div class="page"><header><div class="brand">{escape(doc.brand)}</div>'
         f'<h1>{escape(doc.title)}</h1><p class="subtitle">{escape(doc.subtitle)}</p>'
         f'<p class="meta">{meta}</p><nav>{nav}</nav></header>{body}{footer}</div></body></html>\n'

@@ -40,6 +40,7 @@ from gaitcheck.report.document import (
     Para,
     Section,
     Table,
+    Viewer,
 )
 from gaitcheck.report.style import INK, LEG_COLOUR, MUTED, RULE, VERDICT_COLOUR, VERDICT_LABEL, font_path
 
@@ -140,6 +141,8 @@ class _Renderer:
             return self.image(block, self.width * block.width)
         if isinstance(block, ImageRow):
             return self.image_row(block)
+        if isinstance(block, Viewer):
+            return []  # a video and its live curves have no place on paper: the figures stand in
         if isinstance(block, KeyValues):
             rows = [[Paragraph(_text(k), s["small"]), Paragraph(_text(v), s["cell"])] for k, v in block.pairs]
             table = RLTable(rows, colWidths=[32 * mm, self.width - 32 * mm])

@@ -87,33 +87,48 @@ def curve_measures(result: Result) -> list[str]:
     return [m for m in names if available(result, m)]
 
 
-def _threshold_bands(ax, result: Result, measure: str) -> bool:
+def band_edges(result: Result, measure: str) -> tuple[float, float] | None:
+    """Where this measure's borderline band starts and its valgus band starts, each widened by the
+    measurement error (a value within it of an edge grades borderline); None when the curves of this
+    measure get no bands (not the graded measure, or nothing graded)."""
     t = result.threshold
     if t is None or measure != result.graded or measure not in ("fppa_deg", "knee_over_foot", "knee_medial_shift"):
-        return False
+        return None
     if all(v == "insufficient-data" for v in result.verdicts().values()):
-        return False  # nothing is graded (side view, camera off square): no bands to suggest it
-    top = max(ax.get_ylim()[1], (t.valgus_from + t.margin) * 1.4)
-    # a value within its measurement error (t.margin) of an edge grades borderline: the band widens by it
-    ax.axhspan(t.borderline_from - t.margin, t.valgus_from + t.margin, color=BAND_BORDERLINE, zorder=0, linewidth=0)
-    ax.axhspan(t.valgus_from + t.margin, top, color=BAND_VALGUS, zorder=0, linewidth=0)
+        return None  # nothing is graded (side view, camera off square): no bands to suggest it
+    return t.borderline_from - t.margin, t.valgus_from + t.margin
+
+
+def band_top(edges: tuple[float, float], data_top: float) -> float:
+    """The top of the valgus band: above the data, and high enough to read as a band."""
+    return max(data_top, edges[1] * 1.4)
+
+
+def _threshold_bands(ax, result: Result, measure: str) -> bool:
+    edges = band_edges(result, measure)
+    if edges is None:
+        return False
+    top = band_top(edges, ax.get_ylim()[1])
+    ax.axhspan(edges[0], edges[1], color=BAND_BORDERLINE, zorder=0, linewidth=0)
+    ax.axhspan(edges[1], top, color=BAND_VALGUS, zorder=0, linewidth=0)
     ax.set_ylim(top=top)
     return True
+
+
+def event_spans(result: Result) -> list[tuple[float, float, str]]:
+    """(start_s, end_s, leg) of each repetition (by its stance leg: left, right or both) or stance phase."""
+    if result.running:
+        return [(s["contact_s"], s["toe_off_s"], s.get("leg")) for s in result.summary.get("steps") or []]
+    return [(r["start_s"], r["end_s"], r.get("stance_leg", "both")) for r in result.summary.get("reps") or []]
 
 
 def _shade_events(ax, result: Result) -> set[str]:
     """Shade each repetition (by its stance leg) or stance phase; return the tints used."""
     used = set()
-    if result.running:
-        for step in result.summary.get("steps") or []:
-            leg = step.get("leg")
-            ax.axvspan(step["contact_s"], step["toe_off_s"], color=LEG_TINT[leg], alpha=0.7, linewidth=0, zorder=0)
-            used.add(leg)
-    else:
-        for rep in result.summary.get("reps") or []:
-            leg = rep.get("stance_leg", "both")
-            ax.axvspan(rep["start_s"], rep["end_s"], color=LEG_TINT.get(leg, LEG_TINT["both"]), linewidth=0, zorder=0)
-            used.add(leg)
+    alpha = 0.7 if result.running else 1.0
+    for start, end, leg in event_spans(result):
+        ax.axvspan(start, end, color=LEG_TINT.get(leg, LEG_TINT["both"]), alpha=alpha, linewidth=0, zorder=0)
+        used.add(leg)
     return used
 
 
