@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import os
 import sys
 import traceback
 import typing
@@ -114,7 +115,65 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     compare.set_defaults(func=run_compare)
+    add_serve_parser(commands)
     return parser
+
+
+def add_serve_parser(commands: Any) -> None:
+    """`gaitcheck serve`: flags and defaults from gaitcheck.web's ServeOptions (imported lazily: FastAPI
+    and uvicorn load only when serving)."""
+    from gaitcheck.web.options import ServeOptions
+
+    d = ServeOptions()
+    serve = commands.add_parser(
+        "serve",
+        help="run the upload page and HTTP API on this computer (videos stay local)",
+        description="Serve an upload page and a JSON API; worker processes analyse the uploaded videos. "
+        "Jobs are kept in the data folder and survive restarts. See docs/web.md.",
+    )
+    serve.add_argument("--host", default=d.host, help=f"address to listen on (default: {d.host}, this computer only)")
+    serve.add_argument("--port", type=int, default=d.port, help=f"port (default: {d.port})")
+    serve.add_argument("--data", metavar="DIR", default=str(d.data_dir), help=f"jobs folder (default: ./{d.data_dir})")
+    serve.add_argument("--workers", type=int, default=d.workers, help=f"analyses run at once (default: {d.workers})")
+    serve.add_argument(
+        "--max-upload-mb",
+        type=float,
+        default=d.max_upload_mb,
+        help=f"largest video accepted (default: {d.max_upload_mb:g})",
+    )
+    serve.add_argument(
+        "--token",
+        default=os.environ.get("GAITCHECK_TOKEN"),
+        help="access token every request must carry (default: $GAITCHECK_TOKEN; none: anyone who can reach the port)",
+    )
+    serve.add_argument("--lease-s", type=float, default=d.lease_s, help=argparse.SUPPRESS)
+    serve.set_defaults(func=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from gaitcheck.web.options import ServeOptions
+    from gaitcheck.web.server import serve
+
+    if args.workers < 0 or not 0 <= args.port <= 65535 or args.max_upload_mb <= 0 or args.lease_s <= 0:
+        raise InputError(
+            "--workers must be 0 or more, --port 0-65535, --max-upload-mb above 0 (see gaitcheck serve --help)"
+        )
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.token:
+        print(
+            f"gaitcheck: warning: serving on {args.host} without --token: anyone on the network can upload and "
+            "see results",
+            file=sys.stderr,
+        )
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        data_dir=Path(args.data),
+        workers=args.workers,
+        max_upload_mb=args.max_upload_mb,
+        token=args.token or None,
+        lease_s=args.lease_s,
+    )
+    return serve(options)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -76,6 +76,24 @@ def test_version_and_help():
     assert "--from-landmarks" in gaitcheck("analyze", "--help").stdout
 
 
+def test_serve_help_and_bad_flags(tmp_path):
+    text = gaitcheck("serve", "--help").stdout
+    for flag in (
+        "--host",
+        "--port",
+        "--data",
+        "--workers",
+        "--max-upload-mb",
+        "--token",
+        "127.0.0.1",
+        "gaitcheck-data",
+    ):
+        assert flag in text
+    assert "--lease-s" not in text  # a hidden knob for the tests
+    assert_one_clear_line(gaitcheck("serve", "--workers", "-1", "--data", tmp_path), "--workers must be 0 or more")
+    assert_one_clear_line(gaitcheck("serve", "--port", "http"), "invalid int value")
+
+
 @pytest.mark.video
 def test_good_clip_writes_every_file_and_reanalyses(tmp_path):
     frames, fps = read_shared_frames("single_leg_squat_front_man_barefoot_indoor.mp4", limit=100)
