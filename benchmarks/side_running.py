@@ -74,45 +74,47 @@ def score(video: Path, cache: Path) -> dict:
     ref = load_reference(video)
     a = analysed(video, cache)
     summary = build(a)
-    side_view = summary.get("side_view") or {}
-    row: dict = {"clip": video.stem, "fps": a.video.fps, "view": a.view.value, "movement": a.movement.value}
-    for label, steps in (("steps", summary["steps"]), ("side_view", side_view.get("steps") or [])):
-        errors, missed, extra = [], 0, 0
-        for leg in ("left", "right"):
-            true_frames = [s.contact_frame for s in ref.steps if s.leg == leg]
-            found = [s["contact_frame"] for s in steps if s["leg"] == leg and s.get("contact_frame") is not None]
-            e, m, x = contact_errors(true_frames, found)
-            errors += e
-            missed += m
-            extra += x
-        matched = [e for e in errors if e <= 5]
-        row[label] = {
-            "within_2": sum(e <= 2 for e in errors),
-            "n": len(errors),
-            "median": float(np.median(matched)) if matched else float("nan"),
-            "missed": missed,
-            "extra": extra,
-        }
-    cadence = primary_cadence_spm(a)
-    truth = ref.meta["spec"]["movement"]["cadence_spm"]
-    row["cadence"] = (cadence, truth)
-    return row
+    errors, missed, extra = [], 0, 0
+    for leg in ("left", "right"):
+        true_frames = [s.contact_frame for s in ref.steps if s.leg == leg]
+        found = [s["contact_frame"] for s in summary["steps"] if s["leg"] == leg and s.get("contact_frame") is not None]
+        e, m, x = contact_errors(true_frames, found)
+        errors += e
+        missed += m
+        extra += x
+    matched = [e for e in errors if e <= 5]
+    return {
+        "clip": video.stem,
+        "fps": a.video.fps,
+        "view": a.view.value,
+        "movement": a.movement.value,
+        "within_2": sum(e <= 2 for e in errors),
+        "n": len(errors),
+        "median": float(np.median(matched)) if matched else float("nan"),
+        "missed": missed,
+        "extra": extra,
+        "cadence": (primary_cadence_spm(a), ref.meta["spec"]["movement"]["cadence_spm"]),
+    }
+
+
+#: Runners 0 and 1 of each frame rate were looked at while the side-view contacts and the near/far leg
+#: repair were developed (2026-12); later ones were rendered afterwards and are held out.
+DEVELOPED_ON = 2
 
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| clip | fps | view / movement | step table: contacts within 2 frames | median error (frames) "
-        "| missed / extra | side-view section: within 2 frames | median | missed / extra | cadence (true) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| clip | fps | view / movement | contacts within 2 frames | median error (frames) | missed / extra "
+        "| cadence (true) | looked at while developing |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        s, v = r["steps"], r["side_view"]
         cadence, truth = r["cadence"]
         found = "-" if cadence is None else f"{cadence:.1f}"
+        developed = "yes" if int(r["clip"].rsplit("_", 1)[1]) < DEVELOPED_ON else "no (held out)"
         lines.append(
-            f"| {r['clip']} | {r['fps']:.0f} | {r['view']} / {r['movement']} | {s['within_2']} of {s['n']} "
-            f"| {s['median']:.1f} | {s['missed']} / {s['extra']} | {v['within_2']} of {v['n']} | {v['median']:.1f} "
-            f"| {v['missed']} / {v['extra']} | {found} ({truth:.0f}) |"
+            f"| {r['clip']} | {r['fps']:.0f} | {r['view']} / {r['movement']} | {r['within_2']} of {r['n']} "
+            f"| {r['median']:.1f} | {r['missed']} / {r['extra']} | {found} ({truth:.0f}) | {developed} |"
         )
     return "\n".join(lines)
 
@@ -120,7 +122,7 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fps", type=float, nargs="*", default=[30.0, 60.0, 120.0])
-    parser.add_argument("--per-fps", type=int, default=2, help="runners per frame rate")
+    parser.add_argument("--per-fps", type=int, default=4, help="runners per frame rate")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "gaitcheck-side")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "side-running.md")
     args = parser.parse_args()
@@ -141,7 +143,7 @@ def main() -> None:
         "including any renders not yet cached): "
         "treadmill runners rendered by gaitcheck.synth "
         "from the side (960x540, 4 s, three bodies and cadences, either side facing the camera), posed by MediaPipe, "
-        "analysed by today's code. Not used to tune anything.\n\n"
+        "analysed by today's code. The last column says which clips were looked at while the code was written.\n\n"
         + table(rows)
         + "\n\nTargets (issue 11): every contact within 2 frames at 60 fps; cadence within 3 %.\n"
     )

@@ -9,9 +9,8 @@ cut-offs exist for any of them (Souza 2016): they are described, never graded.
 
 Pure functions over the cleaned landmarks of a side-view running segment and its steps
 (`gaitcheck.events` finds them by the foot's reach ahead of and behind the pelvis, Zeni et al.
-2008; each stance is re-timed here from the foot's height, see `stance_rows`, and the side-view
-steps carry those contact and toe-off times). Every horizontal measure is signed by the running
-direction (the way the toes point, as `events` finds it), so a runner going right-to-left gives
+2008, then re-timed from the foot's height: `events.floor_contact_rows`). Every horizontal measure
+is signed by the running direction (the way the toes point, as `events` finds it), so a runner going right-to-left gives
 the same numbers as one going left-to-right, and a mirrored clip the same numbers with the legs
 swapped. "Vertical" is the picture's y axis: keep the phone level (docs/definitions.md).
 
@@ -34,14 +33,13 @@ that was out of range.
 
 from __future__ import annotations
 
-import dataclasses
 import typing
 
 import numpy as np
 import pandas as pd
 
 from gaitcheck.assess import mean_sd_n
-from gaitcheck.events import cadence_spm, running_direction
+from gaitcheck.events import running_cadence_spm, running_direction
 from gaitcheck.kinematics import knee_flexion_deg
 from gaitcheck.landmarks import PoseSeries
 from gaitcheck.model import FOOT_STRIKES, FootStrike, SagittalLeg, SagittalRunning, SagittalStep, Segment, Step
@@ -120,13 +118,6 @@ SAGITTAL_ERROR: dict[str, tuple[float, str]] = {
     "shank_angle_contact_deg": (4.8, "Dingenen et al. 2018: tibia inclination SDD 2.2-4.8 deg (manual 2-D video)"),
     "foot_angle_contact_deg": (2.3, "Dingenen et al. 2018: foot inclination SDD 1.3-2.3 deg (manual 2-D video)"),
 }
-#: A foot point is on the floor while within this of its mid-stance level, in leg lengths (~2 cm)
-#: [derived: MediaPipe's filtered foot points jitter by about 1 cm side-on].
-FLOOR_TOLERANCE_LEG = 0.03
-#: A refined stance shorter than this is a landmark glitch: the reach events are kept.
-MIN_STANCE_S = 0.05
-#: How far before the reach contact and after the reach toe-off the floor contact is looked for.
-REFINE_PAD_S = 0.05
 #: Hips and shoulders this much nearer the camera on one side (m, MediaPipe's world depth) mark the
 #: near leg; side-on they are ~0.2 m apart in depth.
 NEAR_DEPTH_M = 0.05
@@ -183,46 +174,6 @@ def foot_strike(foot_angle_deg: float) -> FootStrike | None:
     return "midfoot"
 
 
-def stance_rows(series: PoseSeries, step: Step, leg_px: float) -> tuple[int, int] | None:
-    """The rows of initial contact and of the last frame on the floor, from the foot's height.
-
-    `gaitcheck.events` times a side-view step by the foot's reach (Zeni 2008). In running the foot
-    is furthest behind a little after it leaves the floor (on a real treadmill clip ~8 frames late at
-    60 fps, stance 0.40 s for about 0.25 s, so the swing's knee flexion counted as stance), and on
-    rendered runners it is also furthest ahead a few frames before it lands. Here each foot point
-    (heel, toe tip) has its own floor level: its height in the middle third of the reach window (the
-    foot flat); MediaPipe's heel point sits a few centimetres above the sole, so one level for the
-    whole foot would miss a heel landing. The foot is down while either point is within
-    FLOOR_TOLERANCE_LEG of its level. Contact: the first frame down from a little before the reach
-    contact; toe-off: the last frame down up to a little after the reach toe-off (a single frame's
-    glitch inside stance does not cut it short). None when the foot is not seen well enough; the
-    reach events are then used as they are."""
-    row_of = {int(f): i for i, f in enumerate(series.frame)}
-    start, stop = row_of.get(step.contact_frame), row_of.get(step.toe_off_frame)
-    dt = series.frame_step_s
-    if start is None or stop is None or stop - start < 3 or not np.isfinite(leg_px) or dt <= 0:
-        return None
-    third = (stop - start) // 3
-    pad = max(1, int(round(REFINE_PAD_S / dt)))
-    lo, hi = max(0, start - pad), min(series.n_frames - 1, stop + pad)
-    down = np.zeros(hi - lo + 1, dtype=bool)
-    for point in ("heel", "foot_index"):
-        y = series.px(f"{step.leg}_{point}")[:, 1] / leg_px
-        flat = y[start + third : stop - third + 1]
-        if np.isfinite(flat).sum() < 2:
-            continue
-        level = float(np.nanmedian(flat)) - FLOOR_TOLERANCE_LEG
-        down |= np.nan_to_num(y[lo : hi + 1], nan=-np.inf) >= level
-    centre = (start + stop) // 2 - lo
-    if not down.any():
-        return None
-    on = np.flatnonzero(down)
-    first, last = lo + int(on[0]), lo + int(on[-1])
-    if not first - lo <= centre <= last - lo or (last - first) * dt < MIN_STANCE_S:
-        return None
-    return first, last
-
-
 def implausible(measures: dict[str, float], real_time: bool = True) -> tuple[str, ...]:
     """The measures outside their plausible range (stance time only when the real frame rate is
     known: in a slowed-down file's own time it is not a runner's)."""
@@ -260,18 +211,11 @@ def step_measures(
     gaps = np.diff(contacts)
     typical_gap = float(np.median(gaps)) if gaps.size else float("nan")
     out: list[SagittalStep] = []
-    for reach_step in steps:
-        side = reach_step.leg
-        refined = stance_rows(series, reach_step, leg)
-        if refined is not None:
-            start, stop = refined
-        else:
-            reach = row_of.get(reach_step.contact_frame), row_of.get(reach_step.toe_off_frame)
-            if reach[0] is None or reach[1] is None:
-                continue
-            start, stop = reach[0], reach[1]
-        step = _on_floor(series, reach_step, start, stop)
-        reach_start = row_of.get(reach_step.contact_frame, start)
+    for step in steps:
+        side = step.leg
+        start, stop = row_of.get(step.contact_frame), row_of.get(step.toe_off_frame)
+        if start is None or stop is None:
+            continue
         hip, knee, ankle = px(f"{side}_hip"), px(f"{side}_knee"), px(f"{side}_ankle")
         heel, toe = px(f"{side}_heel")[start], px(f"{side}_foot_index")[start]
         if knee_flexion is not None and side in knee_flexion:
@@ -291,7 +235,7 @@ def step_measures(
             "shank_angle_contact_deg": float(_angle_deg(forward * shank_vec[0], shank_vec[1])),
             "foot_angle_contact_deg": float(_angle_deg(-foot_vec[1], forward * foot_vec[0])),
             "trunk_forward_lean_deg": float(np.nanmean(stance_lean)) if np.isfinite(stance_lean).any() else np.nan,
-            "vertical_oscillation_leg": _oscillation(pelvis[:, 1], reach_start, contacts, typical_gap, leg),
+            "vertical_oscillation_leg": _oscillation(pelvis[:, 1], start, contacts, typical_gap, leg),
             "stance_s": round(step.stance_s, 3),
         }
         out.append(judged(step, measures, real_time))
@@ -319,24 +263,6 @@ def judged(step: Step, measures: dict[str, float], real_time: bool) -> SagittalS
 
 def whole_step_dropped(step: SagittalStep) -> bool:
     return bool(WHOLE_STEP_MEASURES & set(step.dropped))
-
-
-def _on_floor(series: PoseSeries, step: Step, start: int, stop: int) -> Step:
-    """The step with its contact and toe-off at these rows (midstance kept when it lies between)."""
-    t, frame = series.time_s, series.frame
-    mid = step.midstance_frame
-    if not frame[start] <= mid <= frame[stop]:
-        mid = int(frame[(start + stop) // 2])
-    mid_s = float(t[np.searchsorted(frame, mid)]) if mid != step.midstance_frame else step.midstance_s
-    return dataclasses.replace(
-        step,
-        contact_frame=int(frame[start]),
-        contact_s=float(t[start]),
-        midstance_frame=mid,
-        midstance_s=mid_s,
-        toe_off_frame=int(frame[stop]),
-        toe_off_s=float(t[stop]),
-    )
 
 
 def _oscillation(pelvis_y: np.ndarray, start: int, contacts: list[int], typical_gap: float, leg_px: float) -> float:
@@ -431,6 +357,7 @@ def sagittal_running(
         directions.append(running_direction(sub))
         nears.append(near_leg(sub))
     steps.sort(key=lambda s: (s.step.contact_s, s.step.leg))
+    longest = max(chosen, key=lambda s: s.stop_row - s.start_row)
     legs = {side: leg_summary([s for s in steps if s.step.leg == side]) for side in SIDES}
     known = {d for d in directions if np.isfinite(d)}
     direction = {1.0: "right", -1.0: "left"}.get(known.pop(), "unknown") if len(known) == 1 else "unknown"
@@ -440,6 +367,8 @@ def sagittal_running(
         steps=steps,
         legs=legs,
         left_minus_right=left_minus_right(legs),
-        cadence_spm=cadence_spm([p for s in chosen for p in s.steps]),
+        cadence_spm=running_cadence_spm(
+            series.select(slice(longest.start_row, longest.stop_row)), [p for s in chosen for p in s.steps]
+        ),
         near_leg=nears[0] if len(set(nears)) == 1 else None,
     )

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 from gaitcheck.assess import asymmetry, graded_measure
-from gaitcheck.events import cadence_spm
+from gaitcheck.events import running_cadence_spm
 from gaitcheck.kinematics import PER_LEG_MEASURES, WHOLE_BODY_MEASURES
+from gaitcheck.landmarks import PoseSeries
 from gaitcheck.model import Analysis, Segment
 from gaitcheck.sagittal import FOOT_STRIKE_SOURCE, MIN_STEPS_PER_LEG, PLAUSIBLE, SAGITTAL_NOTES
 from gaitcheck.version import __version__
@@ -46,11 +47,19 @@ REAL_TIME_MEASURES = ("stance_s",)
 def primary_cadence_spm(analysis: Analysis) -> float | None:
     """Steps per minute over the segments the verdicts come from (None when not running), in the
     file's time: check `analysis.slow_motion_suspected` before showing it as real."""
-    return cadence_spm([p for i in analysis.primary for p in analysis.segments[i].steps])
+    primary = [analysis.segments[i] for i in analysis.primary]
+    if not any(s.steps for s in primary):
+        return None
+    longest = max(primary, key=lambda s: s.stop_row - s.start_row)
+    return running_cadence_spm(segment_landmarks(analysis, longest), [p for s in primary for p in s.steps])
 
 
-def segment_json(segment: Segment, withhold: bool = False) -> dict[str, Any]:
-    cadence = None if withhold else cadence_spm(segment.steps)
+def segment_landmarks(analysis: Analysis, segment: Segment) -> PoseSeries:
+    return analysis.landmarks.clean.select(slice(segment.start_row, segment.stop_row))
+
+
+def segment_json(segment: Segment, series: PoseSeries, withhold: bool = False) -> dict[str, Any]:
+    cadence = None if withhold or not segment.steps else running_cadence_spm(series, segment.steps)
     return {
         "index": segment.index,
         "start_row": segment.start_row,
@@ -92,7 +101,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "movement": analysis.movement.to_json(),
         "view": analysis.view.to_json(),
         "subject": raw.notes.get("subject"),
-        "segments": [segment_json(s, withhold) for s in analysis.segments],
+        "segments": [segment_json(s, segment_landmarks(analysis, s), withhold) for s in analysis.segments],
         "primary_segments": analysis.primary,
         "reps": [r.to_json() for r in analysis.rep_results],
         "steps": steps,

@@ -174,3 +174,20 @@ def test_lowpass_handles_variable_frame_rate_and_nan_runs():
     keep = np.r_[60:280, 340:540]
     # white noise of SD 0.1 keeps about sqrt(6/30) of its power below 6 Hz at 60 fps
     assert np.std(out[keep] - np.sin(2 * np.pi * 1.0 * t[keep])) < 0.07
+
+
+def test_side_view_leg_depth_order_keeps_the_models_labels_and_undoes_a_swap():
+    """Side-on the near leg stays nearer the camera: a run of frames whose labels (and depths) are
+    exchanged is put back, and the legs' ordinary crossings are left alone."""
+    truth = running_side_series()
+    world = truth.world_m.copy()
+    for side, depth_m in (("left", 0.2), ("right", 0.0)):  # the left leg is the far one
+        for joint in ("hip", "knee", "ankle", "heel", "foot_index"):
+            world[:, INDEX[f"{side}_{joint}"], 2] = depth_m
+    truth = truth.replace(world_m=world)
+    assert c.repair_swaps(truth, "auto").notes["swaps"]["leg_frames"] == 0
+    swapped = np.zeros(truth.n_frames, dtype=bool)
+    swapped[60:66] = True
+    repaired = c.repair_swaps(inject(truth, swapped, LEG_PAIRS), "auto")
+    np.testing.assert_allclose(repaired.image_px, truth.image_px)
+    assert repaired.notes["swaps"]["leg_frames"] == swapped.sum()

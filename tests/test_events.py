@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from gaitcheck.events import (
     cadence_spm,
     find_reps,
     find_steps,
+    running_cadence_spm,
     slow_motion_estimate,
     stance_by_balance,
     stance_by_motion,
@@ -97,7 +100,10 @@ def test_foot_contacts_match_the_truth(view, fps):
         inside = truth[leg][(truth[leg] > 0.3) & (truth[leg] < 3.7)]
         assert len(found) >= len(inside)
         errors_frames = [np.min(np.abs(found - c)) * fps for c in inside]
-        assert max(errors_frames) <= 2.0 + (fps / 120.0)  # 2 frames, a little more at 240 fps
+        # 2 frames, a little more at 240 fps; side-on a contact is the first frame the foot is within
+        # FLOOR_TOLERANCE_LEG of the floor, which a foot landing at ~1.2 m/s reaches ~20 ms early
+        allowed = 2.0 + fps / 120.0 if view != "side" else max(2.0, 0.025 * fps)
+        assert max(errors_frames) <= allowed
     for step in steps:
         assert step.contact_s <= step.midstance_s <= step.toe_off_s
         assert 0.1 < step.stance_s < 0.35
@@ -131,3 +137,17 @@ def test_no_steps_without_feet():
         for joint in ("ankle", "heel", "foot_index"):
             image[:, INDEX[f"{side}_{joint}"]] = np.nan
     assert find_steps(series.replace(image_px=image), "back") == []
+
+
+def test_cadence_falls_back_on_the_feet_frequency_when_contacts_are_confused():
+    """Contacts given to the wrong leg (a runner partly hidden) make the strides nonsense; the feet
+    still swap places at the runner's cadence. Clean contacts keep their own, finer answer."""
+    series, _ = running_series("side", 60.0, cadence_spm=170.0)
+    steps = find_steps(series, "side")
+    assert running_cadence_spm(series, steps) == cadence_spm(steps)
+    confused = [
+        dataclasses.replace(s, leg="right" if s.leg == "left" else "left") if k % 3 == 1 else s
+        for k, s in enumerate(steps)
+    ]
+    assert cadence_spm(confused) != pytest.approx(170.0, rel=0.1)
+    assert running_cadence_spm(series, confused) == pytest.approx(170.0, rel=0.03)
