@@ -8,7 +8,9 @@ as tracebacks.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 import logging
 import re
 import secrets
@@ -28,8 +30,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from gaitcheck.errors import GaitcheckError
 from gaitcheck.settings import MovementChoice, ViewChoice
-from gaitcheck.web import pages, uploads
+from gaitcheck.web import keyframes, pages, uploads
 from gaitcheck.web.jobs import Job, JobStore, NewJob, new_job_id
 from gaitcheck.web.options import JOB_ID_PATTERN, ServeOptions
 from gaitcheck.web.uploads import UploadRefused
@@ -60,6 +63,7 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 PAGE_POLICY = "default-src 'self'; img-src 'self' data:; media-src 'self'; object-src 'none'; frame-ancestors 'none'"
 NO_JOB = "No such job: it may have been deleted; see the list of jobs on the upload page."
 NO_FILE = "This job has no file of that name; see the job's list of files."
+NOT_DONE = "This job has no results yet: wait until its analysis is done (see its status)."
 NOT_FOUND = "Nothing here: check the address, or start from the upload page at /."
 
 
@@ -108,6 +112,7 @@ class Api:
         options.jobs_dir.mkdir(parents=True, exist_ok=True)
         options.incoming_dir.mkdir(parents=True, exist_ok=True)
         self.jobs = JobStore(options.db_path, options.lease_s, options.max_attempts)
+        self.edit_lock = asyncio.Lock()  # one hand edit at a time rewrites edits.json and summary.json
 
     def authorize(self, request: Request) -> None:
         if self.options.token is None or request.url.path.startswith("/static/"):
@@ -211,6 +216,67 @@ class Api:
             background=BackgroundTask(target.unlink, missing_ok=True),
         )
 
+    def result_dir(self, job_id: str) -> Path:
+        """The result folder of a done job (404 with a sentence otherwise)."""
+        job = self.job(job_id)
+        folder = self.options.job_dir(job.id) / RESULT_DIR
+        if job.status != "done" or not folder.is_dir():
+            raise ApiError(404, NOT_DONE)
+        return folder
+
+    async def viewer(self, job_id: str) -> JSONResponse:
+        """The curve viewer's data (gaitcheck.report.viewer.viewer_data) of a done job."""
+        folder = self.result_dir(job_id)
+        data = await run_in_threadpool(curve_data, folder)
+        return JSONResponse(data, headers=SECURITY_HEADERS)
+
+    async def key_frame_list(self, job_id: str) -> JSONResponse:
+        """Every graded key frame of a done job, with its automatic values and its hand edit (or null)."""
+        from gaitcheck.report.style import VERDICT_SHORT  # matplotlib: not at the server's start
+
+        folder = self.result_dir(job_id)
+        frames = await run_in_threadpool(keyframes.key_frames, folder)
+        edits = await run_in_threadpool(keyframes.read_edits, folder)
+        listed = [{**f.to_json(job_id), "hand_adjusted": edits.get(key)} for key, f in frames.items()]
+        return JSONResponse({"keyframes": listed, "verdict_labels": VERDICT_SHORT}, headers=SECURITY_HEADERS)
+
+    async def key_frame_image(self, job_id: str, key: str) -> Response:
+        """The key frame's picture (around its points), decoded from the upload."""
+        folder = self.result_dir(job_id)
+        frame = await run_in_threadpool(keyframes.find, folder, key)
+        video = self.options.job_dir(job_id) / self.job(job_id).video_name
+        every = await run_in_threadpool(keyframes.key_frames, folder)
+        image = await run_in_threadpool(keyframes.frame_jpeg, video, frame, every)
+        return Response(
+            image, media_type="image/jpeg", headers={**SECURITY_HEADERS, "Cache-Control": "private, max-age=3600"}
+        )
+
+    async def key_frame_edit(self, job_id: str, key: str, request: Request, save: bool) -> JSONResponse:
+        """FPPA, hip adduction and grade of the points sent; saved as the key frame's hand edit when `save`."""
+        folder = self.result_dir(job_id)
+        frame = await run_in_threadpool(keyframes.find, folder, key)
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            raise ApiError(400, 'Send the points as JSON: {"points_px": {"hip": [x, y], ...}}.') from None
+        points = keyframes.parse_points(body, frame.size_px)
+        if save:
+            async with self.edit_lock:
+                answer = await run_in_threadpool(keyframes.save_edit, folder, frame, points)
+        else:
+            answer = keyframes.measure(points, frame)
+        return JSONResponse({"key": key, **answer}, headers=SECURITY_HEADERS)
+
+    async def key_frame_undo(self, job_id: str, key: str) -> JSONResponse:
+        """Back to the automatic values of one key frame."""
+        folder = self.result_dir(job_id)
+        frame = await run_in_threadpool(keyframes.find, folder, key)
+        async with self.edit_lock:
+            removed = await run_in_threadpool(keyframes.remove_edit, folder, frame)
+        if not removed:
+            raise ApiError(404, f"The key frame {key} has no hand edit to undo.")
+        return JSONResponse({"key": key, "hand_adjusted": None}, headers=SECURITY_HEADERS)
+
     async def delete(self, job_id: str) -> JSONResponse:
         """Remove the row first (a running worker then stops at its next heartbeat), then the files."""
         job = self.job(job_id)
@@ -218,6 +284,17 @@ class Api:
         await run_in_threadpool(shutil.rmtree, self.options.job_dir(job.id), True)
         log.info("job %s deleted", job.id)
         return JSONResponse({"id": job.id, "deleted": True}, headers=SECURITY_HEADERS)
+
+
+def curve_data(folder: Path) -> dict[str, Any]:
+    """The curve viewer's data of a result folder (409 with a sentence when it cannot be read)."""
+    from gaitcheck.report.results import Result
+    from gaitcheck.report.viewer import viewer_data
+
+    try:
+        return viewer_data(Result.from_folder(folder))
+    except GaitcheckError as exc:
+        raise ApiError(409, f"This job's results cannot be read ({exc}); analyse the video again.") from None
 
 
 def write_zip(target: Path, files: dict[str, Path]) -> None:
@@ -247,9 +324,39 @@ def add_api_routes(app: FastAPI, api: Api) -> None:
     async def get_zip(job_id: str) -> FileResponse:
         return await api.archive(job_id)
 
+    @app.get("/api/jobs/{job_id}/viewer.json")
+    async def get_viewer_data(job_id: str) -> JSONResponse:
+        return await api.viewer(job_id)
+
+    add_key_frame_routes(app, api)
+
     @app.delete("/api/jobs/{job_id}")
     async def delete_job(job_id: str) -> JSONResponse:
         return await api.delete(job_id)
+
+
+def add_key_frame_routes(app: FastAPI, api: Api) -> None:
+    """Checking the key frames by hand (gaitcheck.web.keyframes)."""
+
+    @app.get("/api/jobs/{job_id}/keyframes")
+    async def list_key_frames(job_id: str) -> JSONResponse:
+        return await api.key_frame_list(job_id)
+
+    @app.get("/api/jobs/{job_id}/keyframes/{key}.jpg")
+    async def key_frame_image(job_id: str, key: str) -> Response:
+        return await api.key_frame_image(job_id, key)
+
+    @app.post("/api/jobs/{job_id}/keyframes/{key}/measure")
+    async def measure_key_frame(job_id: str, key: str, request: Request) -> JSONResponse:
+        return await api.key_frame_edit(job_id, key, request, save=False)
+
+    @app.put("/api/jobs/{job_id}/keyframes/{key}")
+    async def save_key_frame(job_id: str, key: str, request: Request) -> JSONResponse:
+        return await api.key_frame_edit(job_id, key, request, save=True)
+
+    @app.delete("/api/jobs/{job_id}/keyframes/{key}")
+    async def undo_key_frame(job_id: str, key: str) -> JSONResponse:
+        return await api.key_frame_undo(job_id, key)
 
 
 def add_page_routes(app: FastAPI, api: Api) -> None:
@@ -264,10 +371,11 @@ def add_page_routes(app: FastAPI, api: Api) -> None:
         return html(await run_in_threadpool(pages.job_page, api.describe(job), result))
 
     @app.get("/static/{name}")
-    async def static(name: str) -> FileResponse:
+    async def static(name: str) -> Response:
         if name not in pages.STATIC_TYPES:
             raise ApiError(404, NOT_FOUND)
-        return FileResponse(pages.STATIC_DIR / name, media_type=pages.STATIC_TYPES[name], headers=SECURITY_HEADERS)
+        text = await run_in_threadpool(pages.static_text, name)
+        return Response(text, media_type=pages.STATIC_TYPES[name], headers=SECURITY_HEADERS)
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -285,6 +393,10 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UploadRefused)
     async def refused(request: Request, exc: UploadRefused) -> Response:
         log.info("upload refused: %s", exc.message)
+        return answer(request, exc.status, exc.message)
+
+    @app.exception_handler(keyframes.KeyFrameRefused)
+    async def key_frame_refused(request: Request, exc: keyframes.KeyFrameRefused) -> Response:
         return answer(request, exc.status, exc.message)
 
     @app.exception_handler(NotAuthorized)

@@ -19,13 +19,26 @@ from gaitcheck.vocabulary import SIDES
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-#: The only static files served, and as what.
-STATIC_TYPES = {"gaitcheck.css": "text/css; charset=utf-8", "gaitcheck.js": "text/javascript; charset=utf-8"}
+CSS_TYPE = "text/css; charset=utf-8"
+JS_TYPE = "text/javascript; charset=utf-8"
+#: The only static files served, and as what: the web front-end's own and the report's curve viewer.
+STATIC_TYPES = {"gaitcheck.css": CSS_TYPE, "gaitcheck.js": JS_TYPE, "viewer.css": CSS_TYPE, "viewer.js": JS_TYPE}
+#: What the job page loads before gaitcheck.js: the curve viewer (gaitcheck.report.viewer).
+VIEWER_HEAD = '<link rel="stylesheet" href="/static/viewer.css">\n<script src="/static/viewer.js" defer></script>\n'
 TAGLINE = "Does the hip keep the knee in line?"
 PRIVATE = "Videos and results stay on this computer: gaitcheck sends nothing anywhere else."
 
 
-def shell(title: str, body: str, page: str, attributes: str = "") -> str:
+def static_text(name: str) -> str:
+    """The text of one static file (a name of STATIC_TYPES): the viewer's from gaitcheck.report."""
+    from gaitcheck.report.viewer import viewer_css, viewer_script
+
+    readers = {"viewer.js": viewer_script, "viewer.css": viewer_css}
+    reader = readers.get(name)
+    return reader() if reader is not None else (STATIC_DIR / name).read_text(encoding="utf-8")
+
+
+def shell(title: str, body: str, page: str, attributes: str = "", head: str = "") -> str:
     """A whole page around `body`; `page` tells gaitcheck.js which behaviour to start."""
     return f"""<!doctype html>
 <html lang="en">
@@ -35,7 +48,7 @@ def shell(title: str, body: str, page: str, attributes: str = "") -> str:
 <title>{escape(title)} · gaitcheck</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/gaitcheck.css">
-<script src="/static/gaitcheck.js" defer></script>
+{head}<script src="/static/gaitcheck.js" defer></script>
 </head>
 <body data-page="{page}" {attributes}>
 <header class="top"><a class="brand" href="/">gaitcheck</a><span class="tagline">{TAGLINE}</span></header>
@@ -116,9 +129,16 @@ def job_page(job: dict[str, Any], result: Path) -> str:
     if job["status"] == "done":
         parts.append(verdict_section(result))
     parts.append(media_section(job))
+    if has_curves(job):
+        parts.append(key_frames_section(job))
     parts.append(downloads_section(job))
     attributes = f'data-job-id="{escape(job["id"])}" data-status="{escape(job["status"])}"'
-    return shell(title, "\n".join(parts), "job", attributes)
+    return shell(title, "\n".join(parts), "job", attributes, VIEWER_HEAD if has_curves(job) else "")
+
+
+def has_curves(job: dict[str, Any]) -> bool:
+    """A done job's page draws the curves (its angles and summary are there)."""
+    return job["status"] == "done" and {"angles.csv", "summary.json"} <= set(job["files"])
 
 
 def job_meta(job: dict[str, Any]) -> str:
@@ -201,16 +221,30 @@ def media_section(job: dict[str, Any]) -> str:
     if source is None:
         return ""
     curves = ""
-    if "angles.csv" in files and "summary.json" in files:
+    if has_curves(job):
         curves = (
-            f'<div id="curves" data-angles-url="{escape(files["angles.csv"])}" '
-            f'data-summary-url="{escape(files["summary.json"])}"></div>'
+            f'<div id="curves" data-viewer-url="/api/jobs/{escape(job["id"])}/viewer.json" '
+            f'data-angles-url="{escape(files["angles.csv"])}" data-summary-url="{escape(files["summary.json"])}">'
+            '<p class="note">Drawing the curves…</p></div>'
         )
     what = "Annotated video" if "annotated.mp4" in files else "Uploaded video"
     return (
         f'<section class="media"><h2>{what}</h2>'
         f'<video id="video" controls preload="metadata" playsinline src="{escape(source)}"></video>'
         f"{curves}</section>"
+    )
+
+
+def key_frames_section(job: dict[str, Any]) -> str:
+    """'Check key frames': filled by gaitcheck.js from /api/jobs/{id}/keyframes."""
+    return (
+        f'<section class="card keyframes" id="keyframes" data-url="/api/jobs/{escape(job["id"])}/keyframes">'
+        "<h2>Check key frames</h2>"
+        '<p class="note">Each graded repetition or step was measured on one frame. Drag the hip, knee and '
+        "ankle points (and the other hip, which sets the pelvis) onto the joint centres you see: FPPA, hip "
+        "adduction and the grade follow at once. Save keeps your correction with the job, beside the automatic "
+        "values (summary.json, edits.json); Undo returns to the automatic points.</p>"
+        '<div class="kf-list" id="keyframe-list"><p class="note">Loading the key frames…</p></div></section>'
     )
 
 

@@ -21,8 +21,11 @@ function withToken(url) {
   return url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(value);
 }
 
-async function api(method, url) {
-  const response = await fetch(url, { method, headers: authHeaders() });
+async function api(method, url, payload) {
+  const headers = authHeaders();
+  if (payload !== undefined) headers["Content-Type"] = "application/json";
+  const sent = payload === undefined ? undefined : JSON.stringify(payload);
+  const response = await fetch(url, { method, headers, body: sent });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401) location.reload();
   if (!response.ok) throw new Error(body.error || "The server answered " + response.status + ".");
@@ -181,8 +184,23 @@ function startJob() {
   const video = document.getElementById("video");
   if (video && token()) video.src = withToken(video.getAttribute("src"));
   document.getElementById("delete").addEventListener("click", deleteJob);
+  const curves = document.getElementById("curves");
+  if (curves && video && curves.dataset.viewerUrl) mountCurves(curves, video);
+  const keyFrames = document.getElementById("keyframes");
+  if (keyFrames) startKeyFrames(keyFrames);
   if (body.dataset.status === "queued" || body.dataset.status === "running") {
     setInterval(() => followJob(body.dataset.jobId), POLL_MS);
+  }
+}
+
+// The report's curve viewer (/static/viewer.js) under the video, with the data of /api/.../viewer.json.
+async function mountCurves(container, video) {
+  try {
+    if (!window.GaitcheckViewer) throw new Error("The curve viewer did not load; reload the page.");
+    const data = await api("GET", container.dataset.viewerUrl);
+    window.gaitcheckViewer = window.GaitcheckViewer.mount(container, video, data);
+  } catch (problem) {
+    container.replaceChildren(element("p", "error", "The curves could not be drawn: " + problem.message));
   }
 }
 
@@ -210,6 +228,224 @@ async function deleteJob() {
     location.href = "/";
   } catch (problem) {
     alert(problem.message);
+  }
+}
+
+// --- checking the key frames by hand -----------------------------------------------------------
+// Each graded repetition or step's key frame with its hip, knee and ankle points (and the other
+// hip) drawn over the picture; dragging a point asks the server for FPPA, hip adduction and the
+// grade (gaitcheck's own functions), Save stores the points with the job, Undo removes them.
+const SVG_NS = "http://www.w3.org/2000/svg";
+const POINT_NAMES = ["hip", "knee", "ankle", "other_hip"];
+const POINT_LABELS = { hip: "hip", knee: "knee", ankle: "ankle", other_hip: "other hip" };
+
+async function startKeyFrames(section) {
+  const list = document.getElementById("keyframe-list");
+  try {
+    const data = await api("GET", section.dataset.url);
+    list.replaceChildren();
+    if (!data.keyframes.length) {
+      list.append(element("p", "note", "No repetition or step was graded in this clip: there is no key frame to check."));
+    }
+    for (const frame of data.keyframes) list.append(new KeyFrameCard(frame, data.verdict_labels, section.dataset.url).card);
+  } catch (problem) {
+    list.replaceChildren(element("p", "error", "The key frames could not be loaded: " + problem.message));
+  }
+}
+
+function svgNode(tag, attributes, parent) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  parent.append(node);
+  return node;
+}
+
+function degrees(value) {
+  if (value === null || value === undefined) return "–";
+  const text = (value > 0 ? "+" : "") + value.toFixed(1) + "°";
+  return text.replace("-", "−");
+}
+
+function copyPoints(points) {
+  return Object.fromEntries(POINT_NAMES.map((name) => [name, [points[name][0], points[name][1]]]));
+}
+
+class KeyFrameCard {
+  constructor(frame, labels, baseUrl) {
+    this.frame = frame;
+    this.labels = labels;
+    this.url = baseUrl + "/" + frame.key;
+    this.saved = frame.hand_adjusted;
+    this.points = copyPoints(this.saved ? this.saved.points_px : frame.points_px);
+    this.busy = false;
+    this.again = false;
+    this.build();
+    this.buildOverlay();
+    this.place();
+    this.show(this.saved, this.saved ? "saved" : "automatic");
+  }
+
+  build() {
+    const frame = this.frame;
+    const what = frame.event === "rep" ? "repetition " + frame.number : "step " + frame.number;
+    this.card = element("article", "kf kf-" + frame.leg);
+    this.card.dataset.key = frame.key;
+    const title = element("h3", "", frame.leg.charAt(0).toUpperCase() + frame.leg.slice(1) + " leg, " + what);
+    title.append(element("span", "kf-when", frame.time_s.toFixed(2) + " s · frame " + frame.frame));
+    const figure = element("div", "kf-figure");
+    const image = element("img");
+    image.alt = "Key frame of the " + frame.leg + " leg, " + what;
+    image.src = withToken(frame.image_url);
+    const [x, y, width, height] = frame.crop_px;
+    image.width = width;
+    image.height = height;
+    this.svg = document.createElementNS(SVG_NS, "svg");
+    this.svg.setAttribute("viewBox", x + " " + y + " " + width + " " + height);
+    this.svg.setAttribute("class", "kf-overlay");
+    figure.append(image, this.svg);
+    this.card.append(title, figure, this.buildValues(), this.buildActions());
+  }
+
+  buildValues() {
+    const values = element("dl", "kf-values");
+    const row = (label) => {
+      const wrap = element("div");
+      const value = element("dd");
+      wrap.append(element("dt", "", label), value);
+      values.append(wrap);
+      return value;
+    };
+    this.handValue = row("By hand");
+    this.autoValue = row("Automatic");
+    this.autoValue.append(this.valueLine(this.frame.automatic));
+    return values;
+  }
+
+  valueLine(values) {
+    const line = element("span", "kf-line");
+    line.append(element("b", "kf-fppa", "FPPA " + degrees(values.fppa_deg)));
+    line.append(element("span", "badge " + values.verdict, this.labels[values.verdict] || values.verdict));
+    line.append(element("span", "kf-adduction", "hip adduction " + degrees(values.hip_adduction_deg)));
+    return line;
+  }
+
+  buildActions() {
+    const actions = element("div", "kf-actions");
+    this.state = element("span", "kf-state");
+    this.saveButton = element("button", "kf-save", "Save");
+    this.undoButton = element("button", "secondary kf-undo", "Undo");
+    this.saveButton.type = this.undoButton.type = "button";
+    this.saveButton.addEventListener("click", () => this.save());
+    this.undoButton.addEventListener("click", () => this.undo());
+    actions.append(this.saveButton, this.undoButton, this.state);
+    return actions;
+  }
+
+  /* Lines hip-knee-ankle, the hip-ankle reference and the pelvis; a handle on every point. Built
+     once (a drag keeps its pointer capture), moved by place(). */
+  buildOverlay() {
+    const size = Math.max(this.frame.crop_px[2], this.frame.crop_px[3]);
+    const pairs = [["hip", "other_hip", "kf-pelvis"], ["hip", "ankle", "kf-reference"], ["hip", "knee", "kf-leg"], ["knee", "ankle", "kf-leg"]];
+    this.lines = pairs.map(([a, b, kind]) => ({ a, b, node: svgNode("line", { class: "kf-bone " + kind }, this.svg) }));
+    this.handles = POINT_NAMES.map((name) => {
+      const group = svgNode("g", { class: "kf-point", "data-point": name }, this.svg);
+      const circles = [svgNode("circle", { r: size * 0.045, class: "kf-hit" }, group), svgNode("circle", { r: size * 0.016, class: "kf-dot" }, group)];
+      const title = document.createElementNS(SVG_NS, "title");
+      title.textContent = "Drag the " + POINT_LABELS[name];
+      group.append(title);
+      group.addEventListener("pointerdown", (event) => this.grab(event, name, group));
+      return { name, circles };
+    });
+  }
+
+  place() {
+    const p = this.points;
+    for (const { a, b, node } of this.lines) {
+      node.setAttribute("x1", p[a][0]);
+      node.setAttribute("y1", p[a][1]);
+      node.setAttribute("x2", p[b][0]);
+      node.setAttribute("y2", p[b][1]);
+    }
+    for (const { name, circles } of this.handles) {
+      for (const circle of circles) {
+        circle.setAttribute("cx", p[name][0]);
+        circle.setAttribute("cy", p[name][1]);
+      }
+    }
+  }
+
+  grab(event, name, group) {
+    event.preventDefault();
+    group.setPointerCapture(event.pointerId);
+    const move = (e) => {
+      const [x, y, width, height] = this.frame.crop_px;
+      const matrix = this.svg.getScreenCTM().inverse();
+      const at = new DOMPoint(e.clientX, e.clientY).matrixTransform(matrix);
+      this.points[name] = [Math.min(x + width, Math.max(x, at.x)), Math.min(y + height, Math.max(y, at.y))];
+      this.place();
+      this.remeasure();
+    };
+    const stop = () => {
+      group.removeEventListener("pointermove", move);
+      group.removeEventListener("pointerup", stop);
+      group.removeEventListener("pointercancel", stop);
+    };
+    group.addEventListener("pointermove", move);
+    group.addEventListener("pointerup", stop);
+    group.addEventListener("pointercancel", stop);
+  }
+
+  /* One request at a time; moves made meanwhile are measured once it returns. */
+  async remeasure() {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    try {
+      this.show(await api("POST", this.url + "/measure", { points_px: this.points }), "moved");
+    } catch (problem) {
+      this.state.textContent = problem.message;
+    }
+    this.busy = false;
+    if (this.again) {
+      this.again = false;
+      this.remeasure();
+    }
+  }
+
+  show(values, state) {
+    this.handValue.replaceChildren(values ? this.valueLine(values) : element("span", "kf-none", "not adjusted"));
+    this.card.dataset.state = state;
+    const texts = {
+      automatic: "Automatic points.",
+      moved: "Moved: not saved yet.",
+      saved: this.saved ? "Adjusted by hand, saved " + this.saved.edited.replace("T", " ").replace("+00:00", " UTC") + "." : "",
+    };
+    this.state.textContent = texts[state];
+    if (values && !values.regraded) this.state.textContent += " The grade rests on another measure and does not change.";
+    this.undoButton.disabled = state === "automatic";
+  }
+
+  async save() {
+    try {
+      this.saved = await api("PUT", this.url, { points_px: this.points });
+      this.show(this.saved, "saved");
+    } catch (problem) {
+      this.state.textContent = problem.message;
+    }
+  }
+
+  async undo() {
+    try {
+      if (this.saved) await api("DELETE", this.url);
+      this.saved = null;
+      this.points = copyPoints(this.frame.points_px);
+      this.place();
+      this.show(null, "automatic");
+    } catch (problem) {
+      this.state.textContent = problem.message;
+    }
   }
 }
 

@@ -1,0 +1,96 @@
+"""Hand edits of key frames without a server: points checked, angles from gaitcheck.kinematics,
+grades from gaitcheck.assess, summary.json rebuilt beside the automatic values."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from gaitcheck.assess import THRESHOLDS, grade, threshold_for
+from gaitcheck.kinematics import fppa_deg
+from gaitcheck.web import keyframes
+from gaitcheck.web.keyframes import KeyFrame, KeyFrameRefused
+
+#: A right leg seen from the front: the other (left) hip lies at larger x.
+POINTS = {"hip": (300.0, 400.0), "knee": (310.0, 600.0), "ankle": (300.0, 800.0), "other_hip": (420.0, 400.0)}
+
+
+def key_frame(graded_measure: str = "fppa_deg", event: str = "rep") -> KeyFrame:
+    movement = "single-leg-squat" if graded_measure == "fppa_deg" else "squat"
+    return KeyFrame(
+        key=f"{event}-2-right",
+        event=event,
+        number=2,
+        leg="right",
+        frame=50,
+        time_s=1.67,
+        start_frame=30,
+        points_px=POINTS,
+        crop_px=(200, 300, 300, 600),
+        size_px=(720, 1280),
+        automatic={"fppa_deg": 5.7, "hip_adduction_deg": 2.9, "graded_measure": graded_measure, "verdict": "aligned"},
+        threshold=threshold_for(movement, THRESHOLDS),
+    )
+
+
+def as_body(points: dict[str, tuple[float, float]]) -> dict:
+    return {"points_px": {name: list(xy) for name, xy in points.items()}}
+
+
+def test_fppa_and_grade_come_from_gaitcheck_s_own_functions():
+    inward = {**POINTS, "knee": (360.0, 600.0)}  # toward the other hip: valgus
+    answer = keyframes.measure(inward, key_frame())
+    expected = float(fppa_deg(*(np.array(inward[n]) for n in keyframes.POINT_NAMES)))
+    assert expected > 15 and answer["fppa_deg"] == pytest.approx(expected, abs=0.01)
+    assert answer["verdict"] == grade(expected, threshold_for("single-leg-squat")) == "valgus"
+    assert answer["regraded"] is True and answer["hip_adduction_deg"] > 0
+
+
+def test_a_task_graded_on_another_measure_keeps_its_grade():
+    answer = keyframes.measure({**POINTS, "knee": (360.0, 600.0)}, key_frame("knee_medial_shift"))
+    assert answer["verdict"] == "aligned" and answer["regraded"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ([1, 2], "exactly the points"),
+        ({"points_px": {"hip": [1, 2]}}, "exactly the points"),
+        (as_body({**POINTS, "knee": (1.0, float("nan"))}), "knee must be [x, y]"),
+        ({"points_px": {**as_body(POINTS)["points_px"], "ankle": [1, 2, 3]}}, "ankle must be [x, y]"),
+        ({"points_px": {**as_body(POINTS)["points_px"], "hip": ["1", 2]}}, "hip must be [x, y]"),
+        (as_body({**POINTS, "other_hip": (721.0, 10.0)}), "outside the 720x1280"),
+    ],
+)
+def test_bad_points_are_refused_with_a_sentence(body, words):
+    with pytest.raises(KeyFrameRefused) as refused:
+        keyframes.parse_points(body, (720, 1280))
+    assert refused.value.status == 422 and words in refused.value.message
+
+
+def test_points_on_one_spot_give_no_angle():
+    with pytest.raises(KeyFrameRefused, match="apart"):
+        keyframes.measure({**POINTS, "knee": POINTS["hip"]}, key_frame())
+
+
+def test_summary_gets_hand_adjusted_beside_the_automatic_values_and_loses_it_again(tmp_path):
+    rep_frame, step_frame = key_frame(), key_frame(event="step")
+    summary = {
+        "reps": [{"index": 1, "start_frame": 30, "legs": {"right": {"fppa_deg": 5.7, "verdict": "aligned"}}}],
+        "steps": [{"leg": "right", "contact_frame": 30, "measures": {"fppa_deg": 4.0}, "verdict": "aligned"}],
+    }
+    automatic = copy.deepcopy(summary)
+    edit = {"fppa_deg": 20.0, "hip_adduction_deg": 9.0, "verdict": "valgus", "graded_measure": "fppa_deg"}
+    edit |= {"points_px": as_body(POINTS)["points_px"], "frame": 50, "edited": "2026-12-03T20:00:00+00:00"}
+    frames = {rep_frame.key: rep_frame, step_frame.key: step_frame}
+    edited = keyframes.with_edits(copy.deepcopy(summary), {rep_frame.key: edit, step_frame.key: edit}, frames)
+    assert edited["reps"][0]["hand_adjusted"] == {"right": edit}
+    assert edited["steps"][0]["hand_adjusted"] == edit
+    assert edited["reps"][0]["legs"] == automatic["reps"][0]["legs"]
+    assert keyframes.with_edits(edited, {}, frames) == automatic
+    target = tmp_path / "summary.json"
+    keyframes.write_json_atomic(target, edited)
+    assert json.loads(target.read_text()) == edited and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
