@@ -402,8 +402,7 @@ def on_the_floor(
     noise (a mirrored copy of a real clip: up to 4 frames at 60 fps), while the reach peak does not."""
     pairs = []
     for start, stop in reach_rows:
-        reach = _step(series, side, start, stop, np.zeros(series.n_frames), 0)
-        floor = floor_contact_rows(series, reach, leg_px)
+        floor = floor_contact_rows(series, side, start, stop - 1, leg_px)
         if floor is None:
             continue
         early, late = (floor[0] - start) / (stop - start), (floor[1] - stop) / (stop - start)
@@ -418,8 +417,9 @@ def on_the_floor(
     return [(a, max(b, a + 2)) for a, b in moved]  # a short misread stance still marks a contact
 
 
-def floor_contact_rows(series: PoseSeries, step: Step, leg_px: float) -> tuple[int, int] | None:
-    """The rows of initial contact and one past the last frame on the floor, from the foot's height.
+def floor_contact_rows(series: PoseSeries, side: Side, start: int, stop: int, leg_px: float) -> tuple[int, int] | None:
+    """The rows of initial contact and one past the last frame on the floor, from the foot's height,
+    for the step whose reach contact and reach toe-off are rows `start` and `stop`.
 
     A side-view step is first timed by the foot's reach (Zeni 2008). In running the foot
     is furthest behind a little after it leaves the floor (on a real treadmill clip ~8 frames late at
@@ -432,17 +432,15 @@ def floor_contact_rows(series: PoseSeries, step: Step, leg_px: float) -> tuple[i
     contact; toe-off: the last frame down up to a little after the reach toe-off (a single frame's
     glitch inside stance does not cut it short). None when the foot is not seen well enough; the
     reach events are then used as they are."""
-    row_of = {int(f): i for i, f in enumerate(series.frame)}
-    start, stop = row_of.get(step.contact_frame), row_of.get(step.toe_off_frame)
     dt = series.frame_step_s
-    if start is None or stop is None or stop - start < 3 or not np.isfinite(leg_px) or dt <= 0:
+    if stop - start < 3 or not np.isfinite(leg_px) or dt <= 0:
         return None
     third = (stop - start) // 3
     pad = max(1, int(round(REFINE_PAD_S / dt)))
     lo, hi = max(0, start - pad), min(series.n_frames - 1, stop + pad)
     down = np.zeros(hi - lo + 1, dtype=bool)
     for point in ("heel", "foot_index"):
-        y = series.px(f"{step.leg}_{point}")[:, 1] / leg_px
+        y = series.px(f"{side}_{point}")[:, 1] / leg_px
         flat = y[start + third : stop - third + 1]
         if np.isfinite(flat).sum() < 2:
             continue

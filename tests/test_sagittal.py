@@ -179,7 +179,7 @@ def test_contact_and_toe_off_are_retimed_from_the_foot_on_the_floor():
     """The reach events land early and leave late; the foot's height puts them back (events does
     this for every side-view step; the rows are first on and one past the last on the floor)."""
     series = side_runner([("left", 20, 45)])
-    rows = events.floor_contact_rows(series, step("left", 17, 49), sagittal.leg_length_px(series))
+    rows = events.floor_contact_rows(series, "left", 17, 49, sagittal.leg_length_px(series))
     assert rows == (20, 46)
 
 
