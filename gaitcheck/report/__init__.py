@@ -30,7 +30,7 @@ REPORT_PDF = "report.pdf"
 ANNOTATED_MP4 = "annotated.mp4"
 PLOTS_DIR = "plots"
 
-__all__ = ["ANNOTATED_MP4", "PLOTS_DIR", "REPORT_HTML", "REPORT_PDF", "write"]
+__all__ = ["ANNOTATED_MP4", "PLOTS_DIR", "REPORT_HTML", "REPORT_PDF", "refresh", "write"]
 
 
 def write(
@@ -39,14 +39,16 @@ def write(
     outputs: OutputOptions | None = None,
     *,
     context: RunContext | None = None,
+    result: Result | None = None,
 ) -> list[Path]:
-    """Write the outputs asked for into `out`; append what happened to its run.log."""
+    """Write the outputs asked for into `out`; append what happened to its run.log. `result` (the
+    analysis's own by default) is what the report shows: `refresh` passes the folder's, hand edits and all."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     context = context if context is not None else RunContext()
     already = len(context.lines)
     with context.active():
-        written = _write(analysis, out, outputs if outputs is not None else OutputOptions(), context)
+        written = _write(analysis, out, outputs if outputs is not None else OutputOptions(), context, result)
     lines = context.lines[already:]
     if lines:
         with open(out / RUN_LOG, "a", encoding="utf-8") as handle:
@@ -54,12 +56,28 @@ def write(
     return written
 
 
-def _write(analysis: Analysis, out: Path, outputs: OutputOptions, context: RunContext) -> list[Path]:
+def refresh(
+    folder: str | Path, outputs: OutputOptions | None = None, *, context: RunContext | None = None
+) -> list[Path]:
+    """Rewrite the report of a result folder from its own summary.json (reps.csv, plots, report.html,
+    and report.pdf when it is there), keeping annotated.mp4: after key frames were checked by hand,
+    whose values live in summary.json only. Nothing is re-analysed."""
+    from gaitcheck.store import load
+
+    folder = Path(folder)
+    base = outputs if outputs is not None else OutputOptions()
+    outputs = base.replace(annotated_video=False, pdf=(folder / REPORT_PDF).is_file())
+    return write(load(folder), folder, outputs, context=context, result=Result.from_folder(folder))
+
+
+def _write(
+    analysis: Analysis, out: Path, outputs: OutputOptions, context: RunContext, result: Result | None = None
+) -> list[Path]:
     from gaitcheck.report.content import build_report, file_list
     from gaitcheck.report.exports import REPS_CSV, TRC_FILE, write_reps_csv, write_trc
 
     context.progress("report", 0, 3)
-    result = Result.from_analysis(analysis)
+    result = result if result is not None else Result.from_analysis(analysis)
     written: list[Path] = []
     notes: list[str] = []
     wants_report = outputs.report or outputs.pdf
@@ -98,7 +116,7 @@ def _write(analysis: Analysis, out: Path, outputs: OutputOptions, context: RunCo
         files = sorted(set(file_list(out)) | {REPORT_HTML} | ({REPORT_PDF} if outputs.pdf else set()))
         if not outputs.report:
             files.remove(REPORT_HTML)
-        video_src = ANNOTATED_MP4 if out / ANNOTATED_MP4 in written else None
+        video_src = ANNOTATED_MP4 if (out / ANNOTATED_MP4).is_file() else None  # written now, or kept by refresh
         doc = build_report(
             result, figures, key_frames, files, notes, faces_blurred=outputs.blur_faces, video_src=video_src
         )

@@ -144,9 +144,9 @@ def _answer(result: Result) -> list:
         leg = result.leg(side)
         verdict = leg.get("verdict", "insufficient-data")
         sentences = wording.verdict_sentences(result, side)
-        pelvis = wording.running_pelvis_sentence(result, side)
-        if pelvis:
-            sentences.append(pelvis)
+        for extra in (wording.running_pelvis_sentence(result, side), wording.hand_adjusted_sentence(result, side)):
+            if extra:
+                sentences.append(extra)
         details = [r for r in leg.get("reasons") or [] if verdict != "insufficient-data"]
         reason = " ".join(leg.get("reasons") or [])
         if verdict == "insufficient-data" and "not tested" in reason:
@@ -256,7 +256,8 @@ def _events(result: Result) -> list:
         return [Para(f"No {what} were found in this clip.", "note")]
     columns = EVENT_COLUMNS_STEP if result.running else EVENT_COLUMNS_REP
     present = [c for c in columns if any(r.get(c[0]) is not None for r in rows)]
-    header = ["#", "Leg", "Time"] + [label for _, label, _ in present] + ["Grade"]
+    by_hand = any(r.get("hand_adjusted") for r in rows)
+    header = ["#", "Leg", "Time"] + [label for _, label, _ in present] + ["Grade"] + (["By hand"] if by_hand else [])
     table_rows = []
     for r in rows:
         cells = [
@@ -273,6 +274,8 @@ def _events(result: Result) -> list:
             cell.muted = key == "hip_internal_rotation_deg"
             cells.append(cell)
         cells.append(Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"]))
+        if by_hand:
+            cells.append(_hand_cell(r.get("hand_adjusted")))
         table_rows.append(cells)
     moment = "at midstance (peaks over stance)" if result.running else "at the deepest point (peaks over the rep)"
     caption = (
@@ -296,7 +299,18 @@ def _events(result: Result) -> list:
             " Where the thigh pointed at the camera at the bottom, frontal angles were read at the deepest frame "
             "of the descent where it was still seen well."
         )
+    if by_hand:
+        caption += " " + wording.HAND_ADJUSTED_NOTE
     return [Table(header, table_rows, caption)]
+
+
+def _hand_cell(edit: dict | None) -> Cell:
+    """A key frame checked by hand: FPPA from the clinician's points and the grade it gives."""
+    if not edit:
+        return Cell("")
+    verdict = edit.get("verdict") or "insufficient-data"
+    grade = VERDICT_SHORT.get(verdict, verdict) if edit.get("graded_measure") == "fppa_deg" else "grade kept"
+    return Cell(f"FPPA {fmt(edit.get('fppa_deg'), 1, 'deg', signed=True)} · {grade}", verdict=verdict)
 
 
 def _measures(result: Result) -> list:

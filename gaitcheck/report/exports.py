@@ -60,8 +60,14 @@ EVENT_COLUMNS = (
 
 
 def reps_table(result: Result) -> pd.DataFrame:
+    """One row per repetition (and leg) or step; a result with key frames checked by hand gets their
+    FPPA and grade in two more columns, beside the automatic ones."""
     rows = result.event_rows()
     table = pd.DataFrame(rows, columns=list(EVENT_COLUMNS))
+    hand = [r.get("hand_adjusted") or {} for r in rows]
+    if any(hand):
+        table["fppa_deg_by_hand"] = [h.get("fppa_deg") for h in hand]
+        table["verdict_by_hand"] = [h.get("verdict") for h in hand]
     return table
 
 

@@ -128,6 +128,7 @@ class Result:
                         "depth_torso": rep.get("depth_torso"),
                         **measures,
                         **_grade_of(graded, measures),
+                        "hand_adjusted": (rep.get("hand_adjusted") or {}).get(side),
                     }
                 )
         steps = sorted(self.summary.get("steps") or [], key=lambda s: s.get("contact_frame", 0))
@@ -151,6 +152,7 @@ class Result:
                     "end_s": step.get("toe_off_s"),
                     **measures,
                     **_grade_of(step, measures),
+                    "hand_adjusted": step.get("hand_adjusted"),
                 }
             )
         return rows

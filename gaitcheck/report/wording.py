@@ -280,6 +280,31 @@ def running_pelvis_sentence(result: Result, side: str) -> str:
     )
 
 
+HAND_ADJUSTED_NOTE = (
+    "By hand: the key frame's hip, knee and ankle placed by a clinician on the result page; FPPA re-measured "
+    "from those points and graded against the same threshold (a repetition graded on knee shift keeps its grade). "
+    "The automatic values beside it are unchanged."
+)
+
+
+def hand_adjusted_sentence(result: Result, side: str) -> str:
+    """What the clinician's key-frame edits make of this leg, beside (never instead of) the automatic verdict."""
+    hand = result.leg(side).get("hand_adjusted")
+    if not hand:
+        return ""
+    adjusted, events = hand.get("events_adjusted", 0), hand.get("events", 0)
+    what = f"{adjusted} of {events} key frame{'s' if events != 1 else ''} on this leg adjusted by hand"
+    if hand.get("verdict") is None:
+        return f"{what.capitalize()}; the grade rests on knee shift, which one frame cannot give, so it stands."
+    word = {"valgus": "inward (valgus range)", "borderline": "borderline", "aligned": "aligned"}
+    grade = word.get(hand["verdict"], hand["verdict"])
+    fppa = _mean_sd(hand.get("mean"), hand.get("sd"), hand.get("n", 0))
+    return (
+        f"{what.capitalize()}: with them, FPPA averages {fppa}, "
+        f"which grades {grade}. The verdict above is gaitcheck's automatic one."
+    )
+
+
 def headline(result: Result) -> str:
     """One line under the title: the task, the view and how many events."""
     movement = MOVEMENT_LABEL.get(result.movement, result.movement or "movement")

@@ -193,8 +193,17 @@ class Api:
         log.info("job %s queued: %s (%d bytes)", job.id, job.original_name, upload.size_bytes)
         return JSONResponse(self.describe(job), 201, headers=SECURITY_HEADERS)
 
+    async def refreshed(self, job: Job) -> None:
+        """The report rewritten first when a hand edit made it stale (it shows the edits too)."""
+        folder = self.options.job_dir(job.id) / RESULT_DIR
+        if job.status == "done" and keyframes.report_is_stale(folder):
+            async with self.edit_lock:
+                await run_in_threadpool(keyframes.refresh_report, folder)
+
     async def file(self, job_id: str, name: str) -> FileResponse:
         job = self.job(job_id)
+        if name in keyframes.REFRESHED_FILES:
+            await self.refreshed(job)
         path = self.files(job).get(name) if FILE_NAME.fullmatch(name) else None
         if path is None:
             raise ApiError(404, NO_FILE)
@@ -203,6 +212,7 @@ class Api:
     async def archive(self, job_id: str) -> FileResponse:
         """Every file of the job in one zip (written to a temporary file, removed once sent)."""
         job = self.job(job_id)
+        await self.refreshed(job)
         files = self.files(job)
         handle = tempfile.NamedTemporaryFile(dir=self.options.incoming_dir, suffix=".zip", delete=False)
         handle.close()

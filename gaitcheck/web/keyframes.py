@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from gaitcheck import kinematics
-from gaitcheck.assess import frontal_event_row, grade
+from gaitcheck.assess import frontal_event_row, grade, mean_sd_n
 from gaitcheck.errors import GaitcheckError
 from gaitcheck.landmarks import PoseSeries
 from gaitcheck.model import Threshold
@@ -34,6 +35,8 @@ from gaitcheck.report.results import Result
 from gaitcheck.store import LANDMARKS_CLEAN_CSV, SUMMARY_JSON, load, read_summary
 from gaitcheck.video import iter_frames, probe_video
 from gaitcheck.vocabulary import other_side
+
+log = logging.getLogger(__name__)
 
 EDITS_JSON = "edits.json"
 #: A key frame's id in URLs: event, its number (as in the report's tables) and the leg.
@@ -305,7 +308,66 @@ def with_edits(
             )
             if step is not None:
                 step["hand_adjusted"] = stored
+    for side, legs_entry in (summary.get("legs") or {}).items():
+        legs_entry.pop("hand_adjusted", None)
+        regraded = leg_with_hand_values(side, edits, frames)
+        if regraded is not None:
+            legs_entry["hand_adjusted"] = regraded
     return summary
+
+
+def leg_with_hand_values(
+    side: str, edits: dict[str, dict[str, Any]], frames: dict[str, KeyFrame]
+) -> dict[str, Any] | None:
+    """One leg's grade over its graded key frames, each edited one at its hand value: the mean of the
+    graded measure graded against the result's threshold, exactly as `assess` grades the leg from
+    its events (None when no key frame of the leg was edited). Only FPPA is re-read from points;
+    a leg graded on another measure gets the count of edits and no new grade."""
+    own = [f for f in frames.values() if f.leg == side]
+    edited = [f for f in own if f.key in edits]
+    if not edited:
+        return None
+    measure = own[0].automatic["graded_measure"]
+    threshold = own[0].threshold
+    if measure != "fppa_deg" or threshold is None:
+        return {"graded_measure": measure, "events_adjusted": len(edited), "events": len(own), "verdict": None}
+    values = [edits[f.key]["fppa_deg"] if f.key in edits else f.automatic["graded_value"] for f in own]
+    stats = mean_sd_n([v for v in values if v is not None])
+    if stats is None:
+        return None
+    return {
+        "graded_measure": measure,
+        "events_adjusted": len(edited),
+        "events": len(own),
+        **stats,
+        "verdict": grade(stats["mean"], threshold),
+    }
+
+
+#: The files of a result that show hand edits and so are rewritten after one (gaitcheck.report.refresh).
+REFRESHED_FILES = ("report.html", "report.pdf", "reps.csv")
+
+
+def report_is_stale(folder: Path) -> bool:
+    """Was summary.json rewritten by a hand edit (or its undo) after the report was written?"""
+    try:
+        return (folder / SUMMARY_JSON).stat().st_mtime_ns > (folder / REFRESHED_FILES[0]).stat().st_mtime_ns
+    except FileNotFoundError:
+        return False
+
+
+def refresh_report(folder: Path) -> bool:
+    """Rewrite the report from summary.json when a hand edit made it stale; True when it was rewritten."""
+    from gaitcheck.report import refresh
+
+    if not report_is_stale(folder):
+        return False
+    try:
+        refresh(folder)
+    except (GaitcheckError, OSError) as exc:  # the old report stays served; the edit itself is saved
+        log.warning("the report of %s was not rewritten after a hand edit: %s", folder, exc)
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------------

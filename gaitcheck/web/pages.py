@@ -196,7 +196,11 @@ def answer_html(result: Path) -> str:
     cards = []
     for side in SIDES:
         verdict = loaded.leg(side).get("verdict", "insufficient-data")
-        sentences = [*wording.verdict_sentences(loaded, side), wording.running_pelvis_sentence(loaded, side)]
+        sentences = [
+            *wording.verdict_sentences(loaded, side),
+            wording.running_pelvis_sentence(loaded, side),
+            wording.hand_adjusted_sentence(loaded, side),
+        ]
         confidence = wording.confidence_sentence(loaded, side)
         text = "".join(f"<p>{escape(s)}</p>" for s in sentences if s)
         cards.append(

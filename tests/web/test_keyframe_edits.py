@@ -7,6 +7,7 @@ import copy
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from gaitcheck.assess import THRESHOLDS, grade, threshold_for
@@ -94,3 +95,66 @@ def test_summary_gets_hand_adjusted_beside_the_automatic_values_and_loses_it_aga
     target = tmp_path / "summary.json"
     keyframes.write_json_atomic(target, edited)
     assert json.loads(target.read_text()) == edited and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_the_leg_is_regraded_from_its_key_frames_with_the_hand_values():
+    threshold = threshold_for("single-leg-squat", THRESHOLDS)
+    frames = {}
+    for number, automatic in ((1, 16.0), (2, 18.0), (3, 17.0)):
+        frame = key_frame()
+        frames[f"rep-{number}-right"] = KeyFrame(
+            **{**frame.__dict__, "key": f"rep-{number}-right", "number": number},
+        )
+        frames[f"rep-{number}-right"].automatic.update(graded_value=automatic)
+    assert keyframes.leg_with_hand_values("right", {}, frames) is None
+    stored = {"hip_adduction_deg": 1.0, "verdict": "aligned", "graded_measure": "fppa_deg", "points_px": {}}
+    stored |= {"frame": 50, "edited": "2026-12-04T03:00:00+00:00"}
+    edits = {"rep-2-right": {**stored, "fppa_deg": 4.0}, "rep-3-right": {**stored, "fppa_deg": 5.0}}
+    regraded = keyframes.leg_with_hand_values("right", edits, frames)
+    assert regraded is not None
+    assert regraded["mean"] == pytest.approx((16.0 + 4.0 + 5.0) / 3, abs=0.01)
+    assert regraded["events_adjusted"] == 2 and regraded["events"] == 3 and regraded["n"] == 3
+    assert regraded["verdict"] == grade(regraded["mean"], threshold)
+    assert keyframes.leg_with_hand_values("left", edits, frames) is None
+
+    summary = {"legs": {"right": {"verdict": "valgus"}, "left": {"verdict": "aligned"}}}
+    edited = keyframes.with_edits(copy.deepcopy(summary), edits, frames)
+    assert edited["legs"]["right"]["hand_adjusted"] == regraded and "hand_adjusted" not in edited["legs"]["left"]
+    assert edited["legs"]["right"]["verdict"] == "valgus"  # the automatic verdict stays
+    assert keyframes.with_edits(edited, {}, frames) == summary
+
+
+def test_a_leg_graded_on_knee_shift_counts_its_edits_but_keeps_its_grade():
+    frame = key_frame("knee_medial_shift")
+    regraded = keyframes.leg_with_hand_values("right", {frame.key: {"fppa_deg": 4.0}}, {frame.key: frame})
+    assert regraded == {"graded_measure": "knee_medial_shift", "events_adjusted": 1, "events": 1, "verdict": None}
+
+
+@pytest.mark.slow
+def test_the_report_shows_a_hand_edit_beside_the_automatic_values_and_drops_it_on_undo(tmp_path):
+    import gaitcheck
+    from gaitcheck.settings import OutputOptions
+    from tests.report.test_report import analysis_with_clip, visible_text
+
+    out = tmp_path / "out"
+    gaitcheck.save(analysis_with_clip(tmp_path), out, OutputOptions())
+    video_mtime = (out / "annotated.mp4").stat().st_mtime_ns
+    frames = keyframes.key_frames(out)
+    frame = frames["rep-1-right"]
+    assert not keyframes.report_is_stale(out) and not keyframes.refresh_report(out)
+
+    straight = {**frame.points_px, "knee": (frame.points_px["hip"][0], frame.points_px["knee"][1])}
+    edit = keyframes.save_edit(out, frame, straight)
+    assert keyframes.report_is_stale(out) and keyframes.refresh_report(out) and not keyframes.report_is_stale(out)
+    text = " ".join(visible_text((out / "report.html").read_text(encoding="utf-8")).split())
+    assert "By hand" in text and "1 of 3 key frames on this leg adjusted by hand" in text
+    assert "The verdict above is gaitcheck's automatic one" in text
+    reps = pd.read_csv(out / "reps.csv")
+    by_hand = reps.loc[(reps["number"] == 1) & (reps["leg"] == "right"), "fppa_deg_by_hand"]
+    assert by_hand.tolist() == [pytest.approx(edit["fppa_deg"], abs=0.001)]
+    assert (out / "annotated.mp4").stat().st_mtime_ns == video_mtime  # kept, not redrawn
+
+    assert keyframes.remove_edit(out, frame) and keyframes.refresh_report(out)
+    text = " ".join(visible_text((out / "report.html").read_text(encoding="utf-8")).split())
+    assert "By hand" not in text and "adjusted by hand" not in text
+    assert "fppa_deg_by_hand" not in pd.read_csv(out / "reps.csv").columns

@@ -88,9 +88,15 @@ def test_a_saved_edit_is_recomputed_shown_beside_the_automatic_values_and_undone
     assert rep["legs"] == next(r for r in before["reps"] if r["index"] == 1)["legs"]  # automatic values untouched
     assert "edits.json" in server.client.get(f"/api/jobs/{job['id']}").json()["files"]
     assert listed(server, job["id"])[1]["hand_adjusted"]["fppa_deg"] == edit["fppa_deg"]
+    assert after["legs"]["right"]["hand_adjusted"]["events_adjusted"] == 1
+    report = server.client.get(f"/api/jobs/{job['id']}/files/report.html")  # rewritten with the edit
+    assert report.status_code == 200 and "1 of 3 key frames on this leg adjusted by hand" in report.text
+    page = server.client.get(f"/jobs/{job['id']}")
+    assert "1 of 3 key frames on this leg adjusted by hand" in page.text
 
     assert server.client.delete(url).json() == {"key": frame["key"], "hand_adjusted": None}
     assert summary(server, job["id"]) == before
+    assert "adjusted by hand" not in server.client.get(f"/api/jobs/{job['id']}/files/report.html").text
     refused(server.client.delete(url), 404, "no hand edit")
 
 
