@@ -141,6 +141,20 @@ MAX_OFF_SQUARE_DEG = 35.0
 MIN_STEPS = 7  # Dingenen 2018: >= 7 steps per leg for a stable mean
 
 
+#: Squat depth named from the stance knees' peak flexion in the repetition, after Schoenfeld 2010
+#: (J Strength Cond Res 24(12):3497-3506: partial squats about 40 deg of knee flexion, half squats
+#: 70-100 deg, deep squats beyond 100 deg); deepest first. Flexion, not pelvis height, so the name
+#: does not depend on the camera's height or distance.
+SQUAT_DEPTH_FROM_DEG = (("deep", 100.0), ("half", 70.0), ("partial", 0.0))
+
+
+def squat_depth(knee_flexion_peak_deg: float | None) -> str | None:
+    """'deep', 'half' or 'partial' for a repetition's peak knee flexion; None without a value."""
+    if knee_flexion_peak_deg is None or not np.isfinite(knee_flexion_peak_deg):
+        return None
+    return next(name for name, low in SQUAT_DEPTH_FROM_DEG if knee_flexion_peak_deg >= low)
+
+
 def threshold_for(movement: str, thresholds: tuple[Threshold, ...] = THRESHOLDS) -> Threshold:
     return next(t for t in thresholds if movement in t.tasks)
 

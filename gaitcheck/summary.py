@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from gaitcheck.assess import asymmetry, graded_measure
+from gaitcheck.assess import asymmetry, graded_measure, squat_depth
 from gaitcheck.events import running_cadence_spm
 from gaitcheck.kinematics import PER_LEG_MEASURES, WHOLE_BODY_MEASURES
 from gaitcheck.landmarks import PoseSeries
-from gaitcheck.model import Analysis, Segment
+from gaitcheck.model import Analysis, RepResult, Segment
 from gaitcheck.sagittal import FOOT_STRIKE_SOURCE, MIN_STEPS_PER_LEG, PLAUSIBLE, SAGITTAL_NOTES
 from gaitcheck.version import __version__
 from gaitcheck.vocabulary import SIDES
@@ -103,7 +104,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "subject": raw.notes.get("subject"),
         "segments": [segment_json(s, segment_landmarks(analysis, s), withhold) for s in analysis.segments],
         "primary_segments": analysis.primary,
-        "reps": [r.to_json() for r in analysis.rep_results],
+        "reps": [rep_json(r, analysis.angles, analysis.view.value) for r in analysis.rep_results],
         "steps": steps,
         "cadence_spm": None if cadence is None else round(cadence, 1),
         "slow_motion_suspected": None if slow is None else slow.to_json(),
@@ -130,6 +131,23 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "timings_s": analysis.timings_s,
     }
     return finite(summary)
+
+
+def rep_json(result: RepResult, angles: pd.DataFrame, view: str) -> dict[str, Any]:
+    """A repetition as summary.json holds it, with its depth in side views: the stance knees' peak
+    flexion over the repetition (the mean of both knees' peaks in a bilateral squat) and its name
+    (assess.squat_depth). Front and back views get none: there knee flexion comes from the pose
+    model's 3-D guess, which read a true 85 deg squat as 22 deg (samples/squat_front.mp4)."""
+    rep = result.rep
+    rows = angles["frame"].between(rep.start_frame, rep.end_frame)
+    peaks = []
+    for side in rep.legs if view == "side" else ():
+        values = angles.loc[rows, f"{side}_knee_flexion_deg"].to_numpy(float)
+        if np.isfinite(values).any():
+            peaks.append(float(np.nanmax(values)))
+    peak = float(np.mean(peaks)) if peaks else None
+    depth = {"knee_flexion_peak_deg": None if peak is None else round(peak, 1), "name": squat_depth(peak)}
+    return {**result.to_json(), "depth": depth}
 
 
 def side_view_json(analysis: Analysis, withhold: bool = False) -> dict[str, Any] | None:

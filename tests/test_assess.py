@@ -9,7 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gaitcheck import assess
-from gaitcheck.assess import assess_leg, frontal_event_row, grade, knee_over_ankle, knee_over_foot, threshold_for
+from gaitcheck.assess import (
+    assess_leg,
+    frontal_event_row,
+    grade,
+    knee_over_ankle,
+    knee_over_foot,
+    squat_depth,
+    threshold_for,
+)
 from gaitcheck.model import Caveat, VideoInfo
 from gaitcheck.pipeline import analyze_landmarks
 from gaitcheck.settings import Settings
@@ -224,3 +232,11 @@ def test_mirrored_landmarks_give_the_same_verdicts_with_legs_swapped():
         mirrored.legs["left"].measures["fppa_deg"]["mean"],
     )
     assert right == pytest.approx(left, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("flexion_deg", "name"),
+    [(None, None), (float("nan"), None), (35.0, "partial"), (69.9, "partial"), (70.0, "half"), (100.0, "deep")],
+)
+def test_squat_depth_is_named_from_knee_flexion(flexion_deg, name):
+    assert squat_depth(flexion_deg) == name

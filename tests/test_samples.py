@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import gaitcheck
+from gaitcheck.assess import squat_depth
 from gaitcheck.landmarks import INDEX
 from gaitcheck.summary import build, primary_cadence_spm
 from gaitcheck.synth.reference import load_reference
@@ -125,3 +127,19 @@ def test_the_runner_is_followed_not_the_larger_coach_in_front(run):
     assert analysis.movement.value == "run" and analysis.view.value == "side"
     true_cadence = ref.meta["spec"]["movement"]["cadence_spm"]
     assert primary_cadence_spm(analysis) == pytest.approx(true_cadence, rel=0.03)
+
+
+@pytest.mark.parametrize("name", ["squat_side.mp4", "squat_front.mp4"])
+def test_squat_depth_is_named_from_side_views_only(run, name):
+    analysis, _ = run(name)
+    truth = pd.read_csv(SAMPLES / name.replace(".mp4", ".truth.csv"))
+    reps = build(analysis)["reps"]
+    assert reps
+    for rep in reps:
+        if analysis.view.value != "side":
+            assert rep["depth"] == {"knee_flexion_peak_deg": None, "name": None}
+            continue
+        rows = truth["frame"].between(rep["start_frame"], rep["end_frame"])
+        true_peak = float(truth.loc[rows, ["left_knee_flexion_deg", "right_knee_flexion_deg"]].max().mean())
+        assert rep["depth"]["name"] == squat_depth(true_peak)
+        assert abs(rep["depth"]["knee_flexion_peak_deg"] - true_peak) < 20  # accuracy.md: reads 15-20 deg low

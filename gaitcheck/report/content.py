@@ -229,6 +229,7 @@ EVENT_COLUMNS_REP = (
     ("knee_medial_shift", "Knee medial shift", 2),
     ("knee_over_foot", "Knee over foot", 2),
     ("knee_flexion_peak_deg", "Knee flex. peak", 0),
+    ("depth", "Depth", 0),
     ("hip_internal_rotation_deg", "Hip IR*", 0),
 )
 EVENT_COLUMNS_STEP = (
@@ -257,6 +258,7 @@ def _events(result: Result) -> list:
     columns = EVENT_COLUMNS_STEP if result.running else EVENT_COLUMNS_REP
     present = [c for c in columns if any(r.get(c[0]) is not None for r in rows)]
     by_hand = any(r.get("hand_adjusted") for r in rows)
+    side_on = result.view == "side"
     header = ["#", "Leg", "Time"] + [label for _, label, _ in present] + ["Grade"] + (["By hand"] if by_hand else [])
     table_rows = []
     for r in rows:
@@ -271,7 +273,7 @@ def _events(result: Result) -> list:
                 continue
             unit = MEASURE_UNIT.get(key, "")
             cell = _n(r.get(key), digits, unit, signed=unit in ("deg", "shank lengths") and "flex" not in key)
-            cell.muted = key == "hip_internal_rotation_deg"
+            cell.muted = key == "hip_internal_rotation_deg" or (key == "knee_flexion_peak_deg" and not side_on)
             cells.append(cell)
         cells.append(Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"]))
         if by_hand:
@@ -285,6 +287,13 @@ def _events(result: Result) -> list:
     )
     if any(k == "hip_internal_rotation_deg" for k, _, _ in present):
         caption += " *Hip internal rotation: experimental, low-confidence estimate; do not use for decisions."
+    if any(k == "depth" for k, _, _ in present):
+        caption += " " + wording.DEPTH_NOTE
+    if not side_on and any(k == "knee_flexion_peak_deg" for k, _, _ in present):
+        caption += (
+            " Knee flexion (greyed) in a front or back view is the pose model's 3-D guess and can read far too low "
+            "(a true 85° squat read 22°): film from the side for depth."
+        )
     if result.summary.get("side_view"):
         caption = (
             "Side view: knee flexion at contact and its peak over stance; overstride in shank lengths (heel ahead "

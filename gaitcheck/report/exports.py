@@ -29,6 +29,7 @@ EVENT_COLUMNS = (
     "event_s",
     "end_s",
     "depth_torso",
+    "depth",
     "frontal_event",  # bottom or descent (where frontal angles were read)
     "graded_measure",
     "graded_value",

@@ -126,6 +126,7 @@ class Result:
                         "event_s": rep.get("bottom_s"),
                         "end_s": rep.get("end_s"),
                         "depth_torso": rep.get("depth_torso"),
+                        "depth": (rep.get("depth") or {}).get("name"),
                         **measures,
                         **_grade_of(graded, measures),
                         "hand_adjusted": (rep.get("hand_adjusted") or {}).get(side),

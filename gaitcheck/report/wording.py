@@ -96,15 +96,31 @@ def _mean_sd(mean: float | None, sd: float | None, n: int, unit: str = "deg", di
     return text
 
 
+DEPTH_NOTE = (
+    "Depth (side views only): from the knees' peak flexion in the repetition, partial below 70°, half 70–100°, "
+    "deep beyond 100° (after Schoenfeld 2010); on gaitcheck's renders knee flexion read 15–20° low in squats "
+    "(docs/accuracy.md), so a depth near a boundary may be named one step shallower."
+)
+
+
+def depth_phrase(result: Result, side: str) -> str:
+    """', half depth' when this leg's graded repetitions mostly share one depth name; '' otherwise."""
+    names = [r.get("depth") for r in result.event_rows() if r["leg"] == side and r["primary"] and r.get("depth")]
+    if not names:
+        return ""
+    common = max(set(names), key=names.count)
+    return f", {common} depth" if names.count(common) * 2 > len(names) else ", mixed depth"
+
+
 def task_phrase(result: Result, side: str) -> str:
-    """'During the right single-leg squat (5 reps, front view)'."""
+    """'During the right single-leg squat (5 reps, half depth, front view)'."""
     movement = MOVEMENT_LABEL.get(result.movement, result.movement or "movement")
     leg = result.leg(side)
     n = int(leg.get("n_steps") or leg.get("n_reps") or 0)
     view = result.view or "unknown"
     if result.running:
         return f"During running ({n} {side} stance phase{'s' if n != 1 else ''}, {view} view)"
-    count = f"{n} rep{'s' if n != 1 else ''}"
+    count = f"{n} rep{'s' if n != 1 else ''}" + depth_phrase(result, side)
     if result.movement == "squat":
         return f"During the squat ({count}, {view} view), the {side} knee"
     return f"During the {side} {movement} ({count}, {view} view)"
