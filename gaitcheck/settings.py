@@ -177,6 +177,7 @@ class OutputOptions(_Options):
     blur_faces: bool = _opt(False, "blur the face in every output picture and video (key frames, annotated.mp4)")
     pdf: bool = _opt(False, "also write the report as report.pdf")
     trc: bool = _opt(False, "also write landmarks.trc: the cleaned 2-D landmarks in pixels, OpenSim TRC format")
+    svg_plots: bool = _opt(False, "also write every curve figure in plots/ as SVG (vector, for papers); PNG always")
 
 
 CONFIG_CLASSES: tuple[type[_Options], ...] = (Settings, OutputOptions)

@@ -11,6 +11,7 @@ never fails the run.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,8 @@ def refresh(
 def _write(
     analysis: Analysis, out: Path, outputs: OutputOptions, context: RunContext, result: Result | None = None
 ) -> list[Path]:
-    from gaitcheck.report.content import build_report, file_list
     from gaitcheck.report.exports import REPS_CSV, TRC_FILE, write_reps_csv, write_trc
+    from gaitcheck.report.plots import write_plots
 
     context.progress("report", 0, 3)
     result = result if result is not None else Result.from_analysis(analysis)
@@ -85,52 +86,85 @@ def _write(
         written.append(write_reps_csv(result, out / REPS_CSV))
     if outputs.trc:
         written.append(write_trc(analysis.landmarks.clean, out / TRC_FILE, analysis.video.fps))
-    specs = key_frame_specs(analysis, result) if wants_report else []
-    key_frames: list[KeyFrame] = []
-    if outputs.annotated_video or specs:
-        video = Path(analysis.video.path)
-        if not video.is_file():
-            message = f"the source video {video} is not available: annotated video and key frames skipped"
-            log.warning(message)
-            notes.append(message.capitalize() + ".")
-        else:
-            target = out / ANNOTATED_MP4 if outputs.annotated_video else None
-            try:
-                key_frames = _render(analysis, target, specs, outputs.blur_faces, context)
-                if target is not None:
-                    written.append(target)
-            except Cancelled:
-                raise
-            except (GaitcheckError, OSError, _ffmpeg_error()) as exc:  # never lose the analysis over its video
-                log.warning("annotated video and key frames skipped: %s", exc)
-                notes.append(f"Annotated video and key frames skipped: {exc}.")
-                if target is not None and target.exists():
-                    target.unlink()
+    # The figures are drawn in a thread while the video is decoded, drawn on and encoded: matplotlib
+    # mostly holds the interpreter, FFmpeg mostly does not, so on two cores the two overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitcheck-plots") as pool:
+        drawing = pool.submit(write_plots, result, out / PLOTS_DIR, outputs.svg_plots) if wants_report else None
+        specs = key_frame_specs(analysis, result) if wants_report else []
+        key_frames = _video_and_key_frames(analysis, out, outputs, specs, context, written, notes)
+        figures = drawing.result() if drawing is not None else {}
     if wants_report:
-        from gaitcheck.report.html import render_html
-        from gaitcheck.report.plots import write_plots
-
-        context.progress("report", 1, 3)
-        figures = write_plots(result, out / PLOTS_DIR)
         written.append(out / PLOTS_DIR)
-        files = sorted(set(file_list(out)) | {REPORT_HTML} | ({REPORT_PDF} if outputs.pdf else set()))
-        if not outputs.report:
-            files.remove(REPORT_HTML)
-        video_src = ANNOTATED_MP4 if (out / ANNOTATED_MP4).is_file() else None  # written now, or kept by refresh
-        doc = build_report(
-            result, figures, key_frames, files, notes, faces_blurred=outputs.blur_faces, video_src=video_src
-        )
-        if outputs.report:
-            (out / REPORT_HTML).write_text(render_html(doc), encoding="utf-8")
-            written.append(out / REPORT_HTML)
-        if outputs.pdf:
-            from gaitcheck.report.pdf import render_pdf
-
-            context.progress("report", 2, 3)
-            written.append(render_pdf(doc, out / REPORT_PDF))
+        written += _documents(result, out, outputs, figures, key_frames, notes, context)
     context.progress("report", 3, 3)
     for path in written:
         log.info("wrote %s", path)
+    return written
+
+
+def _video_and_key_frames(
+    analysis: Analysis,
+    out: Path,
+    outputs: OutputOptions,
+    specs: list[dict[str, Any]],
+    context: RunContext,
+    written: list[Path],
+    notes: list[str],
+) -> list[KeyFrame]:
+    """annotated.mp4 (when asked) and the key frames' pictures, in one pass over the video; a video
+    that cannot be read or written costs these two, never the analysis (a note says why)."""
+    if not (outputs.annotated_video or specs):
+        return []
+    video = Path(analysis.video.path)
+    if not video.is_file():
+        message = f"the source video {video} is not available: annotated video and key frames skipped"
+        log.warning(message)
+        notes.append(message.capitalize() + ".")
+        return []
+    target = out / ANNOTATED_MP4 if outputs.annotated_video else None
+    try:
+        key_frames = _render(analysis, target, specs, outputs.blur_faces, context)
+    except Cancelled:
+        raise
+    except (GaitcheckError, OSError, _ffmpeg_error()) as exc:  # never lose the analysis over its video
+        log.warning("annotated video and key frames skipped: %s", exc)
+        notes.append(f"Annotated video and key frames skipped: {exc}.")
+        if target is not None and target.exists():
+            target.unlink()
+        return []
+    if target is not None:
+        written.append(target)
+    return key_frames
+
+
+def _documents(
+    result: Result,
+    out: Path,
+    outputs: OutputOptions,
+    figures: dict[str, bytes],
+    key_frames: list[KeyFrame],
+    notes: list[str],
+    context: RunContext,
+) -> list[Path]:
+    """report.html and report.pdf, as asked."""
+    from gaitcheck.report.content import build_report, file_list
+    from gaitcheck.report.html import render_html
+
+    context.progress("report", 1, 3)
+    files = sorted(set(file_list(out)) | {REPORT_HTML} | ({REPORT_PDF} if outputs.pdf else set()))
+    if not outputs.report:
+        files.remove(REPORT_HTML)
+    video_src = ANNOTATED_MP4 if (out / ANNOTATED_MP4).is_file() else None  # written now, or kept by refresh
+    doc = build_report(result, figures, key_frames, files, notes, faces_blurred=outputs.blur_faces, video_src=video_src)
+    written = []
+    if outputs.report:
+        (out / REPORT_HTML).write_text(render_html(doc), encoding="utf-8")
+        written.append(out / REPORT_HTML)
+    if outputs.pdf:
+        from gaitcheck.report.pdf import render_pdf
+
+        context.progress("report", 2, 3)
+        written.append(render_pdf(doc, out / REPORT_PDF))
     return written
 
 

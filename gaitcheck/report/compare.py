@@ -376,10 +376,11 @@ def compare_folders(
     folder = out / "plots"
     figures: dict[str, bytes] = {}
     if any(a.event_windows(s) for s in SIDES) or any(b.event_windows(s) for s in SIDES):
-        figures["events"] = plots.save(events_figure(a, b, labels), folder, f"compare_per_{b.event}")
+        figures["events"] = plots.save(events_figure(a, b, labels), folder, f"compare_per_{b.event}", svg=True)
         for measure in CURVE_MEASURES:
             if plots.available(a, measure) and plots.available(b, measure):
-                figures[measure] = plots.save(compare_figure(a, b, measure, labels), folder, f"compare_{measure}")
+                figure = compare_figure(a, b, measure, labels)
+                figures[measure] = plots.save(figure, folder, f"compare_{measure}", svg=True)
     doc = build_compare(a, b, labels, figures)
     (out / COMPARE_HTML).write_text(render_html(doc), encoding="utf-8")
     rows = change_rows(a, b)

@@ -303,31 +303,33 @@ def png_bytes_of_image(rgb: np.ndarray, quality: int = 88) -> bytes:
     return buffer.getvalue()
 
 
-def save(fig: Figure, folder: Path | None, name: str) -> bytes:
-    """Write name.png and name.svg into folder (when given); return the PNG for embedding."""
+def save(fig: Figure, folder: Path | None, name: str, svg: bool = False) -> bytes:
+    """Write name.png (and name.svg when asked) into folder (when given); return the PNG for embedding."""
     data = png_bytes(fig)
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{name}.png").write_bytes(data)
-        fig.savefig(folder / f"{name}.svg", format="svg", facecolor="white", metadata={"Date": None})
+        if svg:
+            fig.savefig(folder / f"{name}.svg", format="svg", facecolor="white", metadata={"Date": None})
     return data
 
 
-def write_plots(result: Result, folder: Path | None) -> dict[str, bytes]:
+def write_plots(result: Result, folder: Path | None, svg: bool = False) -> dict[str, bytes]:
     """Every figure of a report: per measure (time curves, time-normalised repetitions), an overview
-    of the main measures, and the per-repetition bars. Returns name -> PNG."""
+    of the main measures, and the per-repetition bars. Returns name -> PNG. SVG copies only when
+    asked: drawing each figure a second time as SVG cost a third of the report's time."""
     figures: dict[str, bytes] = {}
     measures = curve_measures(result)
     main: list[str] = [
         m for m in ("fppa_deg", "hip_adduction_deg", "pelvic_drop_deg", "knee_flexion_deg") if m in measures
     ]
     if main:
-        figures["overview"] = save(curves_figure(result, main), folder, "overview")
+        figures["overview"] = save(curves_figure(result, main), folder, "overview", svg)
     for measure in measures:
-        figures[f"curve_{measure}"] = save(curves_figure(result, [measure], panel_height=2.4), folder, measure)
+        figures[f"curve_{measure}"] = save(curves_figure(result, [measure], panel_height=2.4), folder, measure, svg)
         if f"left_{measure}" in result.angles and any(result.event_windows(s) for s in SIDES):
-            figures[f"reps_{measure}"] = save(rep_curves_figure(result, measure), folder, f"reps_{measure}")
+            figures[f"reps_{measure}"] = save(rep_curves_figure(result, measure), folder, f"reps_{measure}", svg)
     bars = bars_figure(result)
     if bars is not None:
-        figures["bars"] = save(bars, folder, f"per_{result.event}_{result.graded}")
+        figures["bars"] = save(bars, folder, f"per_{result.event}_{result.graded}", svg)
     return figures

@@ -116,7 +116,7 @@ def outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     analysis = analysis_with_clip(folder)
     out = folder / "out"
-    gaitcheck.save(analysis, out, OutputOptions(pdf=True, trc=True, blur_faces=True))
+    gaitcheck.save(analysis, out, OutputOptions(pdf=True, trc=True, blur_faces=True, svg_plots=True))
     return analysis, out
 
 
@@ -233,7 +233,7 @@ def test_missing_video_skips_video_and_key_frames_with_a_log_line(tmp_path):
     series = single_leg_squats("right", valgus_px=45.0, n_reps=3)
     analysis = analyze_landmarks(series, info_for(series), Settings(view="front", movement="single-leg-squat"))
     gaitcheck.save(analysis, tmp_path)
-    assert not (tmp_path / "annotated.mp4").exists()
+    assert not (tmp_path / "annotated.mp4").exists() and not list((tmp_path / "plots").glob("*.svg"))  # PNG only
     assert "synthetic.mp4 is not available" in (tmp_path / "run.log").read_text()
     page = (tmp_path / "report.html").read_text()
     assert "not available" in page and f"<h2>{content.KEY_FRAMES}</h2>" not in page
@@ -247,6 +247,7 @@ def test_outputs_follow_the_output_options(tmp_path):
         tmp_path,
         OutputOptions(report=False, annotated_video=False),
     )
+    assert not (tmp_path / "plots").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "angles.csv",
         "landmarks_clean.csv",
