@@ -1,12 +1,20 @@
-"""Speed and memory of `gaitcheck analyze`, per clip, on this machine.
+"""Speed and memory of gaitcheck, stage by stage, on the same clips, on this machine.
 
-    python benchmarks/speed.py                     # every clip in ../shared/videos
-    python benchmarks/speed.py CLIP [CLIP ...] --no-flip-average
-    python benchmarks/speed.py --memory            # peak memory vs clip length (made-up long clips)
+    python benchmarks/speed.py                 # the stage table (docs/performance.md, section "Stages")
+    python benchmarks/speed.py --quick         # 3 s of each clip (a smoke run; nothing written)
+    python benchmarks/speed.py --memory        # peak memory for 1 and 10 minutes of video (section "Memory")
 
-Each clip runs in a fresh process so its peak resident memory is its own. Writes
-docs/performance.md (docs/memory.md with --memory; or --out) with the table, the machine and the
-command that made it.
+The clips are made here from ../shared/videos (nothing large is committed), in a cache folder:
+a 720x1280 30 fps squat (the clip issue 14 timed), the same squat scaled to 1080x1920 (a 1080p
+portrait phone clip) and to 2160x3840 (4K, its first 3 s), the same squat at 240 fps (every
+frame shown 8 times: what a 240 fps phone clip costs, not what it looks like), and a 1080x1920
+60 fps side-view treadmill runner as filmed.
+
+Per clip, each measurement runs in a fresh process (its peak resident memory is its own):
+start-up (import gaitcheck and open the pose model), decode only (at the size pose inference
+uses), pose only (frames decoded into memory first), `analyze` without outputs, and `analyze`
+with the default outputs, then each output on its own from that analysis (figures, key frames,
+report.html, annotated video, pdf). Real-time factor = clip duration / seconds.
 """
 
 from __future__ import annotations
@@ -15,149 +23,323 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "videos"
+SQUAT = SHARED / "squat_front_bodyweight_hands_on_hips_lab.mp4"
+RUNNER = SHARED / "running_treadmill_side_phone_60fps.mp4"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from docfile import machine, replace_section  # noqa: E402
 
 
-def _run_one(path: str, flip_average: bool, queue) -> None:
-    import gaitcheck
+# ------------------------------------------------------------------------------------------------
+# the clips
+# ------------------------------------------------------------------------------------------------
+def make_clip(source: Path, target: Path, size: tuple[int, int] | None, repeat: int, seconds: float | None) -> Path:
+    """`source` scaled to `size` (width, height), each frame written `repeat` times at `repeat` x the
+    frame rate, cut after `seconds`; H.264 at a phone's quality. Made once, kept in the cache."""
+    if target.is_file():
+        return target
+    import av
+    import cv2
+    import numpy as np
+
+    tmp = target.with_suffix(".partial.mp4")
+    with av.open(str(source)) as src, av.open(str(tmp), "w") as out:
+        video = src.streams.video[0]
+        rate = Fraction(video.average_rate or 30).limit_denominator(1001) * repeat
+        stream = out.add_stream("libx264", rate=rate)
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"preset": "veryfast", "crf": "20"}
+        for i, frame in enumerate(src.decode(video)):
+            if seconds is not None and i >= seconds * float(video.average_rate or 30):
+                break
+            rgb = frame.to_ndarray(format="rgb24")
+            if size is not None:
+                rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_CUBIC)
+            if i == 0:
+                stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            for _ in range(repeat):
+                for packet in stream.encode(picture):
+                    out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    tmp.replace(target)
+    return target
+
+
+def looped_clip(source: Path, target: Path, seconds: float) -> Path:
+    """`source` played forward, backward, forward ... for `seconds` (a long clip of the same squat)."""
+    if target.is_file():
+        return target
+    import av
+    import numpy as np
+
+    from gaitcheck.video import iter_frames, probe_video
+
+    frames = [f.rgb for f in iter_frames(probe_video(source))]
+    tmp = target.with_suffix(".partial.mp4")
+    with av.open(str(tmp), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        stream.options = {"preset": "ultrafast"}
+        for i in range(int(seconds * 30)):
+            lap, at = divmod(i, len(frames))
+            rgb = frames[at] if lap % 2 == 0 else frames[-1 - at]
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    tmp.replace(target)
+    return target
+
+
+def clips(cache: Path, quick: bool) -> dict[str, Path]:
+    cache.mkdir(parents=True, exist_ok=True)
+    cut = 3.0 if quick else None
+    tag = "_3s" if quick else ""
+    return {
+        "squat 720x1280 30 fps": make_clip(SQUAT, cache / f"squat_720p_30{tag}.mp4", None, 1, cut),
+        "squat 1080x1920 30 fps": make_clip(SQUAT, cache / f"squat_1080p_30{tag}.mp4", (1080, 1920), 1, cut),
+        "squat 720x1280 240 fps": make_clip(SQUAT, cache / f"squat_720p_240{tag}.mp4", None, 8, cut),
+        "squat 2160x3840 30 fps": make_clip(SQUAT, cache / "squat_4k_30_3s.mp4", (2160, 3840), 1, 3.0),
+        "running side 1080x1920 60 fps": make_clip(RUNNER, cache / f"running_1080p_60{tag}.mp4", None, 1, cut),
+    }
+
+
+# ------------------------------------------------------------------------------------------------
+# the stages, each in a fresh process
+# ------------------------------------------------------------------------------------------------
+def stage_startup(clip: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    import gaitcheck  # noqa: F401
+    from gaitcheck.pose import PoseLandmarker
+    from gaitcheck.settings import Settings
+
+    settings = Settings()
+    PoseLandmarker(settings.model_path, settings).close()
+    return {"seconds": time.perf_counter() - started}
+
+
+def stage_decode(clip: str) -> dict[str, Any]:
+    from gaitcheck.settings import Settings
+    from gaitcheck.video import iter_frames, probe_video
 
     started = time.perf_counter()
+    info = probe_video(clip)
+    n = sum(1 for _ in iter_frames(info, Settings().max_inference_side_px))
+    return {"seconds": time.perf_counter() - started, "frames": n}
+
+
+def stage_pose(clip: str) -> dict[str, Any]:
+    from gaitcheck.pose import estimate_pose
+    from gaitcheck.settings import Settings
+    from gaitcheck.video import iter_frames, probe_video
+
+    settings = Settings()
+    info = probe_video(clip)
+    frames = list(iter_frames(info, settings.max_inference_side_px))
+    started = time.perf_counter()
+    estimate_pose(iter(frames), info, settings)
+    return {"seconds": time.perf_counter() - started, "frames": len(frames)}
+
+
+def stage_analyze(clip: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    import gaitcheck
+
+    analysis = gaitcheck.analyze(clip)
+    return {"seconds": time.perf_counter() - started, "movement": analysis.movement.value}
+
+
+def stage_outputs(clip: str) -> dict[str, Any]:
+    """analyze + every default output, end to end as `gaitcheck analyze` runs it; then each output alone."""
+    started = time.perf_counter()
+    import gaitcheck
+    from gaitcheck import report, store
+    from gaitcheck.report.overlay import render_video
+    from gaitcheck.report.plots import write_plots
+    from gaitcheck.report.results import Result
+    from gaitcheck.settings import OutputOptions
+
+    analysis = gaitcheck.analyze(clip)
+    analysed = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        gaitcheck.save(analysis, Path(tmp) / "default")
+        out: dict[str, Any] = {"seconds": time.perf_counter() - started, "outputs_s": time.perf_counter() - analysed}
+
+        def timed(name: str, work: Callable[[Path], object]) -> None:
+            folder = Path(tmp) / name
+            store.save(analysis, folder)
+            began = time.perf_counter()
+            work(folder)
+            out[f"{name}_s"] = time.perf_counter() - began
+
+        bottoms = [r.bottom_frame for r in analysis.reps][:2] or [0]
+        timed("figures", lambda f: write_plots(Result.from_analysis(analysis), f / "plots"))
+        timed("key_frames", lambda f: render_video(analysis, None, capture=bottoms))
+        timed("annotated_video", lambda f: render_video(analysis, f / "annotated.mp4"))
+        no_video = OutputOptions(annotated_video=False)
+        timed("report_html", lambda f: report.write(analysis, f, no_video))
+        timed("pdf", lambda f: report.write(analysis, f, no_video.replace(report=False, pdf=True)))
+    return out
+
+
+STAGES: dict[str, Callable[[str], dict[str, Any]]] = {
+    "startup": stage_startup,
+    "decode": stage_decode,
+    "pose": stage_pose,
+    "analyze": stage_analyze,
+    "outputs": stage_outputs,
+}
+
+
+def _child(stage: str, clip: str, queue: Any) -> None:
     try:
-        a = gaitcheck.analyze(path, flip_average=flip_average)
-        seconds = time.perf_counter() - started
-        queue.put(
-            {
-                "clip": Path(path).name,
-                "frames": a.video.n_frames,
-                "size": f"{a.video.width_px}x{a.video.height_px}",
-                "fps": round(a.video.fps, 1),
-                "detection_rate": round(a.landmarks.raw.detection_rate, 3),
-                "seconds": round(seconds, 1),
-                "frames_per_s": round(a.video.n_frames / seconds, 1),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                "view": a.view.value,
-                "movement": a.movement.value,
-            }
-        )
-    except Exception as exc:  # a benchmark row, not a crash
-        queue.put({"clip": Path(path).name, "error": str(exc)})
+        row = STAGES[stage](clip)
+    except Exception as exc:  # a benchmark cell, not a crash
+        row = {"error": f"{type(exc).__name__}: {exc}"}
+    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put(row)
 
 
-def measure(path: Path, flip_average: bool) -> dict:
-    queue: mp.Queue = mp.get_context("spawn").Queue()
-    process = mp.get_context("spawn").Process(target=_run_one, args=(str(path), flip_average, queue))
+def run_stage(stage: str, clip: Path) -> dict[str, Any]:
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(stage, str(clip), queue))
     process.start()
     row = queue.get()
     process.join()
     return row
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    import mediapipe
+# ------------------------------------------------------------------------------------------------
+# the table
+# ------------------------------------------------------------------------------------------------
+def measure_clip(name: str, clip: Path) -> dict[str, Any]:
+    from gaitcheck.video import probe_video
 
-    return (
-        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, "
-        f"Python {platform.python_version()}, mediapipe {mediapipe.__version__}"
+    info = probe_video(clip)
+    row: dict[str, Any] = {"clip": name, "frames": info.n_frames, "duration_s": info.duration_s}
+    for stage in STAGES:
+        row[stage] = run_stage(stage, clip)
+        print(name, stage, json.dumps(row[stage]), flush=True)
+    return row
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def ratio(a: dict, b: dict, key_a: str = "seconds", key_b: str = "seconds") -> float | None:
+    if key_a not in a or key_b not in b or not b[key_b]:
+        return None
+    return a[key_a] / b[key_b]
+
+
+def stage_table(rows: list[dict[str, Any]]) -> str:
+    head = (
+        "| clip | frames | start-up s | decode frames/s | pose frames/s | analyze s (x real time) | with outputs s "
+        "(x real time) | end-to-end / pose | outputs / analysis | peak RSS MB |"
     )
-
-
-def long_clips(folder: Path, lengths: list[int]) -> list[Path]:
-    """Clips of the given frame counts, made by looping a shared clip (memory must not grow)."""
-    import av
-    import numpy as np
-
-    from gaitcheck.video import iter_frames, probe_video
-
-    source = SHARED / "squat_front_bodyweight_hands_on_hips_lab.mp4"
-    frames = [f.rgb for f in iter_frames(probe_video(source))]
-    paths = []
-    for n in lengths:
-        path = folder / f"loop_{n}.mp4"
-        with av.open(str(path), "w") as out:
-            stream = out.add_stream("libx264", rate=30)
-            stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
-            stream.options = {"preset": "ultrafast"}
-            for i in range(n):
-                rgb = frames[i % len(frames)] if (i // len(frames)) % 2 == 0 else frames[-1 - i % len(frames)]
-                for packet in stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")):
-                    out.mux(packet)
-            for packet in stream.encode():
-                out.mux(packet)
-        paths.append(path)
-    return paths
-
-
-def table(rows: list[dict]) -> str:
-    head = "| clip | frames | size | fps | person found | seconds | frames/s | peak memory (MB) | view | movement |"
     lines = [head, "|" + "---|" * 10]
     for r in rows:
-        if "error" in r:
-            lines.append(f"| {r['clip']} | error: {r['error']} |" + " |" * 8)
-            continue
+        d, p, a, o = r["decode"], r["pose"], r["analyze"], r["outputs"]
+        rt = r["duration_s"]
+        peak = max(v.get("peak_rss_mb", 0) for k, v in r.items() if k in STAGES)
         lines.append(
-            f"| {r['clip']} | {r['frames']} | {r['size']} | {r['fps']} | {r['detection_rate']:.1%} | {r['seconds']} | "
-            f"{r['frames_per_s']} | {r['peak_rss_mb']} | {r['view']} | {r['movement']} |"
+            f"| {r['clip']} | {r['frames']} | {fmt(r['startup'].get('seconds'), 2)} "
+            f"| {fmt(ratio({'n': r['frames']}, d, 'n'), 0)} | {fmt(ratio({'n': r['frames']}, p, 'n'), 0)} "
+            f"| {fmt(a.get('seconds'))} ({fmt(ratio({'s': rt}, a, 's'), 2)}) "
+            f"| {fmt(o.get('seconds'))} ({fmt(ratio({'s': rt}, o, 's'), 2)}) "
+            f"| {fmt(ratio(a, p), 2)} | {fmt(ratio(o, a, 'outputs_s'), 2)} | {peak:.0f} |"
         )
     return "\n".join(lines)
 
 
+def output_table(rows: list[dict[str, Any]]) -> str:
+    names = ("figures", "key_frames", "report_html", "annotated_video", "pdf")
+    lines = ["| clip | default outputs s | " + " | ".join(n.replace("_", " ") + " s" for n in names) + " |"]
+    lines.append("|" + "---|" * (2 + len(names)))
+    for r in rows:
+        o = r["outputs"]
+        cells = " | ".join(fmt(o.get(f"{n}_s"), 2) for n in names)
+        lines.append(f"| {r['clip']} | {fmt(o.get('outputs_s'), 2)} | {cells} |")
+    return "\n".join(lines)
+
+
+def targets(rows: list[dict[str, Any]]) -> str:
+    by = {r["clip"]: r for r in rows}
+    p1080 = by.get("squat 1080x1920 30 fps")
+    s30, s240 = by.get("squat 720x1280 30 fps"), by.get("squat 720x1280 240 fps")
+    lines = []
+    if p1080:
+        a, o, p = p1080["analyze"], p1080["outputs"], p1080["pose"]
+        rt = p1080["duration_s"]
+        lines.append(f"- outputs / analysis on the 1080p clip: {fmt(ratio(o, a, 'outputs_s'), 2)} (target <= 0.25)")
+        lines.append(f"- analyze x real time, 1080p: {fmt(ratio({'s': rt}, a, 's'), 2)} (target >= 1.3)")
+        lines.append(f"- with default outputs: {fmt(ratio({'s': rt}, o, 's'), 2)} (target >= 1.0)")
+        lines.append(f"- end-to-end / pose-only: {fmt(ratio(a, p), 2)} (target <= 1.15)")
+    if s30 and s240:
+        lines.append(
+            f"- 240 fps squat / same squat at 30 fps (analyze): {fmt(ratio(s240['analyze'], s30['analyze']), 2)} "
+            "(target <= 2.5)"
+        )
+    startup = [r["startup"].get("seconds") for r in rows if r["startup"].get("seconds") is not None]
+    if startup:
+        lines.append(f"- start-up (median): {sorted(startup)[len(startup) // 2]:.2f} s (target <= 1.0)")
+    return "\n".join(lines)
+
+
+def memory_section(cache: Path) -> str:
+    """Peak memory of `analyze` (no outputs) on 1 and 10 minutes of the squat clip, looped."""
+    rows = []
+    for minutes in (1, 10):
+        clip = looped_clip(SQUAT, cache / f"squat_loop_{minutes}min.mp4", minutes * 60.0)
+        row = run_stage("analyze", clip)
+        rows.append(f"| {minutes} min | {fmt(row.get('seconds'))} | {row['peak_rss_mb']:.0f} |")
+        print(minutes, json.dumps(row), flush=True)
+    return "| clip length | analyze s | peak RSS MB |\n|---|---|---|\n" + "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("clips", nargs="*", type=Path)
-    parser.add_argument("--no-flip-average", action="store_true", help="one landmarker instead of two")
-    parser.add_argument("--memory", action="store_true", help="peak memory for looped clips of growing length")
-    parser.add_argument("--out", type=Path, help="default: docs/performance.md, or docs/memory.md with --memory")
+    parser.add_argument("--quick", action="store_true", help="3 s of each clip; prints, writes nothing")
+    parser.add_argument("--memory", action="store_true", help="peak memory for 1 and 10 minutes of video")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "gaitcheck-speed")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     args = parser.parse_args()
-    flip = not args.no_flip_average
+    if not SQUAT.is_file() or not RUNNER.is_file():
+        sys.exit(f"the clips are made from {SHARED}, which is not here")
     command = "python benchmarks/speed.py " + " ".join(sys.argv[1:])
-    sections = []
-    if args.memory:
-        with tempfile.TemporaryDirectory() as tmp:
-            rows = [measure(p, flip) for p in long_clips(Path(tmp), [300, 1200, 3600])]
-        sections.append("## Peak memory vs clip length\n\nLooped copies of a 720x1280 squat clip.\n\n" + table(rows))
-    else:
-        clips = args.clips or sorted(SHARED.glob("*.mp4"))
-        rows = []
-        for clip in clips:
-            row = measure(clip, flip)
-            print(json.dumps(row), flush=True)
-            rows.append(row)
-        ok = [r for r in rows if "error" not in r]
-        total_frames = sum(r["frames"] for r in ok)
-        total_s = sum(r["seconds"] for r in ok)
-        sections.append(
-            f"## Per clip (flip averaging {'on' if flip else 'off'})\n\n{table(rows)}\n\n"
-            f"All clips: {total_frames} frames in {total_s:.0f} s ({total_frames / max(total_s, 1e-9):.1f} frames/s "
-            "including decoding, pose inference, cleaning and angles; model loading included per clip)."
-        )
-    title = "Memory" if args.memory else "Performance"
-    text = (
-        f"# {title}\n\nMeasured {date.today()} on {machine()}.\n\nMade by `{command.strip()}`; "
-        "each clip in a fresh process (peak memory is that process's maximum resident set).\n\n"
-        + "\n\n".join(sections)
-        + "\n"
+    load = os.getloadavg()[0]
+    header = (
+        f"Measured {date.today()} on {machine()}; load average {load:.1f} at the start. Made by `{command.strip()}`."
     )
-    out = args.out or ROOT / "docs" / ("memory.md" if args.memory else "performance.md")
-    out.write_text(text)
-    print(f"wrote {out}")
+    if args.memory:
+        replace_section(args.out, "Memory", header + "\n\n" + memory_section(args.cache))
+        return
+    rows = [measure_clip(name, clip) for name, clip in clips(args.cache, args.quick).items()]
+    text = (
+        f"{header}\n\n{__doc__.split(chr(10) + chr(10), 1)[1].strip()}\n\n{stage_table(rows)}\n\n"
+        f"Each output on its own, from the same analysis (seconds):\n\n{output_table(rows)}\n\n"
+        f"Issue 14's targets:\n\n{targets(rows)}\n"
+    )
+    print(text)
+    if not args.quick:
+        replace_section(args.out, "Stages", text)
+        print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":
