@@ -13,16 +13,18 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gaitcheck.context import RunContext
 from gaitcheck.errors import Cancelled, GaitcheckError
 from gaitcheck.model import Analysis
-from gaitcheck.report.content import KeyFrame
 from gaitcheck.report.results import Result
 from gaitcheck.settings import OutputOptions
 from gaitcheck.store import RUN_LOG
 from gaitcheck.vocabulary import SIDES
+
+if TYPE_CHECKING:  # drawing (matplotlib) is imported when a report is written, not with gaitcheck
+    from gaitcheck.report.content import KeyFrame
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +210,7 @@ def key_frame_specs(analysis: Analysis, result: Result) -> list[dict[str, Any]]:
 def _render(
     analysis: Analysis, target: Path | None, specs: list[dict[str, Any]], blur_faces: bool, context: RunContext
 ) -> list[KeyFrame]:
+    from gaitcheck.report.content import KeyFrame
     from gaitcheck.report.overlay import key_frame_image, render_video
     from gaitcheck.report.plots import png_bytes_of_image
     from gaitcheck.report.style import MEASURE_LABEL, fmt
