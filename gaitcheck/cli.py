@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from gaitcheck import pipeline, report, store
-from gaitcheck.context import ProgressEvent, RunContext
+from gaitcheck.context import LOG_FORMAT, ProgressEvent, RunContext
 from gaitcheck.errors import GaitcheckError, InputError
 from gaitcheck.model import Analysis, Issue
 from gaitcheck.settings import OutputOptions, Settings, cli_fields, field_type, read_toml
 from gaitcheck.summary import primary_cadence_spm
 from gaitcheck.synth.cli import add_synth_parser
 from gaitcheck.version import __version__
+from gaitcheck.video import VIDEO_SUFFIXES
 from gaitcheck.vocabulary import SIDES
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE
@@ -43,7 +44,22 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors in one line."""
 
     def error(self, message: str) -> typing.NoReturn:
+        dashed = dashed_file_name(message)
+        if dashed:
+            raise InputError(
+                f"{dashed} starts with '-', so it reads as an option: write ./{dashed}, or put -- before it"
+            )
         raise InputError(f"{message} (see {self.prog} --help)")
+
+
+def dashed_file_name(message: str) -> str | None:
+    """The file name argparse took for an unknown option (`analyze -clip.mp4`), if the message names one:
+    an existing file or a name with a video's extension."""
+    head, _, rest = message.partition("unrecognized arguments: ")
+    for token in rest.split(" ") if head == "" else ():
+        if token.startswith("-") and (os.path.isfile(token) or Path(token).suffix.lower() in VIDEO_SUFFIXES):
+            return token
+    return None
 
 
 FLAG_GROUPS = (
@@ -98,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--config", metavar="FILE", help="TOML file with settings (keys as the flags below)")
     analyze.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    analyze.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="also print the run's log and the libraries' own messages (FFmpeg, MediaPipe) on stderr",
+    )
     _add_settings_flags(analyze)
     analyze.set_defaults(func=run_analyze)
     add_synth_parser(commands)
@@ -116,7 +138,63 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
     compare.set_defaults(func=run_compare)
     add_serve_parser(commands)
+    add_batch_parser(commands)
     return parser
+
+
+def add_batch_parser(commands: Any) -> None:
+    """`gaitcheck batch`: a folder or manifest of videos in, one result folder each and one table out."""
+    batch = commands.add_parser(
+        "batch",
+        help="analyse a folder or a manifest CSV of videos into one table (resumable; local or Ray)",
+        description="Analyse many videos: one result folder per video, OUT/summary.csv, OUT/index.html and "
+        "OUT/batch.log. Rerun the same command after any stop: finished videos are skipped. See docs/batch.md.",
+    )
+    batch.add_argument("input", metavar="INPUT", help="folder of videos (searched recursively) or manifest .csv")
+    batch.add_argument("--out", "-o", metavar="DIR", required=True, help="output folder")
+    batch.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="videos analysed at once (default: local one per two cores; ray: the cluster's CPUs)",
+    )
+    batch.add_argument("--backend", choices=("local", "ray"), default="local", help="where videos run (default: local)")
+    batch.add_argument(
+        "--ray-address", metavar="ADDR", help="Ray cluster to join (e.g. 10.0.0.5:6379); implies --backend ray"
+    )
+    batch.add_argument("--retry-failed", action="store_true", help="analyse videos that failed in an earlier run again")
+    batch.add_argument("--config", metavar="FILE", help="TOML file with settings (keys as the flags below)")
+    batch.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors and the final summary")
+    _add_settings_flags(batch)
+    batch.set_defaults(func=run_batch)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    from gaitcheck.batch.runner import BatchOptions, run
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers must be 1 or more (see gaitcheck batch --help)")
+    settings, outputs = _options_from(args, Settings())
+    out = Path(args.out)
+    args._out = out
+    result = run(
+        BatchOptions(
+            source=Path(args.input),
+            out=out,
+            settings=settings,
+            outputs=outputs,
+            workers=args.workers,
+            backend="ray" if args.ray_address else args.backend,
+            ray_address=args.ray_address,
+            retry_failed=args.retry_failed,
+            quiet=args.quiet,
+        )
+    )
+    print(
+        f"gaitcheck {__version__}: {result.videos} videos ({result.reused} from earlier runs): {result.ok} ok, "
+        f"{result.failed} failed\n  table     {result.summary_csv}\n  index     {result.index_html}"
+    )
+    return 1 if result.failed else 0
 
 
 def add_serve_parser(commands: Any) -> None:
@@ -209,7 +287,9 @@ class _Progress:
 def run_analyze(args: argparse.Namespace) -> int:
     if bool(args.video) == bool(args.from_landmarks):
         raise InputError("give either a VIDEO or --from-landmarks DIR (see gaitcheck analyze --help)")
-    progress = _Progress(not args.quiet)
+    if args.verbose:
+        show_library_output()
+    progress = _Progress(not args.quiet and not args.verbose)
     context = RunContext(on_progress=progress)
     if args.from_landmarks:
         raw, info, saved = store.load_landmarks(args.from_landmarks)
@@ -231,6 +311,15 @@ def run_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(describe(analysis, out))
     return 0
+
+
+def show_library_output() -> None:
+    """--verbose: gaitcheck's log records (with what gaitcheck.noise keeps off the terminal: native
+    stderr, Python warnings) and FFmpeg's and other libraries' warnings and errors, on stderr."""
+    import av.logging
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format=LOG_FORMAT)
+    av.logging.set_level(av.logging.WARNING)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -300,6 +389,11 @@ def _record_crash(args: argparse.Namespace | None, exc: BaseException) -> str:
         return ""
 
 
+def one_line(text: str) -> str:
+    """A message on one line, whatever it quotes (a file name or an argument may hold line breaks)."""
+    return " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = None
@@ -310,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return args.func(args)
     except GaitcheckError as exc:
-        print(f"gaitcheck: error: {exc}", file=sys.stderr)
+        print(f"gaitcheck: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("gaitcheck: interrupted", file=sys.stderr)
@@ -321,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line for the user, the traceback for the report
         where = _record_crash(args, exc)
         print(
-            f"gaitcheck: internal error: {type(exc).__name__}: {exc}{where}; please report it",
+            f"gaitcheck: internal error: {type(exc).__name__}: {one_line(str(exc))}{where}; please report it",
             file=sys.stderr,
         )
         return EXIT_INTERNAL

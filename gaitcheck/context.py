@@ -13,11 +13,12 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from gaitcheck.errors import Cancelled
+from gaitcheck.errors import Cancelled, TimedOut
 from gaitcheck.noise import warnings_to_log
 
 #: The stages a run reports progress for, in the order they run.
@@ -67,6 +68,8 @@ class RunContext:
         self.lines: list[str] = []
         self.on_progress = on_progress
         self.cancel_event = cancel_event if cancel_event is not None else threading.Event()
+        self.timeout_s = 0.0
+        self.deadline: float | None = None  # time.monotonic() past which check() raises TimedOut
 
     # --- cancel -----------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -77,10 +80,22 @@ class RunContext:
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
 
+    def start_clock(self, timeout_s: float) -> None:
+        """Bound the run to `timeout_s` seconds from now (0: unbounded); a clock already running is kept,
+        so one bound covers the analysis and the report written after it."""
+        if timeout_s > 0 and self.deadline is None:
+            self.timeout_s = timeout_s
+            self.deadline = time.monotonic() + timeout_s
+
     def check(self) -> None:
-        """Raise `Cancelled` when the run was asked to stop."""
+        """Raise `Cancelled` when the run was asked to stop, `TimedOut` when its time is up."""
         if self.cancel_event.is_set():
             raise Cancelled("the analysis was cancelled")
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise TimedOut(
+                f"the analysis took longer than {self.timeout_s:g} s (the timeout_s setting) and was stopped; "
+                "trim the clip to the movement or raise the setting"
+            )
 
     # --- progress ---------------------------------------------------------------------------------
     def progress(self, stage: str, done: int, total: int) -> None:

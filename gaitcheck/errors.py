@@ -3,6 +3,8 @@
 Front-ends print `str(error)` and exit non-zero; anything else escaping the pipeline is a bug.
 """
 
+import os
+
 
 class GaitcheckError(Exception):
     """Base class: a problem with the input or environment, explained in one line."""
@@ -32,3 +34,21 @@ class Cancelled(GaitcheckError):
     """A front-end asked the run to stop (a user pressed cancel, a job was deleted)."""
 
     exit_code = 130
+
+
+class TimedOut(GaitcheckError):
+    """The analysis of one clip took longer than the `timeout_s` setting allows."""
+
+
+#: What a front-end shows when the analysis ran out of memory (a MemoryError inside the run).
+OUT_OF_MEMORY = "The computer ran out of memory analysing this clip; try a shorter clip or fewer workers."
+
+
+def user_sentence(exc: BaseException, video: str | os.PathLike[str]) -> str:
+    """A core error as one sentence for a page or a table cell: the video's path and name replaced
+    by "the video" (no server or clinic paths), a capital first letter and a full stop."""
+    path = str(video)
+    text = str(exc).replace(path, "the video").replace(os.path.basename(path), "the video").strip()
+    text = " ".join(text.split())  # one line, whatever the message held
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -60,6 +60,9 @@ class VideoInfo:
     slow_motion_factor: float = 1.0  # capture fps / stored fps for slowed-down files
     variable_frame_rate: bool = False
     decoded: bool = False  # True once n_frames, fps and duration come from decoded timestamps
+    #: What was wrong with the file but worked around (truncated, frames lost, timestamps re-spaced),
+    #: one sentence each for the user; the quality check turns them into warnings.
+    damage: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +70,8 @@ class VideoInfo:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> VideoInfo:
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if "damage" in fields:
+            fields["damage"] = tuple(fields["damage"])
         return cls(**fields)
 
     def with_timestamps(self, time_s: np.ndarray) -> VideoInfo:

@@ -25,7 +25,7 @@ from gaitcheck.calibration import default_calibration
 from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.context import RunContext
 from gaitcheck.detect import detect_movement, detect_view, split_segments
-from gaitcheck.errors import NoPersonError
+from gaitcheck.errors import InputError, NoPersonError
 from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_motion_estimate
 from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
@@ -64,6 +64,7 @@ def analyze(
     """Analyse one clip. Keyword overrides are Settings fields, e.g. analyze(p, movement="squat")."""
     settings = settings_with(settings, overrides)
     context = context if context is not None else RunContext()
+    context.start_clock(settings.timeout_s)
     with context.active():
         log.info("gaitcheck %s analysing %s", __version__, video)
         started = time.perf_counter()
@@ -77,14 +78,17 @@ def analyze(
 
 def estimate(video: str | Path, settings: Settings, context: RunContext) -> tuple[PoseSeries, VideoInfo]:
     """Decode the clip and run the pose model on every frame: the raw landmarks and the video's facts."""
-    info = probe_video(video, settings.capture_fps)
+    info = probe_video(video, settings.capture_fps, settings.max_frames)
     log.info(
         "video: %dx%d px, %.2f fps, %d frames, rotation %d deg, codec %s",
         info.width_px, info.height_px, info.fps, info.n_frames, info.rotation_deg, info.codec,
     )  # fmt: skip
-    frames = iter_frames(info, settings.max_inference_side_px)
-    raw = estimate_pose(prefetch(frames), info, settings, context.stage_progress("decode/pose"))
-    return raw, info.with_timestamps(raw.time_s)
+    damage: list[str] = []
+    frames = iter_frames(info, settings.max_inference_side_px, damage)
+    raw = estimate_pose(prefetch(frames, waiting=context.check), info, settings, context.stage_progress("decode/pose"))
+    for text in info.damage + tuple(damage):
+        log.warning(text)
+    return raw, dataclasses.replace(info.with_timestamps(raw.time_s), damage=info.damage + tuple(damage))
 
 
 def analyze_landmarks(
@@ -94,6 +98,7 @@ def analyze_landmarks(
     context = context if context is not None else RunContext()
     with context.active():
         started = time.perf_counter()
+        check_times(raw, info)
         check_person(raw, info)
         context.progress("clean", 0, 1)
         pre = clean_before_filter(raw, settings, settings.view)
@@ -120,6 +125,18 @@ def analyze_landmarks(
 # ------------------------------------------------------------------------------------------------
 # the stages, each re-enterable
 # ------------------------------------------------------------------------------------------------
+def check_times(raw: PoseSeries, info: VideoInfo) -> None:
+    """Every later stage divides by time steps: stop with a sentence on times that are not finite and
+    strictly increasing (decoded video always gives such times; saved landmarks edited by hand may not)."""
+    times = np.asarray(raw.time_s, dtype=float)
+    good = np.isfinite(times) & np.r_[True, np.diff(times) > 0]
+    if not good.all():
+        raise InputError(
+            f"the landmarks of {info.path} have times that are missing or not increasing "
+            f"(row {int(np.flatnonzero(~good)[0])}): re-run the analysis from the video"
+        )
+
+
 def check_person(raw: PoseSeries, info: VideoInfo) -> None:
     """Stop with one clear sentence when the model found nobody, or too little of anybody."""
     n_found = int(raw.detected.sum())

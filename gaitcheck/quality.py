@@ -108,6 +108,9 @@ def leg_caveats(
     return caveats
 
 
+#: Share of the frames with the head below the ankles that makes a picture upside down.
+UPSIDE_DOWN_SHARE = 0.5
+
 #: Filming advice per issue code (front-end neutral: a front-end may add its own hint).
 TIPS: dict[str, str] = {
     "side-view": "Film from the front (squats, step-downs) or from behind (running) for frontal-plane angles.",
@@ -124,6 +127,9 @@ TIPS: dict[str, str] = {
     "leg-low-visibility": "Wear shorts or tight leggings, light the legs evenly and keep both feet in frame.",
     "run-low-fps": "For running, record in slow motion (120\u2013240 fps).",
     "slow-motion-suspected": "For a slowed-down file, give the recording's real frame rate (capture fps).",
+    "upside-down": "Film with the phone upright (or rotate the video) so the person stands head up.",
+    "video-damaged": "Send the original file from the phone, after the recording has finished (not a copy cut "
+    "short by a transfer or a messenger app).",
     "view-uncertain": "Set the camera view yourself instead of leaving it to detection.",
     "movement-uncertain": "Set the movement yourself instead of leaving it to detection.",
 }
@@ -131,6 +137,25 @@ TIPS: dict[str, str] = {
 
 def _issue(code: str, severity: Severity, text: str, leg: Side | None = None) -> Issue:
     return Issue(code, severity, text, TIPS[code], leg)
+
+
+def _damaged(a: Analysis) -> list[Issue]:
+    """The file was damaged but usable (gaitcheck.video says how): the numbers cover less, or their
+    timing is approximate."""
+    return [_issue("video-damaged", "major", text) for text in a.video.damage]
+
+
+def _upside_down(a: Analysis) -> list[Issue]:
+    """Head below the ankles in most frames: the picture is upside down (a rotation tag lost or wrong),
+    so up, down, left and right of every angle are mixed up."""
+    image = a.landmarks.raw.image_px
+    head_y = image[:, INDEX["nose"], 1]
+    ankles_y = np.fmax(image[:, INDEX["left_ankle"], 1], image[:, INDEX["right_ankle"], 1])  # NaN-aware, quiet
+    seen = np.isfinite(head_y) & np.isfinite(ankles_y)
+    if seen.sum() and (head_y[seen] > ankles_y[seen]).mean() > UPSIDE_DOWN_SHARE:
+        text = "the person is upside down in the picture (head below the feet): the angles are not reliable"
+        return [_issue("upside-down", "major", text)]
+    return []
 
 
 def _view(a: Analysis) -> list[Issue]:
@@ -274,6 +299,8 @@ def _implausible(a: Analysis) -> list[Issue]:
 
 #: Every check, most important first; each returns the issues it finds.
 CHECKS: tuple[Callable[[Analysis], list[Issue]], ...] = (
+    _damaged,
+    _upside_down,
     _view,
     _running_front,
     _detection,

@@ -83,6 +83,11 @@ class _Options:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in self.to_dict().items()}
 
 
+#: Settings that bound a run (how long, how many frames) but never change a number it gives: a
+#: result made under other limits is the same result (gaitcheck batch leaves them out of its keys).
+LIMIT_FIELDS = ("timeout_s", "max_frames")
+
+
 @dataclass(frozen=True)
 class Settings(_Options):
     """Every tunable that shapes the numbers, with its default and the reason for it."""
@@ -105,6 +110,19 @@ class Settings(_Options):
         "who to assess when several people are in the picture: auto (the one doing the movement), "
         "largest, center, or a person's number from summary.json's subject.candidates",
         metavar="auto|largest|center|N",
+    )
+    # --- limits ---------------------------------------------------------------------------------
+    timeout_s: float = _opt(
+        3600.0,
+        "stop one clip's analysis (decoding, pose inference and report) after this many seconds, with a "
+        "sentence, instead of holding the computer; 0: no limit",
+        metavar="S",
+    )
+    max_frames: int = _opt(
+        108_000,
+        "refuse a clip with more frames than this (counted from the packets in the file, not its header; "
+        "the default is 30 minutes at 60 fps); 0: no limit",
+        metavar="N",
     )
     # --- pose -----------------------------------------------------------------------------------
     min_detection_confidence: float = _opt(0.5, "MediaPipe pose detection confidence threshold")
@@ -158,9 +176,11 @@ class Settings(_Options):
         rule = str(self.subject).strip().lower()
         if rule not in SUBJECT_RULES and not (rule.isdigit() and int(rule) >= 1):
             raise InputError(
-                f"setting 'subject' must be auto, largest, center or a person's number (got '{self.subject}')"
+                f"setting 'subject' must be auto, largest, center or a person's number (got {self.subject!r})"
             )
         object.__setattr__(self, "subject", rule)
+        if self.max_frames < 0:
+            raise InputError(f"setting 'max_frames' must be 0 (no limit) or more (got {self.max_frames})")
 
 
 @dataclass(frozen=True)
@@ -232,7 +252,7 @@ def _coerce(cls: type, name: str, value: Any) -> Any:
     if typing.get_origin(hint) is Literal:
         choices = typing.get_args(hint)
         if value not in choices:
-            raise InputError(f"setting '{name}' must be one of {', '.join(choices)} (got '{value}')")
+            raise InputError(f"setting '{name}' must be one of {', '.join(choices)} (got {value!r})")
         return value
     try:
         if hint is bool:
@@ -252,6 +272,6 @@ def _coerce(cls: type, name: str, value: Any) -> Any:
             return number
         if hint is int:
             return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"setting '{name}' has an invalid value: {value!r}") from None
     return value

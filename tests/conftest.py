@@ -21,3 +21,12 @@ def analysed():
         return cache[key]
 
     return run
+
+
+@pytest.fixture(scope="session")
+def bad_corpus(tmp_path_factory):
+    """The hostile-input corpus (tests/data/bad/make_bad.py), made once per session: (folder, cases)."""
+    from tests.data.bad.make_bad import make_corpus
+
+    folder = tmp_path_factory.mktemp("bad")
+    return folder, make_corpus(folder)

@@ -21,10 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 SIDE_CLIP = "squat_side_bodyweight_home_low_camera.mp4"
 
 
-def analyze_quietly(clip: Path, out: Path) -> subprocess.CompletedProcess:
+def analyze_quietly(clip: Path, out: Path, flags: list[str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "gaitcheck", "analyze", str(clip), "--out", str(out)]
-        + ["--no-report", "--no-annotated-video"],
+        + (flags if flags is not None else ["--no-report", "--no-annotated-video"]),
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -119,3 +119,16 @@ def test_native_stderr_goes_to_the_log(caplog, capfd):
     assert [r.getMessage() for r in caplog.records if r.name == NATIVE_LOGGER] == [
         "stderr: INFO: [accelerator_registry.cc:43] DestroyAccelerator: name=CpuAccelerator"
     ]
+
+
+@pytest.mark.video
+def test_decoder_errors_stay_off_the_terminal_unless_verbose(bad_corpus, tmp_path):
+    """A damaged clip makes FFmpeg complain on every frame: run.log and --verbose get it, the terminal not."""
+    folder, _ = bad_corpus
+    flags = ["--no-report", "--no-annotated-video", "--no-flip-average"]
+    quiet = analyze_quietly(folder / "flipped.mp4", tmp_path / "quiet", flags)
+    assert quiet.returncode == 1 and quiet.stderr.count("\n") == 1, quiet.stderr
+    verbose = analyze_quietly(folder / "flipped.mp4", tmp_path / "verbose", [*flags, "--verbose"])
+    assert verbose.returncode == 1
+    assert "libav.h264" in verbose.stderr and "gaitcheck.pipeline" in verbose.stderr
+    assert verbose.stderr.splitlines()[-1] == quiet.stderr.strip()
