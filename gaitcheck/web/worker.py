@@ -24,7 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 from gaitcheck.context import ProgressEvent, RunContext
-from gaitcheck.errors import Cancelled, GaitcheckError
+from gaitcheck.errors import OUT_OF_MEMORY, Cancelled, GaitcheckError, user_sentence
 from gaitcheck.web.jobs import Job, JobStore
 from gaitcheck.web.options import ServeOptions
 
@@ -57,7 +57,6 @@ INTERNAL_ERROR = (
 )
 #: What a run cancelled by a shutdown returns: the job goes back to the queue.
 RELEASE = "released"
-OUT_OF_MEMORY = "The computer ran out of memory analysing this clip; try a shorter clip or fewer workers."
 
 
 def options_to_json(options: ServeOptions) -> str:
@@ -69,13 +68,6 @@ def options_to_json(options: ServeOptions) -> str:
 def options_from_json(text: str) -> ServeOptions:
     values = json.loads(text)
     return ServeOptions(**(values | {"data_dir": Path(values["data_dir"])}))
-
-
-def sentence(exc: BaseException, video: Path) -> str:
-    """A core error as one sentence for a page: no server paths, a capital and a full stop."""
-    text = str(exc).replace(str(video), "the video").replace(video.name, "the video").strip()
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 class ProgressWriter:
@@ -136,7 +128,7 @@ def analyse(options: ServeOptions, job: Job, context: RunContext) -> str | None:
     except Cancelled:
         raise
     except GaitcheckError as exc:
-        return sentence(exc, video)
+        return user_sentence(exc, video)
     except MemoryError:
         return OUT_OF_MEMORY
     except Exception:  # a bug: the traceback for the job's folder, a sentence for the page

@@ -119,9 +119,8 @@ def test_progress_is_throttled_and_never_goes_back(tmp_path):
 
 
 def test_a_core_error_becomes_a_sentence_without_server_paths(tmp_path):
-    from gaitcheck.errors import NoPersonError
-    from gaitcheck.web.worker import sentence
+    from gaitcheck.errors import NoPersonError, user_sentence
 
     video = tmp_path / "jobs" / "abc" / "uploaded.mp4"
-    text = sentence(NoPersonError(f"no person found in {video}; film the whole body"), video)
+    text = user_sentence(NoPersonError(f"no person found in {video}; film the whole body"), video)
     assert text == "No person found in the video; film the whole body."
