@@ -305,6 +305,7 @@ def targets(rows: list[dict[str, Any]]) -> str:
 def memory_section(cache: Path) -> str:
     """Peak memory of `analyze` (no outputs) on 1 and 10 minutes of the squat clip, looped."""
     rows = []
+    cache.mkdir(parents=True, exist_ok=True)
     for minutes in (1, 10):
         clip = looped_clip(SQUAT, cache / f"squat_loop_{minutes}min.mp4", minutes * 60.0)
         row = run_stage("analyze", clip)

@@ -13,7 +13,9 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import logging
+import math
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.model import Analysis, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
 from gaitcheck.plausibility import gate_far_knee, gate_knee_flexion, plausible_steps
-from gaitcheck.pose import estimate_pose
+from gaitcheck.pose import Sightings, look, pose_series
 from gaitcheck.quality import leg_caveats, quality_issues
 from gaitcheck.sagittal import sagittal_running
 from gaitcheck.settings import Settings
@@ -77,18 +79,71 @@ def analyze(
 
 
 def estimate(video: str | Path, settings: Settings, context: RunContext) -> tuple[PoseSeries, VideoInfo]:
-    """Decode the clip and run the pose model on every frame: the raw landmarks and the video's facts."""
+    """Decode the clip and run the pose model: the raw landmarks and the video's facts.
+
+    A slow-motion clip of a squat-like task is posed at `settings.max_pose_fps` (every k-th frame);
+    when the movement is not given and the first pass finds running, the frames in between are
+    posed too, so running always has every frame (contact timing needs them).
+    """
     info = probe_video(video, settings.capture_fps, settings.max_frames)
     log.info(
         "video: %dx%d px, %.2f fps, %d frames, rotation %d deg, codec %s",
         info.width_px, info.height_px, info.fps, info.n_frames, info.rotation_deg, info.codec,
     )  # fmt: skip
+    stride = pose_stride(info, settings)
     damage: list[str] = []
-    frames = iter_frames(info, settings.max_inference_side_px, damage)
-    raw = estimate_pose(prefetch(frames, waiting=context.check), info, settings, context.stage_progress("decode/pose"))
+    times_s: list[float] = []
+    seen = _look(info, settings, context, (lambda i: i % stride == 0) if stride > 1 else None, damage, times_s)
+    size = (info.width_px, info.height_px)
+    if stride > 1 and settings.movement == "auto" and finds_running(pose_series(seen, settings, size), settings):
+        log.info("running at %.0f fps: posing the frames in between too", info.fps)
+        seen = seen.merged(_look(info, settings, context, lambda i: i % stride != 0, [], []))
+        stride = 1
+    elif stride > 1:
+        log.info("pose inferred on every %d. frame (%.0f of %.0f fps; squat-like tasks need no more)",
+                 stride, info.fps / stride, info.fps)  # fmt: skip
+    raw = pose_series(seen, settings, size)
+    raw.notes["pose_every_nth_frame"] = stride
     for text in info.damage + tuple(damage):
         log.warning(text)
-    return raw, dataclasses.replace(info.with_timestamps(raw.time_s), damage=info.damage + tuple(damage))
+    decoded = info.with_timestamps(np.asarray(times_s, dtype=float))
+    return raw, dataclasses.replace(decoded, damage=info.damage + tuple(damage))
+
+
+def pose_stride(info: VideoInfo, settings: Settings) -> int:
+    """Pose every k-th frame: k > 1 only for clips faster than `max_pose_fps` whose movement may be
+    squat-like (running, given or not yet known, keeps every frame unless the first pass rules it out)."""
+    if not settings.max_pose_fps or settings.movement == "run" or info.fps <= settings.max_pose_fps:
+        return 1
+    return max(1, math.ceil(info.fps / settings.max_pose_fps - 0.05))  # 239.76 fps counts as 240
+
+
+def finds_running(raw: PoseSeries, settings: Settings) -> bool:
+    """Whether any segment of a first pass at a reduced rate reads as running."""
+    if raw.detected.sum() < MIN_FRAMES_WITH_PERSON:
+        return False  # nothing to decide on; check_person will say so
+    pre = clean_before_filter(raw, settings, settings.view)
+    for start, stop in split_segments(pre):
+        sub = pre.select(slice(start, stop))
+        view = given(settings.view) if settings.view != "auto" else detect_view(sub)
+        if detect_movement(sub, view.value).value == "run":
+            return True
+    return False
+
+
+def _look(
+    info: VideoInfo,
+    settings: Settings,
+    context: RunContext,
+    keep: Callable[[int], bool] | None,
+    damage: list[str],
+    times_s: list[float],
+) -> Sightings:
+    """One decoding pass, posing the frames `keep` accepts (all when None)."""
+    frames = iter_frames(info, settings.max_inference_side_px, damage, keep=keep, times=times_s)
+    expected = info.n_frames if keep is None else sum(1 for i in range(info.n_frames) if keep(i))
+    progress = context.stage_progress("decode/pose")
+    return look(prefetch(frames, waiting=context.check), info, settings, progress, expected)
 
 
 def analyze_landmarks(

@@ -288,46 +288,76 @@ def _centre_distance(a: FramePose, b: FramePose) -> float:
     return float(np.linalg.norm(centre_and_torso(a.image[:, :2])[0] - centre_and_torso(b.image[:, :2])[0]))
 
 
-def estimate_pose(
+@dataclass
+class Sightings:
+    """Everyone the model found in the frames one pass over a clip looked at (frame order)."""
+
+    time_s: list[float]
+    frame: list[int]
+    everyone: list[list[FramePose]]
+    thumbnails: list[np.ndarray]
+    people_counts: list[int]
+    disagreements: int = 0
+
+    def merged(self, other: Sightings) -> Sightings:
+        """Two passes over different frames of one clip as one, in frame order."""
+        order = np.argsort(np.asarray(self.frame + other.frame), kind="stable")
+
+        def both(a: list, b: list) -> list:
+            joined = a + b
+            return [joined[i] for i in order]
+
+        return Sightings(
+            time_s=both(self.time_s, other.time_s),
+            frame=both(self.frame, other.frame),
+            everyone=both(self.everyone, other.everyone),
+            thumbnails=both(self.thumbnails, other.thumbnails),
+            people_counts=self.people_counts + other.people_counts,
+            disagreements=self.disagreements + other.disagreements,
+        )
+
+
+def look(
     frames: Iterable[Frame],
     info: VideoInfo,
     settings: Settings,
     progress: Progress | None = None,
-) -> PoseSeries:
-    """Run the landmarker over streamed frames; follow the subject (`settings.subject`); keep
-    pixels, metres, visibility and presence of that person.
+    expected_frames: int | None = None,
+) -> Sightings:
+    """Run the landmarkers over streamed frames and keep everyone found in each.
 
     With `settings.flip_average`, a second landmarker tracks the mirror-image video in a second
     thread (MediaPipe releases the GIL), and each frame's two estimates are merged.
     """
-    times: list[float] = []
-    frame_index: list[int] = []
-    everyone: list[list[FramePose]] = []
-    change: list[float] = []
-    previous = None
+    seen = Sightings([], [], [], [], [])
+    total = expected_frames if expected_frames is not None else info.n_frames
     size = (info.width_px, info.height_px)
     with contextlib.ExitStack() as stack:
         finder = PeopleFinder(stack, settings, size)
         for frame in frames:
             found = finder.people(frame)
             keep = drop_duplicates([p.image[:, :2] for p in found], [float(p.image[:, 3].mean()) for p in found])
-            everyone.append([found[k] for k in keep])
-            times.append(frame.time_s)
-            frame_index.append(frame.index)
-            thumbnail = picture_thumbnail(frame.rgb)
-            change.append(float(np.abs(thumbnail - previous).mean()) if previous is not None else 0.0)
-            previous = thumbnail
+            seen.everyone.append([found[k] for k in keep])
+            seen.time_s.append(frame.time_s)
+            seen.frame.append(frame.index)
+            seen.thumbnails.append(picture_thumbnail(frame.rgb))
             if progress is not None:
-                progress(len(times), info.n_frames)
-    if finder.disagreements:
+                progress(len(seen.frame), total)
+    seen.people_counts, seen.disagreements = finder.counts, finder.disagreements
+    return seen
+
+
+def pose_series(seen: Sightings, settings: Settings, size: tuple[int, int]) -> PoseSeries:
+    """The subject's landmarks (`settings.subject`) from everyone sighted, with notes on the search."""
+    if seen.disagreements:
         log.info(
-            "flip averaging: the mirror estimate disagreed in %d frames; kept the original there",
-            finder.disagreements,
+            "flip averaging: the mirror estimate disagreed in %d frames; kept the original there", seen.disagreements
         )
-    poses, choice = follow_subject(everyone, np.asarray(times, dtype=float), settings.subject, size)
-    counts = np.asarray(finder.counts or [0])
+    everyone = seen.everyone
+    poses, choice = follow_subject(everyone, np.asarray(seen.time_s, dtype=float), settings.subject, size)
+    counts = np.asarray(seen.people_counts or [0])
     notes = {
-        "flip_disagreements": finder.disagreements,
+        "flip_disagreements": seen.disagreements,
         "people": {
             "max": int(max(counts.max(), max(len(people) for people in everyone))) if everyone else 0,
             "checked_frames": int(counts.size),
@@ -335,7 +365,18 @@ def estimate_pose(
         },
         "subject": choice.to_json(),
     }
-    return _series(times, frame_index, poses, change, size, notes)
+    return _series(seen.time_s, seen.frame, poses, picture_change(seen.thumbnails), size, notes)
+
+
+def estimate_pose(
+    frames: Iterable[Frame],
+    info: VideoInfo,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> PoseSeries:
+    """Run the landmarker over streamed frames; follow the subject (`settings.subject`); keep
+    pixels, metres, visibility and presence of that person."""
+    return pose_series(look(frames, info, settings, progress), settings, (info.width_px, info.height_px))
 
 
 def follow_subject(
@@ -357,11 +398,23 @@ def follow_subject(
 
 
 def picture_thumbnail(rgb: np.ndarray, side: int = 32) -> np.ndarray:
-    """A tiny grey picture; the change between consecutive ones reveals edited cuts."""
+    """A tiny grey picture (uint8: 1 kB a frame); the change between consecutive ones reveals
+    edited cuts."""
     import cv2
 
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    return cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
+
+
+def picture_change(thumbnails: list[np.ndarray]) -> list[float]:
+    """Mean absolute grey-level change from the previous thumbnail (0 for the first)."""
+    change: list[float] = []
+    previous = None
+    for thumbnail in thumbnails:
+        current = thumbnail.astype(np.float32)
+        change.append(float(np.abs(current - previous).mean()) if previous is not None else 0.0)
+        previous = current
+    return change
 
 
 def _series(

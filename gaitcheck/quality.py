@@ -26,15 +26,16 @@ RUN_GOOD_FPS = 100.0  # Souza 2016 recommends 120-240 fps
 MISSING_SHARE = 0.1
 
 
-def _event_rows(segments: list[Segment], primary: list[int], side: Side) -> np.ndarray:
-    """Rows inside this leg's repetitions or stance phases in the primary segments (every decoded
-    frame is a row, so a frame index is a row index)."""
-    rows: list[np.ndarray] = []
+def _event_rows(frame: np.ndarray, segments: list[Segment], primary: list[int], side: Side) -> np.ndarray:
+    """Rows inside this leg's repetitions or stance phases in the primary segments. `frame` is each
+    row's video frame (not every frame is a row when a slow-motion clip was posed at a lower rate)."""
+    spans: list[tuple[int, int]] = []
     for s in segments:
         if s.index not in primary:
             continue
-        rows += [np.arange(r.start_frame, r.end_frame + 1) for r in s.reps if r.stance_leg in (side, "both")]
-        rows += [np.arange(p.contact_frame, p.toe_off_frame + 1) for p in s.steps if p.leg == side]
+        spans += [(r.start_frame, r.end_frame) for r in s.reps if r.stance_leg in (side, "both")]
+        spans += [(p.contact_frame, p.toe_off_frame) for p in s.steps if p.leg == side]
+    rows = [np.flatnonzero((frame >= first) & (frame <= last)) for first, last in spans]
     return np.concatenate(rows) if rows else np.zeros(0, dtype=int)
 
 
@@ -93,7 +94,7 @@ def leg_caveats(
             caveats.append(Caveat(f"{info.fps:.0f} fps is low for running", True))
         elif info.fps < RUN_GOOD_FPS:
             caveats.append(Caveat(f"{info.fps:.0f} fps (120-240 recommended for running)"))
-    rows = _event_rows(segments, primary, side)
+    rows = _event_rows(clean.frame, segments, primary, side)
     missing = missing_share(clean, rows, side)
     if missing > MISSING_SHARE:
         caveats.append(
@@ -236,7 +237,7 @@ def _legs(a: Analysis) -> list[Issue]:
             issues.append(_issue("few-events", "minor", text, side))
         if a.main.view.value == "side":
             continue  # the far leg is always partly hidden side-on; no frontal verdicts anyway
-        rows = _event_rows(a.segments, a.primary, side)
+        rows = _event_rows(a.landmarks.clean.frame, a.segments, a.primary, side)
         missing = missing_share(a.landmarks.clean, rows, side)
         if missing > MISSING_SHARE:
             text = f"the {side} knee or ankle is hidden or out of frame in {missing:.0%} of its {event} frames"

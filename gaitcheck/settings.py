@@ -138,6 +138,13 @@ class Settings(_Options):
         "also run the model on the mirror image of each frame and average: cancels MediaPipe's "
         "left/right asymmetry (runs a second landmarker in parallel: slower)",
     )
+    max_pose_fps: float = _opt(
+        60.0,
+        "pose rate for squats, single-leg squats, step-downs and lunges: a faster (slow-motion) clip is "
+        "posed on every k-th frame, ten times their 6 Hz filter cut-off; running keeps every frame "
+        "(contact timing needs them); 0: every frame",
+        metavar="FPS",
+    )
     # --- cleaning -------------------------------------------------------------------------------
     repair_swaps: bool = _opt(True, "detect and undo left/right landmark label swaps")
     min_visibility: float = _opt(0.5, "landmarks MediaPipe scores below this visibility are treated as missing")

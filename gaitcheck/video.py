@@ -340,8 +340,17 @@ def _frame_shortfall(path: Path, decoded: int, expected: int) -> tuple[str, ...]
     return ()
 
 
-def iter_frames(info: VideoInfo, max_side_px: int = 0, damage: list[str] | None = None) -> Iterator[Frame]:
+def iter_frames(
+    info: VideoInfo,
+    max_side_px: int = 0,
+    damage: list[str] | None = None,
+    keep: Callable[[int], bool] | None = None,
+    times: list[float] | None = None,
+) -> Iterator[Frame]:
     """Decode frames one by one, upright, with real timestamps starting at 0 s.
+
+    With `keep`, only the frames whose index it accepts are converted and yielded (the others
+    must still be decoded, but cost no conversion); `times` receives every decoded frame's time.
 
     With `max_side_px`, FFmpeg scales each picture down while converting it (cheaper than
     converting at full size): only the smaller picture is ever held.
@@ -378,8 +387,12 @@ def iter_frames(info: VideoInfo, max_side_px: int = 0, damage: list[str] | None 
                 stamp = float(frame.pts * time_base)
             else:
                 stamp = index / (info.fps * info.slow_motion_factor)
-            rgb = upright(frame.to_ndarray(format="rgb24", width=width, height=height), info.rotation_deg)
-            yield Frame(index=index, time_s=clock.time_s(stamp), rgb=rgb)
+            time_s = clock.time_s(stamp)
+            if times is not None:
+                times.append(time_s)
+            if keep is None or keep(index):
+                rgb = upright(frame.to_ndarray(format="rgb24", width=width, height=height), info.rotation_deg)
+                yield Frame(index=index, time_s=time_s, rgb=rgb)
             index += 1
         notes = _frame_shortfall(path, index, info.n_frames) + clock.damage()
         if damage is not None:

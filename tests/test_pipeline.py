@@ -17,6 +17,7 @@ from gaitcheck import cli, pipeline, report, store, summary
 from gaitcheck.assess import THRESHOLDS
 from gaitcheck.context import STAGES, RunContext
 from gaitcheck.errors import Cancelled
+from gaitcheck.model import VideoInfo
 from gaitcheck.settings import OutputOptions, Settings
 from tests.helpers import running_series
 from tests.test_assess import info_for, single_leg_squats
@@ -212,3 +213,14 @@ def test_a_slowed_down_result_folder_round_trips_and_reports_no_real_time_figure
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "Stance time" not in html and "withheld: the clip looks slowed down about 4\u00d7" in html
     assert html.count("steps/min") == 1, "only the warning's apparent cadence, said to be the file's"
+
+
+@pytest.mark.parametrize(
+    ("fps", "movement", "stride"),
+    [(30.0, "auto", 1), (60.0, "squat", 1), (120.0, "squat", 2), (240.0, "auto", 4), (240.0, "step-down", 4),
+     (239.76, "squat", 4), (100.0, "lunge", 2), (240.0, "run", 1)],
+)  # fmt: skip
+def test_slow_motion_is_posed_at_the_rate_squat_like_tasks_need(fps, movement, stride):
+    info = VideoInfo("clip.mp4", "mp4", "h264", 720, 1280, 0, fps=fps, n_frames=int(fps * 5), duration_s=5.0)
+    assert pipeline.pose_stride(info, Settings(movement=movement)) == stride
+    assert pipeline.pose_stride(info, Settings(movement=movement, max_pose_fps=0)) == 1

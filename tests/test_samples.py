@@ -143,3 +143,49 @@ def test_squat_depth_is_named_from_side_views_only(run, name):
         true_peak = float(truth.loc[rows, ["left_knee_flexion_deg", "right_knee_flexion_deg"]].max().mean())
         assert rep["depth"]["name"] == squat_depth(true_peak)
         assert abs(rep["depth"]["knee_flexion_peak_deg"] - true_peak) < 20  # accuracy.md: reads 15-20 deg low
+
+
+def _high_rate_copy(name: str, path: Path, repeat: int, seconds: float | None = None) -> Path:
+    """`name` with every frame written `repeat` times at `repeat` x its rate (a 240 fps phone clip's
+    cost and timing, without its extra motion detail)."""
+    from gaitcheck.video import iter_frames, probe_video
+    from tests.helpers import write_clip
+
+    info = probe_video(SAMPLES / name)
+    frames = (f.rgb for f in iter_frames(info) if seconds is None or f.time_s < seconds)
+    return write_clip(path, (rgb for rgb in frames for _ in range(repeat)), fps=info.fps * repeat)
+
+
+def test_a_240_fps_squat_is_posed_at_60_fps_with_the_same_answer_and_every_frame_annotated(run, tmp_path):
+    """Squat-like tasks need no 240 poses a second (their filter cuts at 6 Hz): every 4th frame is
+    posed, the answer is the 30 fps clip's, and the annotated video keeps all 1,872 frames."""
+    from gaitcheck.report.overlay import render_video
+
+    original, _ = run("squat_front.mp4")
+    fast = gaitcheck.analyze(_high_rate_copy("squat_front.mp4", tmp_path / "squat_240.mp4", 8))
+    assert fast.video.fps == pytest.approx(240.0) and fast.video.n_frames == 8 * original.video.n_frames
+    assert fast.landmarks.raw.notes["pose_every_nth_frame"] == 4
+    assert fast.landmarks.raw.n_frames == 2 * original.landmarks.raw.n_frames
+    assert len(fast.reps) == len(original.reps)
+    for side in ("left", "right"):
+        assert fast.legs[side].verdict == original.legs[side].verdict
+    fppa = [a.frame_stats["left_fppa_deg"]["p95"] for a in (original, fast)]
+    assert fppa[1] == pytest.approx(fppa[0], abs=1.5)
+    video = tmp_path / "annotated.mp4"
+    render_video(fast, video)
+    import av
+
+    with av.open(str(video)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == fast.video.n_frames
+
+
+def test_a_240_fps_runner_is_posed_on_every_frame(run, tmp_path):
+    """Running needs every frame for its contacts: a first pass at 60 fps finds running, and the
+    frames in between are posed too."""
+    fast = gaitcheck.analyze(_high_rate_copy("running_back_60fps.mp4", tmp_path / "run_240.mp4", 4, seconds=3.0))
+    assert fast.movement.value == "run"
+    assert fast.landmarks.raw.notes["pose_every_nth_frame"] == 1
+    assert fast.landmarks.raw.n_frames == fast.video.n_frames == 720
+    assert np.all(np.diff(fast.landmarks.raw.frame) == 1)
+    original, _ = run("running_back_60fps.mp4")
+    assert primary_cadence_spm(fast) == pytest.approx(primary_cadence_spm(original), rel=0.03)

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -251,6 +251,24 @@ class Scene:
             running=bool(steps),
         )
 
+    def row_for(self, frame_index: int) -> int | None:
+        """The landmarks row drawn on a video frame: its own, or, in a clip posed on every k-th
+        frame only (slow motion), the last posed frame's, held until the next."""
+        row = self.row_of.get(frame_index)
+        if row is not None or not self.row_of:
+            return row
+        frames, gap = self._posed
+        before = int(np.searchsorted(frames, frame_index, side="right")) - 1
+        if before < 0 or frame_index - frames[before] >= gap:
+            return None
+        return self.row_of[int(frames[before])]
+
+    @cached_property
+    def _posed(self) -> tuple[np.ndarray, int]:
+        """The posed frames' indices, sorted, and their usual spacing."""
+        frames = np.sort(np.fromiter(self.row_of, dtype=int))
+        return frames, int(np.median(np.diff(frames))) if len(frames) > 1 else 1
+
     def value(self, row: int, column: str) -> float:
         value = self.angles[column].iloc[row] if column in self.angles else np.nan
         return float(value) if value is not None and np.isfinite(value) else float("nan")
@@ -315,8 +333,9 @@ def _readout_rows(scene: Scene, row: int) -> list[list[tuple[str, str, bool]]]:
     return rows
 
 
-def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float) -> np.ndarray:
-    """One frame of annotated.mp4 (the picture is changed in place and returned)."""
+def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float, time_s: float) -> np.ndarray:
+    """One frame of annotated.mp4, taken at `time_s`, drawn from landmarks `row` (the picture is
+    changed in place and returned)."""
     if scene.faces is not None:
         blur_box(rgb, scene.faces[row] * scale)
     draw_legs(rgb, scene.points[row], scene.verdicts, scale, frontal=bool(scene.frontal[row]))
@@ -324,7 +343,6 @@ def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float) -> np.
     size = max(11, int(round(min(h, w) / 40)))
     margin = max(6, size // 2)
     _paste(rgb, text_panel(_readout_rows(scene, row), size), margin, margin)
-    time_s = scene.value(row, "time_s")
     label = scene.events[row] or ("between contacts" if scene.running else "between repetitions")
     footer = text_panel([[(label, "#f3f4f6", True), (f"   t = {fmt(time_s, 2, 's')}", "#aab3bf", False)]], size)
     _paste(rgb, footer, margin, h - footer.height - margin)
@@ -373,7 +391,7 @@ def render_video(
         for done, frame in enumerate(iter_frames(info, VIDEO_MAX_SIDE_PX), start=1):
             if progress is not None:
                 progress(done, info.n_frames)
-            row = scene.row_of.get(frame.index)
+            row = scene.row_for(frame.index)
             rgb = frame.rgb
             scale = rgb.shape[1] / info.width_px
             if frame.index in wanted:
@@ -387,7 +405,7 @@ def render_video(
                 continue
             rgb = _even(np.ascontiguousarray(rgb))
             if row is not None:
-                annotate_frame(rgb, scene, row, scale)
+                annotate_frame(rgb, scene, row, scale, frame.time_s)
             if container is None or stream is None:  # both are opened together, on the first frame written
                 container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
                 rate = Fraction(info.fps * info.slow_motion_factor).limit_denominator(1001) or Fraction(30)
