@@ -10,6 +10,8 @@ landmarks 0-10, with a margin) before anything is drawn.
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,7 +36,7 @@ from gaitcheck.report.style import (
     font_path,
     hex_rgb,
 )
-from gaitcheck.video import VideoInfo, iter_frames
+from gaitcheck.video import VideoInfo, iter_frames, prefetch
 from gaitcheck.vocabulary import SIDES
 
 if TYPE_CHECKING:
@@ -167,9 +169,9 @@ def _dot(img: np.ndarray, p: np.ndarray, colour, radius: int) -> None:
     cv2.circle(img, _pt(p), radius * 16, colour, -1, cv2.LINE_AA, shift=4)
 
 
-def _paste(img: np.ndarray, panel: Image.Image, x: int, y: int) -> None:
+def _paste(img: np.ndarray, panel: Image.Image | np.ndarray, x: int, y: int) -> None:
     """Alpha-blend an RGBA panel onto the frame at (x, y), clipped to the frame."""
-    rgba = np.asarray(panel, dtype=np.float32)
+    rgba = panel if isinstance(panel, np.ndarray) else np.asarray(panel, dtype=np.float32)
     h, w = img.shape[:2]
     ph, pw = rgba.shape[:2]
     x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
@@ -201,6 +203,15 @@ def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | No
             x += font.getlength(text)
         y += line_h
     return panel
+
+
+@lru_cache(maxsize=512)
+def _panel_pixels(rows: tuple[tuple[tuple[str, str, bool], ...], ...], size: int) -> np.ndarray:
+    """`text_panel` as float RGBA pixels, remembered: a readout's rounded values repeat from frame
+    to frame, and drawing text is most of the cost of annotating one."""
+    pixels = np.asarray(text_panel([list(row) for row in rows], size), dtype=np.float32)
+    pixels.flags.writeable = False
+    return pixels
 
 
 # ------------------------------------------------------------------------------------------------
@@ -342,7 +353,7 @@ def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float, time_s
     h, w = rgb.shape[:2]
     size = max(11, int(round(min(h, w) / 40)))
     margin = max(6, size // 2)
-    _paste(rgb, text_panel(_readout_rows(scene, row), size), margin, margin)
+    _paste(rgb, _panel_pixels(tuple(tuple(r) for r in _readout_rows(scene, row)), size), margin, margin)
     label = scene.events[row] or ("between contacts" if scene.running else "between repetitions")
     footer = text_panel([[(label, "#f3f4f6", True), (f"   t = {fmt(time_s, 2, 's')}", "#aab3bf", False)]], size)
     _paste(rgb, footer, margin, h - footer.height - margin)
@@ -366,6 +377,69 @@ def _even(rgb: np.ndarray) -> np.ndarray:
     return rgb[: h - h % 2, : w - w % 2]
 
 
+class _Encoder:
+    """H.264 encoding and muxing in a thread of its own, fed through a short queue: FFmpeg
+    releases the GIL, so encoding one frame overlaps decoding and drawing the next ones. The file
+    is opened with the first frame (its size is known then)."""
+
+    def __init__(self, path: Path, rate: Fraction, time_base: Fraction, depth: int = 4) -> None:
+        self.written = 0
+        self.time_base = time_base
+        self._path, self._rate = path, rate
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="gaitcheck-encode", daemon=True)
+        self._thread.start()
+
+    def put(self, rgb: np.ndarray, pts: int) -> None:
+        """Queue one frame (waits while the queue is full; raises what the encoder raised)."""
+        while True:
+            if self._error is not None or not self._thread.is_alive():
+                raise self._error or RuntimeError("the video encoder stopped")
+            try:
+                self._queue.put((rgb, pts), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def close(self, quiet: bool = False) -> None:
+        """Flush and close the file; raise what the encoder raised (unless `quiet`: the drawing
+        side is already raising)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None and not quiet:
+            raise self._error
+
+    def _run(self) -> None:
+        import av
+
+        container = stream = None
+        try:
+            while (item := self._queue.get()) is not None:
+                rgb, pts = item
+                if container is None or stream is None:
+                    container = av.open(str(self._path), mode="w", options={"movflags": "+faststart"})
+                    stream = container.add_stream("libx264", rate=self._rate)
+                    stream.width, stream.height = rgb.shape[1], rgb.shape[0]
+                    stream.pix_fmt = "yuv420p"
+                    stream.options = {"preset": "veryfast", "crf": str(VIDEO_CRF)}
+                    stream.codec_context.time_base = self.time_base
+                picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                picture.pts, picture.time_base = pts, self.time_base
+                container.mux(stream.encode(picture))
+                self.written += 1
+            if container is not None and stream is not None:
+                container.mux(stream.encode())
+        except BaseException as exc:  # handed to the drawing thread
+            self._error = exc
+            while self._queue.get() is not None:  # let a waiting producer finish
+                pass
+        finally:
+            if container is not None:
+                container.close()
+
+
 def render_video(
     analysis: Analysis,
     path: Path | None,
@@ -376,63 +450,53 @@ def render_video(
     """Write annotated.mp4 to `path` (H.264, yuv420p, +faststart, the source's frame count and
     timestamps, upright) and return clean copies (face blurred if asked) of the frames listed in
     `capture` for the key frames. With path None only the frames are collected. `progress(done,
-    total)` is called once per decoded frame (a front-end's cancel check can raise from it)."""
-    import av
+    total)` is called once per decoded frame (a front-end's cancel check can raise from it).
 
+    Three threads share the work: decoding (`prefetch`), drawing (here) and encoding (`_Encoder`)."""
     info: VideoInfo = analysis.video
     scene = Scene.from_analysis(analysis, blur_faces)
     wanted = set(int(f) for f in capture)
     captured: dict[int, np.ndarray] = {}
-    container = stream = None
-    tb = _time_base(info.path) if path is not None else Fraction(1, 90000)
+    encoder = None
+    if path is not None:
+        rate = Fraction(info.fps * info.slow_motion_factor).limit_denominator(1001) or Fraction(30)
+        encoder = _Encoder(path, rate, _time_base(info.path))
     last_pts = -1
-    written = 0
     try:
-        for done, frame in enumerate(iter_frames(info, VIDEO_MAX_SIDE_PX), start=1):
+        for done, frame in enumerate(prefetch(iter_frames(info, VIDEO_MAX_SIDE_PX)), start=1):
             if progress is not None:
                 progress(done, info.n_frames)
             row = scene.row_for(frame.index)
-            rgb = frame.rgb
-            scale = rgb.shape[1] / info.width_px
+            scale = frame.rgb.shape[1] / info.width_px
             if frame.index in wanted:
-                keep = rgb.copy()
-                if scene.faces is not None and row is not None:
-                    blur_box(keep, scene.faces[row] * scale)
-                captured[frame.index] = keep
-            if path is None:
+                captured[frame.index] = _key_frame(frame.rgb, scene, row, scale)
+            if encoder is None:
                 if len(captured) == len(wanted):
                     break
                 continue
-            rgb = _even(np.ascontiguousarray(rgb))
+            rgb = _even(np.ascontiguousarray(frame.rgb))
             if row is not None:
                 annotate_frame(rgb, scene, row, scale, frame.time_s)
-            if container is None or stream is None:  # both are opened together, on the first frame written
-                container = av.open(str(path), mode="w", options={"movflags": "+faststart"})
-                rate = Fraction(info.fps * info.slow_motion_factor).limit_denominator(1001) or Fraction(30)
-                stream = container.add_stream("libx264", rate=rate)
-                stream.width, stream.height = rgb.shape[1], rgb.shape[0]
-                stream.pix_fmt = "yuv420p"
-                stream.options = {"preset": "veryfast", "crf": str(VIDEO_CRF)}
-                stream.codec_context.time_base = tb
-            video_frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-            pts = int(round(frame.time_s * info.slow_motion_factor / tb))
-            pts = max(pts, last_pts + 1)
-            video_frame.pts, video_frame.time_base = pts, tb
-            last_pts = pts
-            for packet in stream.encode(video_frame):
-                container.mux(packet)
-            written += 1
-        if container is not None and stream is not None:
-            for packet in stream.encode():
-                container.mux(packet)
-    finally:
-        if container is not None:
-            container.close()
-    if path is not None:
-        log.info("annotated video: %d frames written to %s", written, path)
-        if written != info.n_frames:
-            log.warning("annotated video has %d frames, the analysis %d", written, info.n_frames)
+            last_pts = max(int(round(frame.time_s * info.slow_motion_factor / encoder.time_base)), last_pts + 1)
+            encoder.put(rgb, last_pts)
+    except BaseException:
+        if encoder is not None:
+            encoder.close(quiet=True)
+        raise
+    if encoder is not None:
+        encoder.close()
+        log.info("annotated video: %d frames written to %s", encoder.written, path)
+        if encoder.written != info.n_frames:
+            log.warning("annotated video has %d frames, the analysis %d", encoder.written, info.n_frames)
     return captured
+
+
+def _key_frame(rgb: np.ndarray, scene: Scene, row: int | None, scale: float) -> np.ndarray:
+    """A clean copy of a frame for the key frames (face blurred if asked)."""
+    keep = rgb.copy()
+    if scene.faces is not None and row is not None:
+        blur_box(keep, scene.faces[row] * scale)
+    return keep
 
 
 # ------------------------------------------------------------------------------------------------

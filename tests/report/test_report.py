@@ -9,6 +9,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -227,6 +228,16 @@ def test_face_blur_changes_the_face_and_nothing_else(tmp_path):
     nose = analysis.landmarks.raw.px("nose")[frame].astype(int)
     patch = (slice(nose[1] - 8, nose[1] + 8), slice(nose[0] - 8, nose[0] + 8))
     assert np.abs(plain[patch].astype(float) - blurred[patch]).mean() > 20  # really unrecognisable
+
+
+def test_an_encoder_failure_is_raised_by_the_drawing_side_not_a_hang(tmp_path):
+    """The annotated video is encoded in a thread of its own: a file it cannot write comes back as an
+    error within seconds (the key frames are not half-returned)."""
+    analysis = analysis_with_clip(tmp_path)
+    started = time.monotonic()
+    with pytest.raises(OSError):
+        render_video(analysis, tmp_path / "no such folder" / "annotated.mp4")
+    assert time.monotonic() - started < 20
 
 
 def test_missing_video_skips_video_and_key_frames_with_a_log_line(tmp_path):
