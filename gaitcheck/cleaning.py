@@ -16,9 +16,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from gaitcheck.landmarks import INDEX, LANDMARK_NAMES, LEG_PAIRS, PAIRS, UPPER_PAIRS, PoseSeries, swap_labels
+from gaitcheck.signals import butter_lowpass, filtfilt
 
 log = logging.getLogger(__name__)
 
@@ -334,7 +334,7 @@ def butterworth_design(cutoff_hz: float, fs_hz: float, order: int) -> tuple[np.n
     used_hz = min(cutoff_hz, 0.8 * nyquist)
     warped = np.tan(np.pi * used_hz / fs_hz) / correction
     design_hz = np.arctan(warped) * fs_hz / np.pi
-    b, a = signal.butter(per_pass, min(design_hz / nyquist, 0.99))
+    b, a = butter_lowpass(per_pass, min(design_hz / nyquist, 0.99))
     return b, a, float(used_hz)
 
 
@@ -370,10 +370,10 @@ def _filter_array(values: np.ndarray, time_s: np.ndarray, b: np.ndarray, a: np.n
             t = time_s[start:stop]
             x = column[start:stop]
             if uniform:
-                column[start:stop] = signal.filtfilt(b, a, x)
+                column[start:stop] = filtfilt(b, a, x)
             else:
                 grid = np.arange(t[0], t[-1] + dt / 2, dt)
-                smooth = signal.filtfilt(b, a, np.interp(grid, t, x)) if len(grid) > padlen else np.interp(grid, t, x)
+                smooth = filtfilt(b, a, np.interp(grid, t, x)) if len(grid) > padlen else np.interp(grid, t, x)
                 column[start:stop] = np.interp(t, grid, smooth)
     return flat.reshape(values.shape)
 

@@ -16,10 +16,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import signal
 
 from gaitcheck.landmarks import PoseSeries
 from gaitcheck.model import Detected, Rep
+from gaitcheck.signals import detrend, medfilt, savgol_filter, welch
 from gaitcheck.vocabulary import SIDES, Side, other_side
 
 FRONT_MAX_YAW_DEG = 25.0  # |yaw| up to this: a frontal view (front or back)
@@ -104,7 +104,7 @@ def _torso_scale(series: PoseSeries) -> np.ndarray:
     filled = _interp_finite(series.time_s, torso)
     if filled is None:
         return np.full(series.n_frames, np.nan)
-    return signal.medfilt(filled, window) if len(filled) > window else filled
+    return medfilt(filled, window) if len(filled) > window else filled
 
 
 def _alternation(series: PoseSeries) -> dict[str, float]:
@@ -124,14 +124,14 @@ def _alternation(series: PoseSeries) -> dict[str, float]:
         diff = _interp_finite(series.time_s, (la[:, axis] - ra[:, axis]) / scale)
         if diff is None:
             continue
-        diff = signal.detrend(diff)
-        freqs, power = signal.welch(diff, fs=1.0 / dt, nperseg=min(len(diff), int(4 / dt)))
+        diff = detrend(diff)
+        freqs, power = welch(diff, 1.0 / dt, nperseg=min(len(diff), int(4 / dt)))
         usable = freqs > 0.15
         total = power[usable].sum()
         band = (freqs >= STRIDE_BAND_HZ[0]) & (freqs <= STRIDE_BAND_HZ[1])
         share = float(power[band].sum() / total) if total > 0 else 0.0
         amplitude = float(np.std(diff))
-        smooth = signal.savgol_filter(diff, max(5, int(0.2 / dt) | 1), 2) if len(diff) > int(0.2 / dt) + 2 else diff
+        smooth = savgol_filter(diff, max(5, int(0.2 / dt) | 1), 2) if len(diff) > int(0.2 / dt) + 2 else diff
         crossings = float(np.sum(np.diff(np.sign(smooth[np.abs(smooth) > 0.1 * amplitude])) != 0))
         if amplitude > best["amplitude"]:
             best = {

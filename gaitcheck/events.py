@@ -15,10 +15,10 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from scipy import signal
 
 from gaitcheck.landmarks import INDEX, PoseSeries
 from gaitcheck.model import Rep, Step
+from gaitcheck.signals import detrend, find_peaks
 from gaitcheck.vocabulary import SIDES, SINGLE_LEG_MOVEMENTS, Side, StanceLeg
 
 REP_MIN_DEPTH_TORSO = 0.08  # the pelvis must go down at least this far (torso lengths) to count
@@ -94,7 +94,7 @@ def find_reps(series: PoseSeries, movement: str, segment: int = 0, first_index: 
     span = float(np.percentile(depth[valid], 98) - np.percentile(depth[valid], 2))
     prominence = max(REP_MIN_DEPTH_TORSO, REP_MIN_SHARE_OF_RANGE * span)
     dt = series.frame_step_s
-    bottoms, _ = signal.find_peaks(depth, prominence=prominence, distance=max(1, int(REP_MIN_GAP_S / dt)))
+    bottoms = find_peaks(depth, prominence=prominence, distance=max(1, int(REP_MIN_GAP_S / dt)))
     standing_level = float(np.percentile(depth[valid], 5))
     reps: list[Rep] = []
     for k, bottom in enumerate(bottoms):
@@ -300,7 +300,7 @@ def _steps_from_nearest_point(series: PoseSeries, segment: int) -> list[Step]:
             continue
         y = _fill(raw, t) / leg_length
         span = float(np.nanpercentile(y, 95) - np.nanpercentile(y, 5))
-        found, _ = signal.find_peaks(y, prominence=NEAREST_PROMINENCE_SHARE * span, distance=max(1, int(0.2 / dt)))
+        found = find_peaks(y, prominence=NEAREST_PROMINENCE_SHARE * span, distance=max(1, int(0.2 / dt)))
         contacts[side] = found[np.isfinite(raw[found])]
         speeds[side] = np.gradient(y, t)
     steps: list[Step] = []
@@ -336,7 +336,7 @@ def _steps_from_height(series: PoseSeries, segment: int) -> list[Step]:
         speed = np.gradient(_fill(raw, t) / leg_length, t)  # leg lengths per second, + = moving down
         braking = np.gradient(speed, t)
         top = float(np.nanpercentile(np.abs(speed), 95))
-        landings, _ = signal.find_peaks(
+        landings = find_peaks(
             speed, height=max(LANDING_SPEED_LEG_S, LANDING_SHARE * top), distance=max(1, int(0.1 / dt))
         )
         previous_stop = -1
@@ -376,8 +376,8 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
     for side in SIDES:
         heel = _fill((px(f"{side}_heel")[:, 0] - pelvis_x) * forward / leg_length, t)
         toe = _fill((px(f"{side}_foot_index")[:, 0] - pelvis_x) * forward / leg_length, t)
-        contacts, _ = signal.find_peaks(heel, prominence=0.2, distance=min_gap)
-        toe_offs, _ = signal.find_peaks(-toe, prominence=0.2, distance=min_gap)
+        contacts = find_peaks(heel, prominence=0.2, distance=min_gap)
+        toe_offs = find_peaks(-toe, prominence=0.2, distance=min_gap)
         reach_rows = []
         for k, start in enumerate(contacts):
             next_contact = contacts[k + 1] if k + 1 < len(contacts) else len(t)
@@ -552,7 +552,7 @@ def feet_alternation_hz(series: PoseSeries) -> float | None:
         raw = series.px("left_ankle")[:, axis] - series.px("right_ankle")[:, axis]
         if np.isfinite(raw).sum() < 0.5 * len(raw):
             continue
-        diff = signal.detrend(_fill(raw, t))
+        diff = detrend(_fill(raw, t))
         freqs = np.fft.rfftfreq(8 * len(diff), d=float(np.median(np.diff(t))))
         power = np.abs(np.fft.rfft(diff * np.hanning(len(diff)), n=8 * len(diff))) ** 2
         usable = freqs >= 1.0 / (t[-1] - t[0])

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from gaitcheck.landmarks import INDEX, MIRROR
 
@@ -149,7 +148,13 @@ def _assign(tracks: list[Track], detections: Sequence[np.ndarray], row: int, tim
             distance = link_distance(track.points_px[-1], predicted, points)
             if np.isfinite(distance) and distance <= MAX_LINK_TORSO:
                 cost[i, j] = distance
-    rows, cols = linear_sum_assignment(cost)
+    if min(cost.shape) == 1:  # one person or one track (most clips): the cheapest pair is the assignment
+        i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+        rows, cols = np.array([i]), np.array([j])
+    else:
+        from scipy.optimize import linear_sum_assignment  # a slow import: only once several people are tracked
+
+        rows, cols = linear_sum_assignment(cost)
     return {int(i): tracks[j] for i, j in zip(rows, cols, strict=True) if cost[i, j] < 1e6}
 
 
