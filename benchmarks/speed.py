@@ -206,6 +206,9 @@ STAGES: dict[str, Callable[[str], dict[str, Any]]] = {
 
 
 def _child(stage: str, clip: str, queue: Any) -> None:
+    from gaitcheck.malloc import limit_arenas
+
+    limit_arenas()  # as the CLI, batch and web workers do at start
     try:
         row = STAGES[stage](clip)
     except Exception as exc:  # a benchmark cell, not a crash

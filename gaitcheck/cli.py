@@ -21,6 +21,7 @@ from typing import Any
 from gaitcheck import pipeline, report, store
 from gaitcheck.context import LOG_FORMAT, ProgressEvent, RunContext
 from gaitcheck.errors import GaitcheckError, InputError
+from gaitcheck.malloc import limit_arenas
 from gaitcheck.model import Analysis, Issue
 from gaitcheck.settings import OutputOptions, Settings, cli_fields, field_type, read_toml
 from gaitcheck.summary import primary_cadence_spm
@@ -395,6 +396,7 @@ def one_line(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    limit_arenas()  # before any decoding or pose thread starts: see gaitcheck.malloc
     parser = build_parser()
     args = None
     try:
