@@ -149,8 +149,8 @@ def _assign(tracks: list[Track], detections: Sequence[np.ndarray], row: int, tim
             if np.isfinite(distance) and distance <= MAX_LINK_TORSO:
                 cost[i, j] = distance
     if min(cost.shape) == 1:  # one person or one track (most clips): the cheapest pair is the assignment
-        i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
-        rows, cols = np.array([i]), np.array([j])
+        best = np.unravel_index(int(np.argmin(cost)), cost.shape)
+        rows, cols = np.array([best[0]]), np.array([best[1]])
     else:
         from scipy.optimize import linear_sum_assignment  # a slow import: only once several people are tracked
 
