@@ -1,15 +1,18 @@
 """The run context: what a front-end hands `pipeline.analyze` besides the video and settings.
 
-It carries three things, none of them global:
+It carries three things, none of them global (and, opted into by a long-lived worker, a fourth):
 - this run's log: every record any gaitcheck module logs while the run is active *in this
   thread (context)* lands in `lines`, so two analyses in two threads never mix their run.log;
 - progress events per stage (`decode/pose`, `clean`, `assess`, `report`, `video`), done/total;
 - a cancel switch a front-end can trip from any thread; the run checks it at least once per
-  frame and stops with `Cancelled`.
+  frame and stops with `Cancelled`;
+- `landmarkers`: the worker process's `pose.LandmarkerCache`, which the run's pose stage borrows
+  from instead of loading the model afresh (None, the default: each run builds its own).
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import threading
@@ -17,9 +20,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gaitcheck.errors import Cancelled, TimedOut
 from gaitcheck.noise import warnings_to_log
+
+if TYPE_CHECKING:
+    from gaitcheck.pose import LandmarkerCache
 
 #: The stages a run reports progress for, in the order they run.
 STAGES = ("decode/pose", "clean", "assess", "report", "video")
@@ -64,8 +71,10 @@ class RunContext:
         self,
         on_progress: Callable[[ProgressEvent], None] | None = None,
         cancel_event: threading.Event | None = None,
+        landmarkers: LandmarkerCache | None = None,
     ) -> None:
         self.lines: list[str] = []
+        self.landmarkers = landmarkers
         self.on_progress = on_progress
         self.cancel_event = cancel_event if cancel_event is not None else threading.Event()
         self.timeout_s = 0.0
@@ -121,12 +130,20 @@ class RunContext:
         root.addHandler(handler)
         _hold_debug_level(root)
         try:
-            with warnings_to_log():
+            with warnings_to_log(), self._lending():
                 yield self
         finally:
             root.removeHandler(handler)
             _release_debug_level(root)
             _active.reset(token)
+
+    def _lending(self) -> contextlib.AbstractContextManager[object]:
+        """While active, the pose stage borrows from this run's landmarker cache (if it has one)."""
+        if self.landmarkers is None:
+            return contextlib.nullcontext()
+        from gaitcheck.pose import shared_landmarkers  # only here: numpy and the stages are not needed before
+
+        return shared_landmarkers(self.landmarkers)
 
     def run_in_thread(self, function: Callable[..., object]) -> Callable[..., object]:
         """Wrap `function` so that, called in a worker thread, it logs into this run."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import threading
 import zipfile
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,11 @@ class PoseLandmarker:
         self._last_ms = -1
         self._warmed_up = False  # until the first pose is found, graph warnings go to the log
 
+    @property
+    def video(self) -> bool:
+        """VIDEO mode (tracking from frame to frame), not IMAGE mode."""
+        return self._video
+
     def __enter__(self) -> PoseLandmarker:
         return self
 
@@ -149,6 +155,113 @@ class PoseLandmarker:
                 max(0, int(x0 * scale_x)) : max(0, int(x1 * scale_x)),
             ] = fill
         return self.detect(masked, size=size)
+
+
+#: The landmarkers lent to the runs of this thread (context), when a front-end opted in.
+_cache: contextvars.ContextVar[LandmarkerCache | None] = contextvars.ContextVar("gaitcheck_landmarkers", default=None)
+LandmarkerKey = tuple[str, int, int, bool, int, float, float]
+#: Never-used VIDEO-mode landmarkers kept ready per key: a clip takes two (with flip averaging).
+MAX_SPARES = 2
+
+
+class LandmarkerCache:
+    """The pose landmarkers of one long-lived process (a batch or web worker), kept from clip to clip.
+
+    Only what gives the same numbers as a new landmarker is lent: an IMAGE-mode one (stateless) is
+    reused as it is. A VIDEO-mode one is never reused: its tracking and landmark smoothing carry
+    over to the next clip whatever timestamp gap or blank frames come between (docs/batch.md), so
+    it is closed after its clip, and for one person (every clip needs them) a never-used spare is
+    built in a background thread, ready for the next clip.
+    """
+
+    def __init__(self, spares: bool = True) -> None:
+        self._spares = spares
+        self._idle: dict[LandmarkerKey, list[Future[PoseLandmarker]]] = {}
+        self._lock = threading.Lock()
+        self._builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitcheck-landmarkers")
+        self.created = 0  # landmarkers built by this cache
+        self.reused = 0  # loans served by one built earlier (an IMAGE one again, or a VIDEO spare)
+
+    def borrow(self, model_path: Path, settings: Settings, num_poses: int, video: bool) -> PoseLandmarker:
+        """A landmarker as `PoseLandmarker(model_path, settings, num_poses, video)` would make it."""
+        key = landmarker_key(model_path, settings, num_poses, video)
+        with self._lock:
+            self._drop_stale(key)
+            ready = self._idle.get(key, [])
+            waiting = ready.pop(0) if ready else None
+            self.reused += waiting is not None
+        how = "created" if waiting is None else "a spare, never used" if video else "reused (stateless)"
+        log.debug("pose landmarker (%s mode, %d poses): %s", "VIDEO" if video else "IMAGE", num_poses, how)
+        return self._build(model_path, settings, num_poses, video) if waiting is None else waiting.result()
+
+    def give_back(self, landmarker: PoseLandmarker, model_path: Path, settings: Settings, num_poses: int) -> None:
+        """Return a landmarker after its clip: kept if stateless, else closed (and a spare made)."""
+        key = landmarker_key(model_path, settings, num_poses, landmarker.video)
+        if not landmarker.video:
+            self._keep(key, _done(landmarker))
+            return
+        landmarker.close()
+        with self._lock:
+            wanted = self._spares and num_poses == 1 and len(self._idle.get(key, [])) < MAX_SPARES
+        if wanted:
+            self._keep(key, self._builder.submit(self._build, model_path, settings, num_poses, True))
+
+    def close(self) -> None:
+        """Close every landmarker kept (waiting for spares being built)."""
+        self._builder.shutdown(wait=True)
+        with self._lock:
+            kept, self._idle = [f for fs in self._idle.values() for f in fs], {}
+        for future in kept:
+            _close_built(future)
+
+    def _build(self, model_path: Path, settings: Settings, num_poses: int, video: bool) -> PoseLandmarker:
+        landmarker = PoseLandmarker(model_path, settings, num_poses=num_poses, video=video)
+        with self._lock:
+            self.created += 1
+        return landmarker
+
+    def _keep(self, key: LandmarkerKey, landmarker: Future[PoseLandmarker]) -> None:
+        with self._lock:
+            self._idle.setdefault(key, []).append(landmarker)
+
+    def _drop_stale(self, key: LandmarkerKey) -> None:
+        """Forget landmarkers of an earlier version of this model file (the lock is held)."""
+        for old in [k for k in self._idle if k[0] == key[0] and k[1:3] != key[1:3]]:
+            for future in self._idle.pop(old):
+                future.add_done_callback(_close_built)
+
+
+def landmarker_key(model_path: Path, settings: Settings, num_poses: int, video: bool) -> LandmarkerKey:
+    """What makes two landmarkers interchangeable: the model file (and its version on disk), the
+    running mode, the number of people and the confidence thresholds."""
+    try:
+        stat = model_path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        stamp = (-1, -1)  # a missing model: PoseLandmarker raises the one-line ModelError
+    path = str(model_path.resolve())
+    return (path, *stamp, video, num_poses, settings.min_detection_confidence, settings.min_tracking_confidence)
+
+
+@contextlib.contextmanager
+def shared_landmarkers(cache: LandmarkerCache | None) -> Iterator[None]:
+    """Let the runs of this thread (context) borrow landmarkers from `cache` (None: build their own)."""
+    token = _cache.set(cache)
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
+def _close_built(future: Future[PoseLandmarker]) -> None:
+    if future.exception() is None:
+        future.result().close()
+
+
+def _done(landmarker: PoseLandmarker) -> Future[PoseLandmarker]:
+    future: Future[PoseLandmarker] = Future()
+    future.set_result(landmarker)
+    return future
 
 
 def person_box(pose: FramePose, margin: float = 0.0) -> tuple[float, float, float, float]:
@@ -224,9 +337,7 @@ class PeopleFinder:
     def __init__(self, stack: contextlib.ExitStack, settings: Settings, size: tuple[int, int]):
         self._stack, self._settings, self._size = stack, settings, size
         self._main = self._landmarkers(1)
-        self._counter = stack.enter_context(
-            PoseLandmarker(settings.model_path, settings, num_poses=MAX_PEOPLE, video=False)
-        )
+        self._counter = self._open(MAX_PEOPLE, video=False)
         self._pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if settings.flip_average else None
         self._next_count_s = 0.0
         self.several = False
@@ -234,14 +345,18 @@ class PeopleFinder:
         self.disagreements = 0
 
     def _landmarkers(self, num_poses: int) -> tuple[PoseLandmarker, PoseLandmarker | None]:
-        settings = self._settings
-        main = self._stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses=num_poses))
-        mirror = (
-            self._stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses=num_poses))
-            if settings.flip_average
-            else None
-        )
+        main = self._open(num_poses)
+        mirror = self._open(num_poses) if self._settings.flip_average else None
         return main, mirror
+
+    def _open(self, num_poses: int, video: bool = True) -> PoseLandmarker:
+        """A landmarker for this run, closed (or given back to the process's cache) when it ends."""
+        settings, cache = self._settings, _cache.get()
+        if cache is None:
+            return self._stack.enter_context(PoseLandmarker(settings.model_path, settings, num_poses, video))
+        landmarker = cache.borrow(settings.model_path, settings, num_poses, video)
+        self._stack.callback(cache.give_back, landmarker, settings.model_path, settings, num_poses)
+        return landmarker
 
     def people(self, frame: Frame) -> list[FramePose]:
         """Everyone found in this frame (one person until a second one has been seen)."""

@@ -4,8 +4,9 @@ Not `concurrent.futures.ProcessPoolExecutor`: when one of its workers dies (the 
 killer, a segfault in native code) the whole pool breaks and every pending video fails with it.
 Here each worker has its own inbox; the parent sees a dead worker, records a failure for the one
 video it held, starts a new worker and goes on. Workers are started with "spawn" (MediaPipe is not
-fork-safe once loaded), import gaitcheck and MediaPipe once, and then serve many videos. A worker
-whose parent is gone (the batch was SIGKILLed) exits within a second instead of running on.
+fork-safe once loaded), import gaitcheck and MediaPipe once, and then serve many videos, keeping
+their pose landmarkers from video to video (`pose.LandmarkerCache`). A worker whose parent is gone
+(the batch was SIGKILLed) exits within a second instead of running on.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 from gaitcheck.batch import folders
 from gaitcheck.batch.model import OnRecord, VideoJob, VideoRecord
 from gaitcheck.batch.work import lost_record, process
+from gaitcheck.malloc import limit_arenas
+from gaitcheck.pose import LandmarkerCache
 
 #: How often the parent looks for finished and dead workers, and a worker for its parent.
 POLL_S = 0.5
@@ -130,12 +133,14 @@ def finished_or_lost(job: VideoJob, exitcode: int | None) -> VideoRecord:
 def worker_main(index: int, inbox: Any, results: Any, parent_pid: int, log_path: str) -> None:
     """A worker process: take jobs from `inbox` until None, put (index, record) in `results`."""
     redirect_output(log_path)
+    limit_arenas()  # before any decoding or pose thread starts: see gaitcheck.malloc
     threading.Thread(target=exit_when_orphaned, args=(parent_pid,), daemon=True).start()
-    while True:
-        job = inbox.get()
-        if job is None:
-            return
-        results.put((index, process(job)))
+    landmarkers = LandmarkerCache()  # the model is loaded for this process, not for each video
+    try:
+        while (job := inbox.get()) is not None:
+            results.put((index, process(job, landmarkers)))
+    finally:
+        landmarkers.close()
 
 
 def redirect_output(log_path: str) -> None:

@@ -17,6 +17,7 @@ from gaitcheck.batch import folders
 from gaitcheck.batch.model import VideoJob, VideoRecord
 from gaitcheck.context import RunContext
 from gaitcheck.errors import OUT_OF_MEMORY, GaitcheckError, user_sentence
+from gaitcheck.pose import LandmarkerCache
 
 INTERNAL_ERROR = (
     f"gaitcheck failed on this clip because of a bug (details in its {folders.ERROR_LOG}); please report it."
@@ -27,13 +28,14 @@ WORKER_DIED = (
 )
 
 
-def process(job: VideoJob) -> VideoRecord:
+def process(job: VideoJob, landmarkers: LandmarkerCache | None = None) -> VideoRecord:
     """Analyse `job.video` into `job.out_dir / job.name` through a temporary folder; a failure
-    becomes a failed result folder with its one-line reason. Never raises for a bad video."""
+    becomes a failed result folder with its one-line reason. Never raises for a bad video.
+    `landmarkers`: the worker process's cache of pose landmarkers (None: this video builds its own)."""
     started = time.monotonic()
     stage = folders.new_stage(job.out_dir, job.name)
     try:
-        frames, error = analyse_into(job, stage), ""
+        frames, error = analyse_into(job, stage, landmarkers), ""
     except (KeyboardInterrupt, SystemExit):
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -54,9 +56,9 @@ def process(job: VideoJob) -> VideoRecord:
     return record
 
 
-def analyse_into(job: VideoJob, stage: Path) -> int:
+def analyse_into(job: VideoJob, stage: Path, landmarkers: LandmarkerCache | None = None) -> int:
     """What a front-end does for one video (pipeline, store, report) into `stage`; the frame count."""
-    context = RunContext()
+    context = RunContext(landmarkers=landmarkers)
     analysis = pipeline.analyze(job.video, job.settings, context=context)
     store.save(analysis, stage)
     report.write(analysis, stage, job.outputs, context=context)

@@ -5,7 +5,8 @@ thread renews its lease; when the lease is lost (the job was deleted, or re-queu
 or the server goes away, the run is cancelled. SIGTERM or SIGINT cancels the current run and gives
 the job back to the queue, so a restart resumes it. Results go through `store.staged` into the
 job's `result/` folder; a folder left half-written by a killed attempt is removed before the next
-attempt, and only the table's `done` says a result is complete.
+attempt, and only the table's `done` says a result is complete. The worker's pose landmarkers are
+kept from job to job (`pose.LandmarkerCache`), so a job does not load the model again.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ import time
 import traceback
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from gaitcheck.context import ProgressEvent, RunContext
 from gaitcheck.errors import OUT_OF_MEMORY, Cancelled, GaitcheckError, user_sentence
+from gaitcheck.malloc import limit_arenas
 from gaitcheck.web.jobs import Job, JobStore
 from gaitcheck.web.options import ServeOptions
+
+if TYPE_CHECKING:
+    from gaitcheck.pose import LandmarkerCache
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +152,7 @@ class Worker:
         self.stopping = threading.Event()
         self.context: RunContext | None = None
         self.parent_pid = os.getppid()
+        self.landmarkers: LandmarkerCache | None = None  # made by run_forever (the server never needs one)
 
     def stop(self, signum: int = 0, frame: FrameType | None = None) -> None:
         """Signal handler: finish nothing new, cancel the current run."""
@@ -154,15 +161,21 @@ class Worker:
             self.context.cancel()
 
     def run_forever(self) -> None:
-        while not self.stopping.is_set() and os.getppid() == self.parent_pid:
-            job = self.jobs.claim(os.getpid())
-            if job is None:
-                self.stopping.wait(self.options.poll_s)
-                continue
-            self.run(job)
+        from gaitcheck.pose import LandmarkerCache
+
+        self.landmarkers = LandmarkerCache()
+        try:
+            while not self.stopping.is_set() and os.getppid() == self.parent_pid:
+                job = self.jobs.claim(os.getpid())
+                if job is None:
+                    self.stopping.wait(self.options.poll_s)
+                    continue
+                self.run(job)
+        finally:
+            self.landmarkers.close()
 
     def run(self, job: Job) -> None:
-        context = RunContext(on_progress=ProgressWriter(self.jobs, job))
+        context = RunContext(on_progress=ProgressWriter(self.jobs, job), landmarkers=self.landmarkers)
         self.context = context
         beat = Heartbeat(self.options, job, context, self.parent_pid)
         beat.start()
@@ -186,6 +199,7 @@ class Worker:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    limit_arenas()  # before any decoding or pose thread starts: see gaitcheck.malloc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(process)d %(levelname)s: %(message)s")
     worker = Worker(options_from_json(args[0]))
     signal.signal(signal.SIGTERM, worker.stop)

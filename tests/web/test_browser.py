@@ -137,7 +137,9 @@ def check_key_frame(page) -> None:
     page.mouse.move(x - 25, y, steps=6)
     page.mouse.up()
     card_js = "document.querySelector('#keyframes article.kf')"
-    wait_until(page, f"{card_js}.dataset.state === 'moved' && {card_js}.querySelectorAll('.kf-fppa').length === 2")
+    # the page measures one move at a time: wait until the last position is measured
+    wait_until(page, f"{card_js}.dataset.state === 'moved' && !{card_js}.dataset.measuring")
+    wait_until(page, f"{card_js}.querySelectorAll('.kf-fppa').length === 2")
     wait_until(page, f"{card_js}.querySelector('.kf-fppa').textContent !== {automatic!r}")
     moved = card.locator(".kf-fppa").first.inner_text()
     assert moved != automatic and moved.startswith("FPPA"), (moved, automatic)

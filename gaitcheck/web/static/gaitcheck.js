@@ -402,6 +402,7 @@ class KeyFrameCard {
       return;
     }
     this.busy = true;
+    this.card.dataset.measuring = "true"; // until the last move is measured (tests wait for it)
     try {
       this.show(await api("POST", this.url + "/measure", { points_px: this.points }), "moved");
     } catch (problem) {
@@ -411,6 +412,8 @@ class KeyFrameCard {
     if (this.again) {
       this.again = false;
       this.remeasure();
+    } else {
+      delete this.card.dataset.measuring;
     }
   }
 
