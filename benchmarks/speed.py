@@ -205,19 +205,28 @@ STAGES: dict[str, Callable[[str], dict[str, Any]]] = {
 }
 
 
-def _child(stage: str, clip: str, queue: Any) -> None:
-    from gaitcheck.malloc import limit_arenas
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started: VmHWM, which a new program starts
+    afresh (ru_maxrss would carry over the parent's peak from before exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-    limit_arenas()  # as the CLI, batch and web workers do at start
+
+def _child(stage: str, clip: str, queue: Any) -> None:
     try:
         row = STAGES[stage](clip)
     except Exception as exc:  # a benchmark cell, not a crash
         row = {"error": f"{type(exc).__name__}: {exc}"}
-    row["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row["peak_rss_mb"] = peak_rss_mb()
     queue.put(row)
 
 
 def run_stage(stage: str, clip: Path) -> dict[str, Any]:
+    # two malloc arenas, as the CLI, batch and web workers set them (gaitcheck.malloc); through the
+    # environment, so that the start-up stage still pays for importing gaitcheck
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     context = mp.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(stage, str(clip), queue))
