@@ -340,6 +340,7 @@ class PeopleFinder:
         self._counter = self._open(MAX_PEOPLE, video=False)
         self._pool = stack.enter_context(ThreadPoolExecutor(max_workers=1)) if settings.flip_average else None
         self._next_count_s = 0.0
+        self._more_seen = False  # the last count saw more than one person
         self.several = False
         self.counts: list[int] = []
         self.disagreements = 0
@@ -361,14 +362,7 @@ class PeopleFinder:
     def people(self, frame: Frame) -> list[FramePose]:
         """Everyone found in this frame (one person until a second one has been seen)."""
         if not self.several and frame.time_s >= self._next_count_s:
-            seen = self._counter.detect(frame.rgb, size=self._size)
-            count = len(seen) + len(self._counter.find_others(frame.rgb, seen, self._size))
-            self.counts.append(count)
-            self._next_count_s = frame.time_s + PEOPLE_CHECK_S
-            if count > 1:
-                log.info("%d people in the picture at %.2f s: following each of them from here", count, frame.time_s)
-                self.several = True
-                self._main = self._landmarkers(MAX_PEOPLE)
+            self._count_people(frame)
         found = self._detect(frame)
         if self.several:  # the model's own search misses people who overlap: look again
             found = found + self._counter.find_others(frame.rgb, found, self._size)
@@ -376,6 +370,22 @@ class PeopleFinder:
             self.counts.append(len(found))
             self._next_count_s = frame.time_s + PEOPLE_CHECK_S
         return found
+
+    def _count_people(self, frame: Frame) -> None:
+        """Count everyone in this frame; a second person seen in two frames running switches to
+        following several (one sighting alone may be a false detection, which would make the rest
+        of the clip pay for several people: about twice the time)."""
+        seen = self._counter.detect(frame.rgb, size=self._size)
+        count = len(seen) + len(self._counter.find_others(frame.rgb, seen, self._size))
+        self.counts.append(count)
+        confirmed = count > 1 and self._more_seen
+        self._more_seen = count > 1
+        if confirmed:
+            log.info("%d people in the picture at %.2f s: following each of them from here", count, frame.time_s)
+            self.several = True
+            self._main = self._landmarkers(MAX_PEOPLE)
+        # after a first sighting, look again at the next frame; otherwise in half a second
+        self._next_count_s = frame.time_s + (0.0 if self._more_seen and not confirmed else PEOPLE_CHECK_S)
 
     def _detect(self, frame: Frame) -> list[FramePose]:
         landmarker, mirror = self._main
