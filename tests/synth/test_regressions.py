@@ -44,7 +44,14 @@ def test_an_aligned_squat_over_turned_out_feet_is_not_valgus(analysed):
     assert len(analysis.reps) == 3
     for side in ("left", "right"):
         assert ref.verdicts()[side].verdict == "aligned"
-        assert analysis.legs[side].verdict == "aligned", analysis.legs[side].reasons
+        shift = analysis.legs[side].measures["knee_medial_shift"]["mean"]
+        # the knees stay over the ankles: measured on the aligned side of the 0.05 edge, and within
+        # the 0.06 margin of it the honest grade is borderline (issue 10 item 4), never valgus. The
+        # left leg read -0.00 here on 2026-12-04 after passing as aligned the day before (anny and
+        # torch, which draw the body, are not pinned).
+        assert shift < 0.05, analysis.legs[side].reasons
+        expected = ("aligned", "borderline") if shift > 0.05 - 0.06 else ("aligned",)
+        assert analysis.legs[side].verdict in expected, analysis.legs[side].reasons
 
 
 def test_caving_then_corrected_repetitions_are_graded_rep_by_rep(analysed):
