@@ -301,7 +301,8 @@ def test_a_rep_row_jumps_to_its_key_moment_and_frames_step_by_one(page):
 def test_slow_motion_buttons_and_print(page):
     page.locator(".gv-rates button[data-rate='0.25']").click()
     assert page.evaluate("document.getElementById('gv-video').playbackRate") == 0.25
-    assert page.locator(".gv-rates button[data-rate='0.25']").get_attribute("aria-pressed") == "true"
+    pressed = "document.querySelector(\".gv-rates button[data-rate='0.25']\").getAttribute('aria-pressed')"
+    page.wait_for_function(f"{pressed} === 'true'", timeout=5000)
     page.emulate_media(media="print")
     assert not page.locator(".gv-report").is_visible()
     assert page.locator("#curves figure img").first.is_visible()  # the static figures stay on paper

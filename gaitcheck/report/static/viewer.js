@@ -213,7 +213,10 @@
       html("span", { class: "gv-label" }, rates, "Speed");
       this.rateButtons = RATES.map((rate) => {
         const button = html("button", { type: "button", "data-rate": String(rate) }, rates, `${rate}×`);
-        this.listen(button, "click", () => (this.video.playbackRate = rate));
+        this.listen(button, "click", () => {
+          this.video.playbackRate = rate;
+          this.syncButtons(); // at once: "ratechange" arrives later, as a task of its own
+        });
         return button;
       });
       this.clock = html("div", { class: "gv-clock" }, bar);
