@@ -31,7 +31,7 @@ from gaitcheck.errors import InputError, NoPersonError
 from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_motion_estimate
 from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
-from gaitcheck.model import Analysis, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
+from gaitcheck.model import Analysis, Detected, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
 from gaitcheck.plausibility import gate_far_knee, gate_knee_flexion, plausible_steps
 from gaitcheck.pose import Sightings, look, pose_series
 from gaitcheck.quality import leg_caveats, quality_issues
@@ -123,12 +123,17 @@ def finds_running(raw: PoseSeries, settings: Settings) -> bool:
     if raw.detected.sum() < MIN_FRAMES_WITH_PERSON:
         return False  # nothing to decide on; check_person will say so
     pre = clean_before_filter(raw, settings, settings.view)
-    for start, stop in split_segments(pre):
-        sub = pre.select(slice(start, stop))
-        view = given(settings.view) if settings.view != "auto" else detect_view(sub)
-        if detect_movement(sub, view.value).value == "run":
-            return True
-    return False
+    return any(
+        view_and_movement(pre.select(slice(start, stop)), settings)[1].value == "run"
+        for start, stop in split_segments(pre)
+    )
+
+
+def view_and_movement(sub: PoseSeries, settings: Settings) -> tuple[Detected, Detected]:
+    """A segment's view and movement: as given in `settings`, or detected from its landmarks."""
+    view = given(settings.view) if settings.view != "auto" else detect_view(sub)
+    movement = given(settings.movement) if settings.movement != "auto" else detect_movement(sub, view.value)
+    return view, movement
 
 
 def _look(
@@ -240,8 +245,7 @@ def _analyse_segment(
 ) -> tuple[Segment, PoseSeries, pd.DataFrame, dict[str, Any]]:
     """One segment: its view and movement, filtered landmarks, angles and events."""
     sub = pre.select(slice(start, stop))
-    view = given(settings.view) if settings.view != "auto" else detect_view(sub)
-    movement = given(settings.movement) if settings.movement != "auto" else detect_movement(sub, view.value)
+    view, movement = view_and_movement(sub, settings)
     sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
     notes = dict(sub.notes)
     table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg, movement.value)
