@@ -285,6 +285,39 @@ def upright(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
+#: Pixel formats converted by OpenCV (limited-range 4:2:0, BT.601 as FFmpeg's own default); others
+#: (full-range 'yuvj420p', 10-bit HDR, 4:2:2) go through FFmpeg's converter.
+_FAST_FORMATS = ("yuv420p",)
+#: Above this shrink factor, scaling averages whole pixel areas (bilinear would alias).
+_AREA_SHRINK = 2.0
+
+
+def to_rgb(frame, width: int, height: int) -> np.ndarray:
+    """A decoded picture as (height, width, 3) RGB, scaled. For the usual phone format the
+    planes are scaled by OpenCV in YUV and converted once at the small size: about 7x cheaper
+    than FFmpeg's scaler at 1080p (benchmarks/speed.py, 'decode'), and OpenCV releases the
+    interpreter while it works, so decoding overlaps pose inference."""
+    import cv2
+
+    if frame.format.name not in _FAST_FORMATS or (frame.width | frame.height | width | height) & 1:
+        return frame.to_ndarray(format="rgb24", width=width, height=height)
+    shrink = frame.width / width
+    interpolation = cv2.INTER_AREA if shrink > _AREA_SHRINK else cv2.INTER_LINEAR
+    i420 = np.empty(width * height * 3 // 2, np.uint8)  # Y, then U and V at half size, packed
+    start = 0
+    for plane, scale in zip(frame.planes, (1, 2, 2), strict=True):
+        size = (width // scale, height // scale)
+        target = i420[start : start + size[0] * size[1]].reshape(size[1], size[0])
+        start += target.size
+        pixels = np.frombuffer(plane, np.uint8, count=plane.line_size * plane.height)
+        pixels = pixels.reshape(plane.height, plane.line_size)[:, : plane.width]
+        if pixels.shape == target.shape:
+            target[:] = pixels
+        else:
+            cv2.resize(pixels, size, dst=target, interpolation=interpolation)
+    return cv2.cvtColor(i420.reshape(height * 3 // 2, width), cv2.COLOR_YUV2RGB_I420)
+
+
 def decode_size(info: VideoInfo, max_side_px: int) -> tuple[int, int]:
     """(width, height) of the upright picture scaled so its longer side is at most max_side_px."""
     longest = max(info.width_px, info.height_px)
@@ -391,7 +424,7 @@ def iter_frames(
             if times is not None:
                 times.append(time_s)
             if keep is None or keep(index):
-                rgb = upright(frame.to_ndarray(format="rgb24", width=width, height=height), info.rotation_deg)
+                rgb = upright(to_rgb(frame, width, height), info.rotation_deg)
                 yield Frame(index=index, time_s=time_s, rgb=rgb)
             index += 1
         notes = _frame_shortfall(path, index, info.n_frames) + clock.damage()

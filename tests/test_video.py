@@ -161,3 +161,44 @@ def test_prefetch_keeps_order_and_raises_decoder_errors(tmp_path):
 
     with pytest.raises(VideoError, match="boom"):
         list(prefetch(broken()))
+
+
+def _yuv_frame(width: int, height: int, pixel_format: str = "yuv420p"):
+    """A colour picture as a decoder would hand it over: gradients and one sharp-edged block."""
+    import av
+
+    y, x = np.mgrid[0:height, 0:width]
+    rgb = np.stack(
+        [x * 255 // max(1, width - 1), y * 255 // max(1, height - 1), (x + y) * 255 // (width + height)], axis=2
+    )
+    rgb[height // 3 : height // 2, width // 4 : width // 2] = (250, 30, 30)
+    frame = av.VideoFrame.from_ndarray(rgb.astype(np.uint8), format="rgb24")
+    return frame.reformat(format=pixel_format)
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        ((720, 1280), (720, 1280)),  # no scaling: conversion only
+        ((1080, 1920), (720, 1280)),  # a 1080p phone clip at pose size
+        ((1080, 1920), (362, 642)),  # rows not a multiple of 4: chroma planes straddle rows
+        ((2160, 3840), (540, 960)),  # 4x: averaged, not sampled
+        ((1080, 1920), (721, 1280)),  # odd width: FFmpeg's converter
+    ],
+)
+def test_to_rgb_matches_ffmpegs_converter(source, target):
+    from gaitcheck.video import to_rgb
+
+    frame = _yuv_frame(*source)
+    ours = to_rgb(frame, *target).astype(int)
+    ffmpeg = frame.to_ndarray(format="rgb24", width=target[0], height=target[1]).astype(int)
+    assert ours.shape == ffmpeg.shape == (target[1], target[0], 3)
+    assert np.abs(ours - ffmpeg).mean() < 3.0  # interpolation differs; colours do not
+    assert np.percentile(np.abs(ours - ffmpeg), 50) <= 2
+
+
+def test_to_rgb_full_range_pictures_keep_ffmpegs_colours():
+    from gaitcheck.video import to_rgb
+
+    frame = _yuv_frame(640, 480, "yuvj420p")
+    assert np.array_equal(to_rgb(frame, 320, 240), frame.to_ndarray(format="rgb24", width=320, height=240))

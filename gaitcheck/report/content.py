@@ -215,7 +215,8 @@ def _curves(result: Result, figures: dict[str, bytes], video_src: str | None = N
         )
     if not any(isinstance(b, Image | ImageRow) for b in blocks):
         blocks.append(Para("No angle could be computed for this clip.", "note"))
-    blocks.append(Para("Every measure is also in plots/ as PNG and SVG, and frame by frame in angles.csv.", "small"))
+    where = "Every measure is also in plots/ as PNG (and SVG with --svg-plots), and frame by frame in angles.csv."
+    blocks.append(Para(where, "small"))
     return blocks
 
 

@@ -48,9 +48,14 @@ log = logging.getLogger(__name__)
 #: encoding of 4-K phone clips on a laptop would take minutes.
 VIDEO_MAX_SIDE_PX = 1280
 VIDEO_CRF = 23
+#: x264's quickest motion search on top of the 'veryfast' preset: a quarter less encoding time for
+#: files about 6 % larger (1080p squat, benchmarks/speed.py); the picture is the same quality (crf).
+VIDEO_X264 = "ref=1:subme=1:me=dia:trellis=0"
 FACE_LANDMARKS = tuple(range(11))  # nose, eyes, ears, mouth
 FACE_HOLD_S = 0.5  # a face box is carried this long over frames where the face was not found
 KEY_FRAME_HEIGHT_PX = 640
+PANEL_RGB = (17, 24, 39)  # the readout panels' backing, at this opacity (0-255)
+PANEL_OPACITY = 200
 
 UPPER_BODY = (
     ("left_shoulder", "right_shoulder"),
@@ -169,49 +174,85 @@ def _dot(img: np.ndarray, p: np.ndarray, colour, radius: int) -> None:
     cv2.circle(img, _pt(p), radius * 16, colour, -1, cv2.LINE_AA, shift=4)
 
 
-def _paste(img: np.ndarray, panel: Image.Image | np.ndarray, x: int, y: int) -> None:
-    """Alpha-blend an RGBA panel onto the frame at (x, y), clipped to the frame."""
-    rgba = panel if isinstance(panel, np.ndarray) else np.asarray(panel, dtype=np.float32)
+@dataclass(frozen=True)
+class Panel:
+    """A translucent picture ready to lay over a frame: its colour already multiplied by its
+    opacity, and the share of the frame that shows through (both float32)."""
+
+    colour: np.ndarray  # (h, w, 3)
+    through: np.ndarray  # (h, w, 1)
+
+    @property
+    def width(self) -> int:
+        return int(self.colour.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.colour.shape[0])
+
+
+def paste_panel(img: np.ndarray, panel: Panel, x: int, y: int) -> None:
+    """Lay `panel` over the frame at (x, y), clipped to the frame; in place."""
     h, w = img.shape[:2]
-    ph, pw = rgba.shape[:2]
-    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + pw), min(h, y + ph)
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(w, x + panel.width), min(h, y + panel.height)
     if x1 <= x0 or y1 <= y0:
         return
-    part = rgba[y0 - y : y1 - y, x0 - x : x1 - x]
-    alpha = part[..., 3:4] / 255.0
-    img[y0:y1, x0:x1] = (part[..., :3] * alpha + img[y0:y1, x0:x1] * (1 - alpha)).astype(np.uint8)
+    rows, cols = slice(y0 - y, y1 - y), slice(x0 - x, x1 - x)
+    region = img[y0:y1, x0:x1]
+    region[:] = panel.colour[rows, cols] + region * panel.through[rows, cols]
 
 
-def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | None = None) -> Image.Image:
+@lru_cache(maxsize=4096)
+def _run(text: str, size: int, bold: bool) -> tuple[float, np.ndarray]:
+    """One run of text: how far it advances the pen, and its ink coverage (0-1) in a box the
+    font's full height, remembered: labels and rounded values repeat from frame to frame, and
+    rasterising text was most of the cost of annotating one."""
+    font = _font(size, bold)
+    ascent, descent = font.getmetrics()
+    advance = font.getlength(text)
+    mask = Image.new("L", (int(np.ceil(advance)) + size, ascent + descent), 0)
+    ImageDraw.Draw(mask).text((0, 0), text, font=font, fill=255)
+    coverage = np.asarray(mask, dtype=np.float32)[..., None] / 255.0
+    coverage.flags.writeable = False
+    return advance, coverage
+
+
+@lru_cache(maxsize=64)
+def _backing(width: int, height: int, radius: int) -> np.ndarray:
+    """The panel's rounded dark backing as opacity (0-1)."""
+    shape = Image.new("L", (width, height), 0)
+    ImageDraw.Draw(shape).rounded_rectangle((0, 0, width - 1, height - 1), radius=radius, fill=PANEL_OPACITY)
+    return np.asarray(shape, dtype=np.float32)[..., None] / 255.0
+
+
+def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | None = None) -> Panel:
     """A rounded translucent dark panel with lines of (text, hex colour, bold) runs."""
     pad = pad if pad is not None else max(6, size // 2)
     line_h = int(size * 1.35)
-    widths = []
-    for row in rows:
-        widths.append(sum(_font(size, bold).getlength(text) for text, _, bold in row))
-    width = int(max(widths, default=0)) + 2 * pad
+    runs = [[(_run(text, size, bold), colour) for text, colour, bold in row] for row in rows]
+    width = int(max((sum(advance for (advance, _), _ in row) for row in runs), default=0)) + 2 * pad
     height = line_h * len(rows) + 2 * pad - (line_h - size) // 2
-    panel = Image.new("RGBA", (max(1, width), max(1, height)), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(panel)
-    draw.rounded_rectangle((0, 0, width - 1, height - 1), radius=max(4, size // 2), fill=(17, 24, 39, 200))
+    opacity = _backing(max(1, width), max(1, height), max(4, size // 2))
+    colour = opacity * np.asarray(PANEL_RGB, dtype=np.float32)
+    through = 1.0 - opacity
     y = pad
-    for row in rows:
+    for row in runs:
         x: float = pad
-        for text, colour, bold in row:
-            font = _font(size, bold)
-            draw.text((x, y), text, font=font, fill=(*hex_rgb(colour), 255))
-            x += font.getlength(text)
+        for (advance, coverage), hex_colour in row:
+            left = int(round(x))
+            box = (slice(y, y + coverage.shape[0]), slice(left, left + coverage.shape[1]))
+            ink = coverage[: colour[box].shape[0], : colour[box].shape[1]]
+            colour[box] = ink * np.asarray(hex_rgb(hex_colour), dtype=np.float32) + colour[box] * (1 - ink)
+            through[box] *= 1 - ink
+            x += advance
         y += line_h
-    return panel
+    return Panel(colour, through)
 
 
 @lru_cache(maxsize=512)
-def _panel_pixels(rows: tuple[tuple[tuple[str, str, bool], ...], ...], size: int) -> np.ndarray:
-    """`text_panel` as float RGBA pixels, remembered: a readout's rounded values repeat from frame
-    to frame, and drawing text is most of the cost of annotating one."""
-    pixels = np.asarray(text_panel([list(row) for row in rows], size), dtype=np.float32)
-    pixels.flags.writeable = False
-    return pixels
+def _readout(rows: tuple[tuple[tuple[str, str, bool], ...], ...], size: int) -> Panel:
+    """`text_panel` remembered: a readout's rounded values repeat from frame to frame."""
+    return text_panel([list(row) for row in rows], size)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -353,10 +394,10 @@ def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float, time_s
     h, w = rgb.shape[:2]
     size = max(11, int(round(min(h, w) / 40)))
     margin = max(6, size // 2)
-    _paste(rgb, _panel_pixels(tuple(tuple(r) for r in _readout_rows(scene, row)), size), margin, margin)
+    paste_panel(rgb, _readout(tuple(tuple(r) for r in _readout_rows(scene, row)), size), margin, margin)
     label = scene.events[row] or ("between contacts" if scene.running else "between repetitions")
     footer = text_panel([[(label, "#f3f4f6", True), (f"   t = {fmt(time_s, 2, 's')}", "#aab3bf", False)]], size)
-    _paste(rgb, footer, margin, h - footer.height - margin)
+    paste_panel(rgb, footer, margin, h - footer.height - margin)
     return rgb
 
 
@@ -423,9 +464,10 @@ class _Encoder:
                     stream = container.add_stream("libx264", rate=self._rate)
                     stream.width, stream.height = rgb.shape[1], rgb.shape[0]
                     stream.pix_fmt = "yuv420p"
-                    stream.options = {"preset": "veryfast", "crf": str(VIDEO_CRF)}
+                    stream.options = {"preset": "veryfast", "crf": str(VIDEO_CRF), "x264-params": VIDEO_X264}
                     stream.codec_context.time_base = self.time_base
-                picture = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                # OpenCV's conversion gives FFmpeg's own BT.601 numbers at a fraction of the cost
+                picture = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
                 picture.pts, picture.time_base = pts, self.time_base
                 container.mux(stream.encode(picture))
                 self.written += 1
@@ -567,8 +609,8 @@ def key_frame_image(
         lateral = 1 if not np.all(np.isfinite(other_hip)) or hip[0] >= other_hip[0] else -1
         x = int(knee[0] + lateral * (radius + 14)) - (label.width if lateral < 0 else 0)
         x = int(np.clip(x, 4, max(4, out.shape[1] - label.width - 4)))
-        _paste(out, label, x, int(knee[1] - label.height / 2))
+        paste_panel(out, label, x, int(knee[1] - label.height / 2))
     if caption:
         panel = text_panel([[(caption, "#f3f4f6", True)]], 16)
-        _paste(out, panel, 8, 8)
+        paste_panel(out, panel, 8, 8)
     return out

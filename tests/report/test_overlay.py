@@ -1,11 +1,11 @@
-"""The annotated video's drawing: which landmarks row each video frame shows."""
+"""The annotated video's drawing: which landmarks row each video frame shows, and its text panels."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from gaitcheck.report.overlay import Scene
+from gaitcheck.report.overlay import PANEL_OPACITY, PANEL_RGB, Scene, paste_panel, text_panel
 
 
 def _scene(frames: list[int]) -> Scene:
@@ -30,3 +30,31 @@ def test_a_clip_posed_on_every_4th_frame_holds_the_last_posed_row_until_the_next
 def test_frames_outside_the_posed_stretch_show_nothing():
     scene = _scene([10, 11, 12])
     assert scene.row_for(9) is None and scene.row_for(13) is None
+
+
+def test_a_text_panel_darkens_the_frame_behind_it_and_shows_its_text_in_its_colour():
+    frame = np.full((120, 400, 3), 255, np.uint8)
+    panel = text_panel([[("FPPA ", "#ff0000", True), ("+12 deg", "#00ff00", True)]], size=24)
+    paste_panel(frame, panel, 10, 10)
+    opacity = PANEL_OPACITY / 255
+    backing = np.array(PANEL_RGB) * opacity + 255 * (1 - opacity)
+    middle = frame[10 + panel.height // 2, 10 + 3]  # the padding, left of the first letter
+    assert np.allclose(middle, backing, atol=1)
+    inside = frame[10 : 10 + panel.height, 10 : 10 + panel.width].reshape(-1, 3).astype(int)
+    assert ((inside[:, 0] > 200) & (inside[:, 1] < 60)).any()  # red ink
+    assert ((inside[:, 1] > 200) & (inside[:, 0] < 60)).any()  # green ink
+    assert (frame[:10] == 255).all() and (frame[:, 10 + panel.width :] == 255).all()  # nothing outside
+
+
+def test_a_panel_past_the_frame_edge_is_clipped():
+    frame = np.zeros((50, 60, 3), np.uint8)
+    panel = text_panel([[("a long line of text", "#ffffff", False)]], size=16)
+    paste_panel(frame, panel, 40, 30)
+    paste_panel(frame, panel, -500, -500)  # wholly outside: nothing happens
+    assert frame[:30].max() == 0 and frame[:, :40].max() == 0 and frame[30:, 40:].max() > 0
+
+
+def test_longer_text_makes_a_wider_panel():
+    short = text_panel([[("t = 1.00 s", "#ffffff", False)]], size=18)
+    longer = text_panel([[("t = 1.00 s", "#ffffff", False)], [("between repetitions", "#ffffff", True)]], size=18)
+    assert longer.width > short.width and longer.height > short.height
