@@ -204,7 +204,12 @@ class OutputOptions(_Options):
     blur_faces: bool = _opt(False, "blur the face in every output picture and video (key frames, annotated.mp4)")
     pdf: bool = _opt(False, "also write the report as report.pdf")
     trc: bool = _opt(False, "also write landmarks.trc: the cleaned 2-D landmarks in pixels, OpenSim TRC format")
-    svg_plots: bool = _opt(False, "also write every curve figure in plots/ as SVG (vector, for papers); PNG always")
+    every_plot: bool = _opt(
+        False,
+        "also write each measure's own figures to plots/ (its curves over the clip and per repetition or "
+        "step); by default plots/ holds the report's figures, and report.html draws every measure itself",
+    )
+    svg_plots: bool = _opt(False, "also write the figures in plots/ as SVG (vector, for papers); PNG always")
 
 
 CONFIG_CLASSES: tuple[type[_Options], ...] = (Settings, OutputOptions)

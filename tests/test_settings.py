@@ -67,11 +67,13 @@ def test_bad_toml(tmp_path):
 # ------------------------------------------------------------------------------------------------
 def test_output_option_defaults():
     o = OutputOptions()
-    assert (o.report, o.annotated_video, o.blur_faces, o.pdf, o.trc, o.svg_plots) == (
-        True, True, False, False, False, False,
+    assert (o.report, o.annotated_video, o.blur_faces, o.pdf, o.trc, o.every_plot, o.svg_plots) == (
+        True, True, False, False, False, False, False,
     )  # fmt: skip
     assert gaitcheck.OutputOptions is OutputOptions
-    assert set(OutputOptions.field_names()) == {"report", "annotated_video", "blur_faces", "pdf", "trc", "svg_plots"}
+    assert set(OutputOptions.field_names()) == {
+        "report", "annotated_video", "blur_faces", "pdf", "trc", "every_plot", "svg_plots"
+    }  # fmt: skip
 
 
 def test_output_options_are_not_settings():

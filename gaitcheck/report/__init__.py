@@ -91,7 +91,11 @@ def _write(
     # The figures are drawn in a thread while the video is decoded, drawn on and encoded: matplotlib
     # mostly holds the interpreter, FFmpeg mostly does not, so on two cores the two overlap.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gaitcheck-plots") as pool:
-        drawing = pool.submit(write_plots, result, out / PLOTS_DIR, outputs.svg_plots) if wants_report else None
+        drawing = (
+            pool.submit(write_plots, result, out / PLOTS_DIR, outputs.svg_plots, outputs.every_plot)
+            if wants_report
+            else None
+        )
         specs = key_frame_specs(analysis, result) if wants_report else []
         key_frames = _video_and_key_frames(analysis, out, outputs, specs, context, written, notes)
         figures = drawing.result() if drawing is not None else {}

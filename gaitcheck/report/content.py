@@ -28,7 +28,7 @@ from gaitcheck.report.document import (
     Table,
     Viewer,
 )
-from gaitcheck.report.plots import SIGN_NOTE
+from gaitcheck.report.plots import REPORT_REP_MEASURES, SIGN_NOTE
 from gaitcheck.report.results import Result
 from gaitcheck.report.style import (
     MEASURE_LABEL,
@@ -206,7 +206,7 @@ def _curves(result: Result, figures: dict[str, bytes], video_src: str | None = N
     if "bars" in figures:
         against = ", against the bands" if any(v != "insufficient-data" for v in result.verdicts().values()) else ""
         blocks.append(Image(figures["bars"], f"The graded measure of every {result.event}{against}."))
-    reps = [figures[k] for k in ("reps_fppa_deg", "reps_hip_adduction_deg") if k in figures]
+    reps = [figures[f"reps_{m}"] for m in REPORT_REP_MEASURES if f"reps_{m}" in figures]
     if reps:
         blocks.append(
             ImageRow(
@@ -215,7 +215,10 @@ def _curves(result: Result, figures: dict[str, bytes], video_src: str | None = N
         )
     if not any(isinstance(b, Image | ImageRow) for b in blocks):
         blocks.append(Para("No angle could be computed for this clip.", "note"))
-    where = "Every measure is also in plots/ as PNG (and SVG with --svg-plots), and frame by frame in angles.csv."
+    where = (
+        "These figures are also in plots/ as PNG (SVG with --svg-plots; each measure's own figures with "
+        "--every-plot), and every measure is in angles.csv frame by frame."
+    )
     blocks.append(Para(where, "small"))
     return blocks
 

@@ -491,8 +491,9 @@ def render_video(
 ) -> dict[int, np.ndarray]:
     """Write annotated.mp4 to `path` (H.264, yuv420p, +faststart, the source's frame count and
     timestamps, upright) and return clean copies (face blurred if asked) of the frames listed in
-    `capture` for the key frames. With path None only the frames are collected. `progress(done,
-    total)` is called once per decoded frame (a front-end's cancel check can raise from it).
+    `capture` for the key frames. With path None only the frames are collected (the others are
+    decoded but not converted). `progress(done, total)` is called once per frame drawn or
+    collected (a front-end's cancel check can raise from it).
 
     Three threads share the work: decoding (`prefetch`), drawing (here) and encoding (`_Encoder`)."""
     info: VideoInfo = analysis.video
@@ -505,9 +506,10 @@ def render_video(
         encoder = _Encoder(path, rate, _time_base(info.path))
     last_pts = -1
     try:
-        for done, frame in enumerate(prefetch(iter_frames(info, VIDEO_MAX_SIDE_PX)), start=1):
+        keep = None if encoder is not None else wanted.__contains__  # key frames only: convert just those
+        for frame in prefetch(iter_frames(info, VIDEO_MAX_SIDE_PX, keep=keep)):
             if progress is not None:
-                progress(done, info.n_frames)
+                progress(frame.index + 1, info.n_frames)
             row = scene.row_for(frame.index)
             scale = frame.rgb.shape[1] / info.width_px
             if frame.index in wanted:

@@ -314,10 +314,16 @@ def save(fig: Figure, folder: Path | None, name: str, svg: bool = False) -> byte
     return data
 
 
-def write_plots(result: Result, folder: Path | None, svg: bool = False) -> dict[str, bytes]:
-    """Every figure of a report: per measure (time curves, time-normalised repetitions), an overview
-    of the main measures, and the per-repetition bars. Returns name -> PNG. SVG copies only when
-    asked: drawing each figure a second time as SVG cost a third of the report's time."""
+#: The measures whose per-repetition figure the report shows (gaitcheck.report.content).
+REPORT_REP_MEASURES = ("fppa_deg", "hip_adduction_deg")
+
+
+def write_plots(result: Result, folder: Path | None, svg: bool = False, every: bool = False) -> dict[str, bytes]:
+    """The report's figures: an overview of the main measures over the clip, the per-repetition
+    bars, and FPPA and hip adduction per repetition, time-normalised. With `every`, each measure's
+    own figures too (its curves over the clip and per repetition): about a tenth of a second each,
+    the larger part of the report's time, and report.html draws every measure itself. Returns
+    name -> PNG. SVG copies only when asked."""
     figures: dict[str, bytes] = {}
     measures = curve_measures(result)
     main: list[str] = [
@@ -326,8 +332,10 @@ def write_plots(result: Result, folder: Path | None, svg: bool = False) -> dict[
     if main:
         figures["overview"] = save(curves_figure(result, main), folder, "overview", svg)
     for measure in measures:
-        figures[f"curve_{measure}"] = save(curves_figure(result, [measure], panel_height=2.4), folder, measure, svg)
-        if f"left_{measure}" in result.angles and any(result.event_windows(s) for s in SIDES):
+        if every:
+            figures[f"curve_{measure}"] = save(curves_figure(result, [measure], panel_height=2.4), folder, measure, svg)
+        has_reps = f"left_{measure}" in result.angles and any(result.event_windows(s) for s in SIDES)
+        if has_reps and (every or measure in REPORT_REP_MEASURES):
             figures[f"reps_{measure}"] = save(rep_curves_figure(result, measure), folder, f"reps_{measure}", svg)
     bars = bars_figure(result)
     if bars is not None:

@@ -117,7 +117,8 @@ def outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     analysis = analysis_with_clip(folder)
     out = folder / "out"
-    gaitcheck.save(analysis, out, OutputOptions(pdf=True, trc=True, blur_faces=True, svg_plots=True))
+    options = OutputOptions(pdf=True, trc=True, blur_faces=True, svg_plots=True, every_plot=True)
+    gaitcheck.save(analysis, out, options)
     return analysis, out
 
 
@@ -245,6 +246,10 @@ def test_missing_video_skips_video_and_key_frames_with_a_log_line(tmp_path):
     analysis = analyze_landmarks(series, info_for(series), Settings(view="front", movement="single-leg-squat"))
     gaitcheck.save(analysis, tmp_path)
     assert not (tmp_path / "annotated.mp4").exists() and not list((tmp_path / "plots").glob("*.svg"))  # PNG only
+    # the report's own figures only, unless every measure's are asked for
+    assert sorted(p.stem for p in (tmp_path / "plots").glob("*.png")) == [
+        "overview", "per_rep_fppa_deg", "reps_fppa_deg", "reps_hip_adduction_deg"
+    ]  # fmt: skip
     assert "synthetic.mp4 is not available" in (tmp_path / "run.log").read_text()
     page = (tmp_path / "report.html").read_text()
     assert "not available" in page and f"<h2>{content.KEY_FRAMES}</h2>" not in page
