@@ -285,25 +285,43 @@ def upright(rgb: np.ndarray, rotation_deg: int) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
-#: Pixel formats converted by OpenCV (limited-range 4:2:0, BT.601 as FFmpeg's own default); others
-#: (full-range 'yuvj420p', 10-bit HDR, 4:2:2) go through FFmpeg's converter.
+#: Pixel formats whose planes OpenCV scales (8-bit 4:2:0, what phones record); others (10-bit HDR,
+#: 4:2:2, 'yuvj420p') are scaled and converted by FFmpeg.
 _FAST_FORMATS = ("yuv420p",)
+#: Colour matrices OpenCV's YUV->RGB conversion implements (BT.601; FFmpeg's converter also takes an
+#: untagged picture as BT.601), by FFmpeg's numbers: unspecified, BT.470BG, SMPTE 170M. Phones tag
+#: HD clips BT.709 (1): those are converted by FFmpeg, after OpenCV has scaled them.
+_BT601 = (2, 5, 6)
+_LIMITED_RANGE = (0, 1)  # unspecified, MPEG; 2 (JPEG) is full range
 #: Above this shrink factor, scaling averages whole pixel areas (bilinear would alias).
 _AREA_SHRINK = 2.0
 
 
 def to_rgb(frame, width: int, height: int) -> np.ndarray:
     """A decoded picture as (height, width, 3) RGB, scaled. For the usual phone format the
-    planes are scaled by OpenCV in YUV and converted once at the small size: about 7x cheaper
+    planes are scaled by OpenCV in YUV and converted once, at the small size: about 7x cheaper
     than FFmpeg's scaler at 1080p (benchmarks/speed.py, 'decode'), and OpenCV releases the
-    interpreter while it works, so decoding overlaps pose inference."""
+    interpreter while it works, so decoding overlaps pose inference. The colours are FFmpeg's:
+    its converter does the pictures tagged with a matrix or range OpenCV does not have."""
     import cv2
 
     if frame.format.name not in _FAST_FORMATS or (frame.width | frame.height | width | height) & 1:
         return frame.to_ndarray(format="rgb24", width=width, height=height)
-    shrink = frame.width / width
-    interpolation = cv2.INTER_AREA if shrink > _AREA_SHRINK else cv2.INTER_LINEAR
-    i420 = np.empty(width * height * 3 // 2, np.uint8)  # Y, then U and V at half size, packed
+    i420 = _scaled_i420(frame, width, height).reshape(height * 3 // 2, width)
+    if frame.colorspace in _BT601 and frame.color_range in _LIMITED_RANGE:
+        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+    av = _import_av()
+    small = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+    small.colorspace, small.color_range = frame.colorspace, frame.color_range
+    return small.to_ndarray(format="rgb24")
+
+
+def _scaled_i420(frame, width: int, height: int) -> np.ndarray:
+    """The picture's Y, U and V planes scaled by OpenCV, packed as I420 (flat)."""
+    import cv2
+
+    interpolation = cv2.INTER_AREA if frame.width / width > _AREA_SHRINK else cv2.INTER_LINEAR
+    i420 = np.empty(width * height * 3 // 2, np.uint8)
     start = 0
     for plane, scale in zip(frame.planes, (1, 2, 2), strict=True):
         size = (width // scale, height // scale)
@@ -315,7 +333,7 @@ def to_rgb(frame, width: int, height: int) -> np.ndarray:
             target[:] = pixels
         else:
             cv2.resize(pixels, size, dst=target, interpolation=interpolation)
-    return cv2.cvtColor(i420.reshape(height * 3 // 2, width), cv2.COLOR_YUV2RGB_I420)
+    return i420
 
 
 def decode_size(info: VideoInfo, max_side_px: int) -> tuple[int, int]:

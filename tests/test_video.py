@@ -202,3 +202,19 @@ def test_to_rgb_full_range_pictures_keep_ffmpegs_colours():
 
     frame = _yuv_frame(640, 480, "yuvj420p")
     assert np.array_equal(to_rgb(frame, 320, 240), frame.to_ndarray(format="rgb24", width=320, height=240))
+
+
+@pytest.mark.parametrize(
+    ("colorspace", "color_range"),
+    [(1, 1), (1, 2), (2, 2), (9, 1)],  # BT.709 (phones' HD clips), full range, BT.2020
+)
+def test_to_rgb_keeps_ffmpegs_colours_for_tagged_pictures(colorspace, color_range):
+    from gaitcheck.video import to_rgb
+
+    frame = _yuv_frame(1080, 1920)
+    frame.colorspace, frame.color_range = colorspace, color_range
+    native = frame.to_ndarray(format="rgb24").astype(int)
+    assert np.abs(to_rgb(frame, 1080, 1920).astype(int) - native).max() <= 1  # no scaling: FFmpeg's colours
+    ours = to_rgb(frame, 720, 1280).astype(int)
+    ffmpeg = frame.to_ndarray(format="rgb24", width=720, height=1280).astype(int)
+    assert np.abs(ours - ffmpeg).mean() < 3.0
