@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gaitcheck.errors import InputError, VideoError
-from gaitcheck.video import iter_frames, prefetch, probe_video, upright
+from gaitcheck.video import iter_frames, prefetch, probe_video, to_rgb, upright
 from tests.helpers import marker_frame, write_clip
 
 W, H = 96, 64  # upright picture: landscape, red block top-left
@@ -187,8 +187,6 @@ def _yuv_frame(width: int, height: int, pixel_format: str = "yuv420p"):
     ],
 )
 def test_to_rgb_matches_ffmpegs_converter(source, target):
-    from gaitcheck.video import to_rgb
-
     frame = _yuv_frame(*source)
     ours = to_rgb(frame, *target).astype(int)
     ffmpeg = frame.to_ndarray(format="rgb24", width=target[0], height=target[1]).astype(int)
@@ -198,8 +196,6 @@ def test_to_rgb_matches_ffmpegs_converter(source, target):
 
 
 def test_to_rgb_full_range_pictures_keep_ffmpegs_colours():
-    from gaitcheck.video import to_rgb
-
     frame = _yuv_frame(640, 480, "yuvj420p")
     assert np.array_equal(to_rgb(frame, 320, 240), frame.to_ndarray(format="rgb24", width=320, height=240))
 
@@ -209,8 +205,6 @@ def test_to_rgb_full_range_pictures_keep_ffmpegs_colours():
     [(1, 1), (1, 2), (2, 2), (9, 1)],  # BT.709 (phones' HD clips), full range, BT.2020
 )
 def test_to_rgb_keeps_ffmpegs_colours_for_tagged_pictures(colorspace, color_range):
-    from gaitcheck.video import to_rgb
-
     frame = _yuv_frame(1080, 1920)
     frame.colorspace, frame.color_range = colorspace, color_range
     native = frame.to_ndarray(format="rgb24").astype(int)

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 VIDEO_MAX_SIDE_PX = 1280
 VIDEO_CRF = 23
 #: x264's quickest motion search on top of the 'veryfast' preset: a quarter less encoding time for
-#: files about 6 % larger (1080p squat, benchmarks/speed.py); the picture is the same quality (crf).
+#: files about 6 % larger (1080p squat, timed by hand); the picture is the same quality (crf).
 VIDEO_X264 = "ref=1:subme=1:me=dia:trellis=0"
 FACE_LANDMARKS = tuple(range(11))  # nose, eyes, ears, mouth
 FACE_HOLD_S = 0.5  # a face box is carried this long over frames where the face was not found
@@ -241,8 +241,9 @@ def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | No
         for (advance, coverage), hex_colour in row:
             left = int(round(x))
             box = (slice(y, y + coverage.shape[0]), slice(left, left + coverage.shape[1]))
-            ink = coverage[: colour[box].shape[0], : colour[box].shape[1]]
-            colour[box] = ink * np.asarray(hex_rgb(hex_colour), dtype=np.float32) + colour[box] * (1 - ink)
+            region = colour[box]  # a view, clipped at the panel's edge
+            ink = coverage[: region.shape[0], : region.shape[1]]
+            region[:] = ink * np.asarray(hex_rgb(hex_colour), dtype=np.float32) + region * (1 - ink)
             through[box] *= 1 - ink
             x += advance
         y += line_h

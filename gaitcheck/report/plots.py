@@ -331,11 +331,11 @@ def write_plots(result: Result, folder: Path | None, svg: bool = False, every: b
     ]
     if main:
         figures["overview"] = save(curves_figure(result, main), folder, "overview", svg)
+    has_events = any(result.event_windows(s) for s in SIDES)
     for measure in measures:
         if every:
             figures[f"curve_{measure}"] = save(curves_figure(result, [measure], panel_height=2.4), folder, measure, svg)
-        has_reps = f"left_{measure}" in result.angles and any(result.event_windows(s) for s in SIDES)
-        if has_reps and (every or measure in REPORT_REP_MEASURES):
+        if has_events and f"left_{measure}" in result.angles and (every or measure in REPORT_REP_MEASURES):
             figures[f"reps_{measure}"] = save(rep_curves_figure(result, measure), folder, f"reps_{measure}", svg)
     bars = bars_figure(result)
     if bars is not None:
