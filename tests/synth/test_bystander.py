@@ -15,6 +15,7 @@ from gaitcheck.errors import InputError
 from gaitcheck.synth import Bystander, Camera, ClipSpec, Realism, Running, Squat, render_clip, walking_across
 from gaitcheck.synth import bystander as bystander_module
 from gaitcheck.synth.cli import BYSTANDER_KINDS, add_synth_parser, spec_from_args
+from gaitcheck.synth.clip import render_stills
 from gaitcheck.synth.render import Lighting, Mesh, paint_ids, render_mesh_coverage, shade_indexed
 from gaitcheck.synth.variety import factors
 
@@ -236,15 +237,19 @@ def test_a_walker_crosses_the_picture_in_front_of_the_subject(tmp_path):
     assert np.all(np.array(people["bystander_depth_m"]) < np.array(people["subject_depth_m"]))
     assert max(people["subject_occluded_share"]) > 0.3  # passes in front of the subject
     assert people["subject_occluded_share"][0] == 0.0
-    # equal specs give the same clip: the same people and boxes, and the same pictures up to
-    # anti-aliased edge pixels (since 2026-12-04 two renders in one process differ in about 7 % of
-    # pixels, mostly by a level or two, a few edge pixels by up to 40; also at bb0244a, so something
-    # outside gaitcheck; the cause is not found yet)
+    # equal specs give the same clip: the same people and boxes, and bit-identical pictures. The
+    # pictures are compared before encoding: libx264 (in PyAV's FFmpeg) does not give the same file
+    # twice at widths that are not a multiple of 64 (measured 2026-12-04: the same frames encoded
+    # twice in one process differ, also with one thread, fixed timestamps and padded planes; at
+    # 256 px wide they never did), so two encodes of one render differ by a level here and there.
     again = render_clip(spec, tmp_path / "again.mp4")
     assert people_of(again) == people
-    first, second = (np.stack(list(decoded_frames(c.video_path))).astype(int) for c in (result, again))
-    assert first.shape == second.shape
-    assert np.abs(first - second).mean() < 1.0 and np.mean(np.abs(first - second) > 8) < 0.001
+    frames = [0, 5, 11]
+    first, second = render_stills(spec, frames), render_stills(spec, frames)
+    for index in frames:
+        assert np.array_equal(first[index], second[index])
+    decoded = np.stack(list(decoded_frames(result.video_path)))
+    assert decoded.shape[0] == 12 and np.abs(decoded[5].astype(int) - first[5]).mean() < 3.0
 
 
 def decoded_frames(path):
