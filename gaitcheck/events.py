@@ -34,9 +34,11 @@ NEAREST_PROMINENCE_SHARE = 0.3  # front view: a contact's low point stands out b
 FRONT_LIFT_SHARE = 0.5  # front view: the foot has lifted once it rises at this share of its top speed
 BRAKING_ONSET_SHARE = 0.5  # back view: contact where the foot's braking reaches this share of its peak
 LANDING_WINDOW_S = 0.08  # contact comes within this time of the fastest fall (the foot is braked to a stop)
-#: A foot point is on the floor while within this of its mid-stance level, in leg lengths (~2 cm)
-#: [derived: MediaPipe's filtered foot points jitter by about 1 cm side-on].
-FLOOR_TOLERANCE_LEG = 0.03
+#: A foot point is on the floor while within this of its mid-stance level, in leg lengths (~1.3 cm):
+#: about the jitter of MediaPipe's filtered foot points side-on (~1 cm). A foot lands and lifts at
+#: ~1 m/s, so each centimetre more times contact ~10 ms early and toe-off late: at 0.03 side-view
+#: renders' contacts came 25 ms early and toe-offs 35 ms late (docs/side-running.md) [derived].
+FLOOR_TOLERANCE_LEG = 0.015
 #: A refined stance shorter than this is a landmark glitch: the reach events are kept.
 MIN_FLOOR_STANCE_S = 0.05
 #: How far before the reach contact and after the reach toe-off the floor contact is looked for.
@@ -387,9 +389,41 @@ def _steps_from_reach(series: PoseSeries, segment: int) -> list[Step]:
             stop = int(later[0]) + 1
             if (stop - start) * dt >= MIN_CONTACT_S and stop < len(t):
                 reach_rows.append((int(start), stop))
-        for first, after_last in on_the_floor(series, side, reach_rows, leg_length):
+        floor_rows = on_the_floor(series, side, reach_rows, leg_length)
+        if contacts.size and (not reach_rows or contacts[-1] > reach_rows[-1][0]):
+            last = last_stance(series, side, int(contacts[-1]), reach_rows, floor_rows, leg_length)
+            floor_rows = floor_rows + ([] if last is None else [last])
+        for first, after_last in floor_rows:
             steps.append(_step(series, side, first, after_last, pelvis, segment))
     return sorted(steps, key=lambda s: s.contact_s)
+
+
+def last_stance(
+    series: PoseSeries,
+    side: Side,
+    contact: int,
+    reach_rows: list[tuple[int, int]],
+    floor_rows: list[tuple[int, int]],
+    leg_px: float,
+) -> tuple[int, int] | None:
+    """A foot's last stance when the clip ends before its reach toe-off (the foot is furthest
+    behind only ~0.1 s after it has left the floor, so a stance that ends in the clip's last tenth
+    of a second has no reach toe-off). Its contact is moved like the foot's other contacts (their
+    median offset, `on_the_floor`); its toe-off is where the foot leaves its floor level, which must
+    be seen before the clip ends: a stance the clip cuts off is not a step. None when it is cut
+    off or the foot's other steps give no typical length."""
+    if not reach_rows or len(floor_rows) != len(reach_rows):
+        return None
+    n = series.n_frames
+    typical = int(np.median([stop - start for start, stop in reach_rows]))
+    provisional = min(contact + typical, n - 1)
+    floor = floor_contact_rows(series, side, contact, provisional, leg_px)
+    pad = max(1, int(round(REFINE_PAD_S / series.frame_step_s)))
+    if floor is None or floor[1] - 1 >= min(n - 1, provisional + pad):  # still down where the window ends
+        return None
+    shift = float(np.median([f[0] - r[0] for f, r in zip(floor_rows, reach_rows, strict=True)]))
+    first = max(0, contact + int(round(shift)))
+    return (first, floor[1]) if (floor[1] - first) * series.frame_step_s >= MIN_CONTACT_S else None
 
 
 def on_the_floor(
@@ -498,19 +532,22 @@ def _true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
 def cadence_spm(steps: list[Step]) -> float | None:
     """Steps per minute, from each foot's stride time (contact to its next contact): pooling
     both feet's strides is not biased by one foot's contacts being timed a frame later. With too
-    few strides, from the time between contacts of alternate feet. None above RUN_CADENCE_MAX_SPM."""
+    few strides, from the time between contacts of alternate feet. The mean of the intervals that
+    agree (`_consistent`), not their median: contacts fall on whole frames, and a median picks one
+    frame-rounded stride (at 30 fps +-2.4 % of a typical stride) where the mean averages the
+    rounding out. None above RUN_CADENCE_MAX_SPM."""
     strides: list[float] = []
     for leg in SIDES:
         contacts = np.sort([s.contact_s for s in steps if s.leg == leg])
         strides.extend(np.diff(contacts).tolist())
     cadence = None
     if len(strides) >= 2 and (usable := _consistent(np.asarray(strides))).size >= 2:
-        cadence = float(120.0 / np.median(usable))
+        cadence = float(120.0 / np.mean(usable))
     else:
         ordered = sorted(steps, key=lambda s: s.contact_s)
         alternating = [b.contact_s - a.contact_s for a, b in itertools.pairwise(ordered) if a.leg != b.leg]
         usable = _consistent(np.asarray(alternating))
-        cadence = float(60.0 / np.median(usable)) if usable.size >= 2 else None
+        cadence = float(60.0 / np.mean(usable)) if usable.size >= 2 else None
     return cadence if cadence is None or cadence <= RUN_CADENCE_MAX_SPM else None
 
 
