@@ -117,25 +117,31 @@ def _build_one(args: tuple[str, Any, str]) -> str:
     return name
 
 
-def _pose_one(args: tuple[str, str]) -> str:
+def results_folder(cache: Path, model: Path | None) -> Path:
+    """Where a model's landmarks are cached: `results` for gaitcheck's own bundle."""
+    return cache / ("results" if model is None else f"results-{model.stem}")
+
+
+def _pose_one(args: tuple[str, str, Path | None]) -> str:
     """MediaPipe once per clip: the saved raw landmarks are re-analysed by every later run."""
-    name, cache = args
+    name, cache, model = args
     import gaitcheck
     from gaitcheck import store
 
-    folder = Path(cache) / "results" / name
+    folder = results_folder(Path(cache), model) / name
     if not (folder / "summary.json").exists():
-        store.save(gaitcheck.analyze(Path(cache) / f"{name}.mp4", gaitcheck.Settings(calibrate=False)), folder)
+        settings = gaitcheck.Settings(calibrate=False, model=model)
+        store.save(gaitcheck.analyze(Path(cache) / f"{name}.mp4", settings), folder)
     return name
 
 
-def build_and_pose(specs: list[tuple[str, Any]], cache: Path, jobs: int) -> None:
+def build_and_pose(specs: list[tuple[str, Any]], cache: Path, jobs: int, model: Path | None) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     todo = [(name, spec, str(cache)) for name, spec in specs if not (cache / f"{name}.factors.json").exists()]
     with mp.get_context("spawn").Pool(jobs) as pool:
         for name in pool.imap_unordered(_build_one, todo):
             print(f"rendered {name}", flush=True)
-        for name in pool.imap_unordered(_pose_one, [(name, str(cache)) for name, _ in specs]):
+        for name in pool.imap_unordered(_pose_one, [(name, str(cache), model) for name, _ in specs]):
             print(f"posed {name}", flush=True)
 
 
@@ -180,10 +186,10 @@ def ungated(analysis: Analysis) -> pd.DataFrame:
     return out
 
 
-def load_clip(name: str, cache: Path) -> ClipData:
+def load_clip(name: str, cache: Path, model: Path | None = None) -> ClipData:
     from gaitcheck import pipeline, store
 
-    raw, info, settings = store.load_landmarks(cache / "results" / name)
+    raw, info, settings = store.load_landmarks(results_folder(cache, model) / name)
     analysis = pipeline.analyze_landmarks(raw, info, dataclasses.replace(settings, calibrate=False))
     factors = json.loads((cache / f"{name}.factors.json").read_text())
     factors["abs_roll_deg"] = abs(float(factors.get("roll_deg", 0.0)))
@@ -731,12 +737,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--fit", action="store_true", help="write gaitcheck/calibration.json (corrections that ship)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "accuracy.md")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="another pose landmarker bundle (.task); default: gaitcheck's own"
+    )
     args = parser.parse_args()
     command = "python benchmarks/accuracy.py " + " ".join(sys.argv[1:])
     started = time.time()
     specs = clip_specs(args.n, args.side, args.seed)
-    build_and_pose(specs, args.cache, args.jobs)
-    clips = [load_clip(name, args.cache) for name, _ in specs]
+    build_and_pose(specs, args.cache, args.jobs, args.model)
+    clips = [load_clip(name, args.cache, args.model) for name, _ in specs]
     decisions_text, decisions = held_out_section(clips)
     drop_text, drop_fit = drop_section(clips)
     print(f"single-leg pelvic drop correction to ship (offset, slope): {drop_fit}")
