@@ -4,9 +4,10 @@ The pose model finds up to a few people per frame, in no fixed order. `track_peo
 frame's detections to the tracks of the frames before (Hungarian assignment on `link_distance`:
 mostly how far the trunk centre is from where the track's recent motion puts it), so identities
 survive people crossing. `choose_subject` then picks the person who performs the movement: the task implies
-someone whose legs move a lot relative to their own pelvis (repetitions, strides), whose feet are
-in the picture and who is there for most of the clip: not the largest or nearest person, who in a
-clinic is often a coach or a bystander.
+someone whose legs move a lot relative to their own pelvis (repetitions, strides), who stays in
+place (the tasks are done on a spot or a treadmill: someone crossing the picture is passing by),
+whose feet are in the picture and who is there for most of the clip: not the largest or nearest
+person, who in a clinic is often a coach or a bystander.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ IDLE_LEG_MOTION = 0.3
 #: The tasks are done in place (a treadmill, a spot on the floor); someone who crosses the picture
 #: is passing by. A person's score is divided by 1 + travel / this (torso lengths of sideways travel).
 TRAVEL_SCALE_TORSO = 2.0
+#: ... and someone moving their legs who stays within this much sideways travel (torso lengths,
+#: ~0.75 m: a squat's hips going back, a step-down, a treadmill's drift stay well inside it) is
+#: preferred outright to anyone crossing the picture, however much the crossing legs move [derived].
+IN_PLACE_TRAVEL_TORSO = 1.5
 
 LOWER_BODY = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("knee", "ankle", "heel"))
 FEET = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("ankle", "heel", "foot_index"))
@@ -308,6 +313,7 @@ def _auto(candidates: tuple[Candidate, ...]) -> SubjectChoice:
     longest = max(c.share for c in candidates)
     eligible = [c for c in candidates if c.share >= min(MIN_SUBJECT_SHARE, longest)]
     eligible = [c for c in eligible if not c.idle] or eligible
+    eligible = [c for c in eligible if c.travel <= IN_PLACE_TRAVEL_TORSO] or eligible
     chosen = max(eligible, key=lambda c: (c.score, c.frames))
     others = len(candidates) - 1
     reason = (

@@ -96,6 +96,38 @@ def test_a_passer_by_for_a_moment_is_not_the_subject_even_moving_more():
     assert choice.frames == 150
 
 
+def walker_standing_between_walks(time_s: float) -> np.ndarray:
+    """Stands at x=300, walks to x=900 between 0.5 and 2.5 s with long strides, stands there."""
+    share = float(np.clip((time_s - 0.5) / 2.0, 0.0, 1.0))
+    points = person(300 + 600 * share, time_s, height_px=360)
+    if 0.0 < share < 1.0:
+        stride = 160 * np.sin(2 * np.pi * 1.8 * time_s)
+        for side, sign in (("left", 1.0), ("right", -1.0)):
+            for joint, reach in (("knee", 0.5), ("ankle", 1.0), ("heel", 1.0), ("foot_index", 1.0)):
+                points[INDEX[f"{side}_{joint}"], 0] += sign * reach * stride
+                points[INDEX[f"{side}_{joint}"], 1] -= 60 * max(0.0, sign * np.sin(2 * np.pi * 1.8 * time_s))
+    return points
+
+
+def test_someone_who_crosses_the_picture_is_not_chosen_over_someone_squatting_in_place():
+    """The tasks are done in place: a bystander who walks across (legs moving more than a shallow
+    squat's) loses to the person squatting on the spot (issue 11, a render set's miss)."""
+
+    def shallow_squat(t: float) -> np.ndarray:
+        points = person(640, t, squatting=True)
+        standing = person(640, t)
+        return standing + 0.2 * (points - standing)
+
+    frames, times = clip_of(shallow_squat, walker_standing_between_walks, n=90)
+    tracks = track_people(frames, times)
+    choice = choose_subject(tracks, "auto", len(frames), SIZE)
+    chosen = next(t for t in tracks if t.id == choice.id)
+    assert np.ptp([p[INDEX["left_hip"], 0] for p in chosen.points_px]) < 1.0
+    walker = next(c for c in choice.candidates if c.id != choice.id)
+    squatter = next(c for c in choice.candidates if c.id == choice.id)
+    assert walker.leg_motion > squatter.leg_motion > 0.3 and walker.score > squatter.score  # the old rule's miss
+
+
 def test_subject_by_number_and_centre():
     frames, times = clip_of(lambda t: person(200, t, squatting=True), lambda t: person(640, t))
     tracks = track_people(frames, times)
