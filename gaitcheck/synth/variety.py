@@ -10,7 +10,8 @@ Each spec draws what real people and phones vary:
 * a phone camera: horizontal field of view 55-85 deg, 0.05-1.5 m high (floor to chest), aimed or
   pitched by hand, roll -8..8 deg, yaw within 60 deg of a front or back view (60 % within 20 deg),
   2-5 m away, 480x360 to 1080x1920 portrait or landscape, 30/60/120/240 fps;
-* the look (room, clothes, light, noise, blur - each switch on or off) and the file's compression.
+* the look (room, clothes, light, noise, blur - each switch on or off) and the file's compression;
+* on request (`random_bystander`), a second person standing by or walking across, nearer or farther.
 
 The camera is re-drawn until the whole body (arms, free leg, step box) is in the picture and at
 least MIN_BODY_SHARE of its height. Clips stay under MAX_FRAMES frames (fewer reps, or shorter
@@ -27,7 +28,9 @@ from typing import TypeVar, cast
 
 import numpy as np
 
+from gaitcheck.errors import InputError
 from gaitcheck.synth.body import BODY_PRESETS, Body, estimated_stature_m, random_body
+from gaitcheck.synth.bystander import Bystander, walking_across
 from gaitcheck.synth.camera import Camera, framing_aim_height_m, make_projection
 from gaitcheck.synth.clip import ClipSpec
 from gaitcheck.synth.encode import Encoding
@@ -367,6 +370,38 @@ def random_clip_spec(seed: int, movement: str | None = None) -> ClipSpec:
         encoding=random_encoding(rng, portrait=camera.height_px > camera.width_px),
         seed=int(seed),
     )
+
+
+def random_bystander(rng: np.random.Generator, camera: Camera) -> Bystander:
+    """A second person in the picture: standing 0.7 m or more to either side, anywhere from 1 m
+    behind the subject to 1.5 m nearer the camera, facing any way; or walking across the picture
+    in front of or behind the subject at 0.7-1.6 m/s. Any body. Redrawn until the two people keep
+    apart and the bystander stands in front of the camera."""
+    body = random_body(rng) if rng.random() < 0.5 else BODY_PRESETS[str(rng.choice(list(BODY_PRESETS)))]
+    seed = int(rng.integers(0, 10_000))
+    for _ in range(50):
+        toward = _uniform(rng, -1.0, 1.5, 2)
+        try:
+            if rng.random() < 0.5:
+                depth = camera.distance_m - toward
+                half_width = depth * math.tan(math.radians(camera.horizontal_fov_used_deg) / 2)
+                lateral = _uniform(rng, 0.7, max(0.75, half_width - 0.2), 2) * float(rng.choice([-1.0, 1.0]))
+                facing = _uniform(rng, -180.0, 180.0, 0)
+                return Bystander("standing", body, lateral, toward, facing_deg=facing, seed=seed)
+            speed = _uniform(rng, 0.7, 1.6, 2)
+            return walking_across(camera, toward, body, speed, from_left=bool(rng.random() < 0.5), seed=seed)
+        except InputError:
+            continue
+    raise InputError("no bystander fits this camera (50 tries)")
+
+
+def bystander_clip_spec(seed: int, movement: str, max_fps: float = 60.0) -> ClipSpec:
+    """A varied clip (`random_clip_spec`) with a random second person (`random_bystander`), filmed
+    at most at `max_fps` (following a person does not need 240 frames a second)."""
+    spec = random_clip_spec(seed, movement)
+    camera = replace(spec.camera, fps=min(spec.camera.fps, max_fps))
+    rng = np.random.default_rng([seed, 2026])
+    return replace(spec, camera=camera, bystander=random_bystander(rng, camera))
 
 
 def benchmark_specs(n: int = 40, seed: int = 0) -> list[ClipSpec]:

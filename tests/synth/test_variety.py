@@ -21,6 +21,7 @@ from gaitcheck.synth.variety import (
     MOVEMENT_KINDS,
     benchmark_specs,
     body_extent,
+    bystander_clip_spec,
     factors,
     frames_body,
     random_clip_spec,
@@ -130,6 +131,20 @@ def test_random_specs_are_deterministic_and_json_round_trip():
         assert ClipSpec.from_json(spec.to_json()) == spec
     assert random_clip_spec(1, "squat") != random_clip_spec(2, "squat")
     assert benchmark_specs(8, seed=3) == benchmark_specs(8, seed=3)
+
+
+def test_clips_with_a_bystander_vary_who_stands_where_and_are_deterministic():
+    specs = [bystander_clip_spec(seed, MOVEMENT_KINDS[seed % 4]) for seed in range(40)]
+    assert specs[3] == bystander_clip_spec(3, MOVEMENT_KINDS[3])
+    assert ClipSpec.from_json(specs[5].to_json()) == specs[5]
+    kinds = {s.bystander.kind for s in specs if s.bystander is not None}
+    assert kinds == {"standing", "walking"}
+    toward = [s.bystander.toward_camera_m for s in specs if s.bystander is not None]
+    assert min(toward) < 0.0 < max(toward)  # behind and in front of the subject
+    for spec in specs:
+        assert spec.camera.fps <= 60.0 and spec.bystander is not None
+        assert spec.bystander.closest_approach_m >= 0.5
+        assert spec.camera.distance_m - max(spec.bystander.toward_camera_m, spec.bystander.end_ground_m[1]) >= 0.8
 
 
 def test_random_specs_stay_within_their_ranges():
