@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import json
 import multiprocessing as mp
@@ -172,6 +173,20 @@ class ClipData:
     def estimate(self) -> pd.DataFrame:
         return self.scored
 
+    @functools.cached_property
+    def estimate_row_of(self) -> dict[int, int]:
+        """Each frame of the clip -> the nearest row gaitcheck posed (a squat-like clip faster than
+        max_pose_fps is posed on every k-th frame only, so rows and frames differ)."""
+        posed = self.analysis.landmarks.clean.frame.astype(int)
+        frames = self.truth["frame"].to_numpy(int)
+        after = np.clip(np.searchsorted(posed, frames), 1, len(posed) - 1)
+        nearer_before = frames - posed[after - 1] <= posed[after] - frames
+        return dict(zip(frames.tolist(), np.where(nearer_before, after - 1, after).tolist(), strict=True))
+
+    def on_truth_frames(self, estimate: pd.DataFrame) -> pd.DataFrame:
+        """`estimate` with one row per frame of the truth (NaN where no frame was posed)."""
+        return estimate.set_index("frame").reindex(self.truth["frame"].to_numpy(int)).reset_index()
+
 
 def ungated(analysis: Analysis) -> pd.DataFrame:
     """The angles, with the hip rotation estimate in every task (gaitcheck blanks it outside
@@ -206,6 +221,7 @@ def eligible(clip: ClipData, side: str) -> np.ndarray:
 def frame_pairs(clip: ClipData, measure: str, estimate: pd.DataFrame) -> pd.DataFrame:
     """(truth, estimate, knee flexion estimate) rows for both legs at eligible frames."""
     rows = []
+    estimate = clip.on_truth_frames(estimate)
     for side in ("left", "right"):
         mask = eligible(clip, side)[: len(estimate)]
         truth = clip.truth[f"{side}_{measure}"].to_numpy(float)[: len(mask)][mask]
@@ -218,7 +234,7 @@ def frame_pairs(clip: ClipData, measure: str, estimate: pd.DataFrame) -> pd.Data
 def event_pairs(clip: ClipData, measure: str, estimate: pd.DataFrame) -> pd.DataFrame:
     """Truth and estimate of one event measure at the true events (rep bottoms, midstance)."""
     truth = clip.ref.event_measures(clip.truth, clip.ref.series)
-    est = clip.ref.event_measures(estimate, clip.analysis.landmarks.clean)
+    est = clip.ref.event_measures(estimate, clip.analysis.landmarks.clean, clip.estimate_row_of)
     rows = [
         {"side": side, "truth": t.get(measure, np.nan), "estimate": e.get(measure, np.nan)}
         for side in ("left", "right")
@@ -525,14 +541,14 @@ def drop_rows(clips: list[ClipData]) -> pd.DataFrame:
         if c.view == "side" or c.movement not in ("single-leg-squat", "step-down"):
             continue
         truth = c.ref.event_measures(c.truth, c.ref.series)
-        est = c.ref.event_measures(c.estimate, c.analysis.landmarks.clean)
+        est = c.ref.event_measures(c.estimate, c.analysis.landmarks.clean, c.estimate_row_of)
         for rep in c.ref.reps:
             if rep.stance_leg not in ("left", "right"):
                 continue
             index = [r.index for r in c.ref.reps if r.stance_leg == rep.stance_leg].index(rep.index)
             t, e = truth[rep.stance_leg][index], est[rep.stance_leg][index]
             free = "left" if rep.stance_leg == "right" else "right"
-            row = c.ref.row_of[rep.bottom_frame]
+            row = c.estimate_row_of[rep.bottom_frame]
             rows.append(
                 {
                     "clip": c.name,

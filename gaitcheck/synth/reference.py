@@ -50,14 +50,19 @@ class Reference:
     def row_of(self) -> dict[int, int]:
         return {int(f): i for i, f in enumerate(self.truth["frame"])}
 
-    def event_measures(self, angles: pd.DataFrame, series: PoseSeries) -> dict[Side, list[dict]]:
-        """Per leg, the measures of `angles` read at the true events (reps, or stance phases)."""
+    def event_measures(
+        self, angles: pd.DataFrame, series: PoseSeries, row_of: dict[int, int] | None = None
+    ) -> dict[Side, list[dict]]:
+        """Per leg, the measures of `angles` read at the true events (reps, or stance phases).
+        `row_of` maps the clip's frames to rows of `angles` and `series` (default: one row per
+        frame, as in the truth; an analysis that posed every k-th frame needs its own map)."""
+        rows = self.row_of if row_of is None else row_of
         per_leg: dict[Side, list[dict]] = {side: [] for side in SIDES}
         for rep in self.reps:
-            for side, values in rep_measures(rep, angles, series, self.row_of).items():
+            for side, values in rep_measures(rep, angles, series, rows).items():
                 per_leg[side].append(values)
         for step in self.steps:
-            per_leg[step.leg].append(step_measures(step, angles, self.row_of))
+            per_leg[step.leg].append(step_measures(step, angles, rows))
         return per_leg
 
     def verdicts(self) -> dict[Side, LegAssessment]:
