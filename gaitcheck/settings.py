@@ -29,17 +29,22 @@ SUBJECT_RULES = ("auto", "largest", "center")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODEL_NAME = "pose_landmarker_full.task"
+#: The pose models shipped in models/, by name (--model full|heavy). "heavy" is the larger BlazePose
+#: GHUM landmark network: on 52 renders it cut FPPA error at the events by a fifth and every other
+#: measure's too (docs/accuracy.md, 'Another pose model'), for about 2.2 times the analysis time
+#: (docs/performance.md, 'Flip averaging').
+BUNDLED_MODELS = {"full": MODEL_NAME, "heavy": "pose_landmarker_heavy.task"}
 
 
-def _default_model() -> Path:
+def _bundled_model(name: str = MODEL_NAME) -> Path:
     """models/ of the source tree (checkout or editable install), else the installed copy."""
     for folder in (PACKAGE_DIR.parent / "models", Path(sys.prefix) / "share" / "gaitcheck" / "models"):
-        if (folder / MODEL_NAME).is_file():
-            return folder / MODEL_NAME
-    return PACKAGE_DIR.parent / "models" / MODEL_NAME  # reported as missing by the pose stage
+        if (folder / name).is_file():
+            return folder / name
+    return PACKAGE_DIR.parent / "models" / name  # reported as missing by the pose stage
 
 
-DEFAULT_MODEL = _default_model()
+DEFAULT_MODEL = _bundled_model()
 
 
 def _opt(default: Any, help: str, *, cli: bool = True, metavar: str | None = None) -> Any:
@@ -96,8 +101,9 @@ class Settings(_Options):
     view: ViewChoice = _opt("auto", "where the camera stands relative to the person; auto detects it")
     model: Path | None = _opt(
         None,
-        "MediaPipe pose landmarker bundle (.task); default: models/pose_landmarker_full.task",
-        metavar="PATH",
+        "pose model: 'full' (default, faster), 'heavy' (more accurate, ~2.2x the time; both in models/) "
+        "or the path of a MediaPipe pose landmarker bundle (.task)",
+        metavar="NAME|PATH",
     )
     capture_fps: float | None = _opt(
         None,
@@ -177,7 +183,10 @@ class Settings(_Options):
 
     @property
     def model_path(self) -> Path:
-        return Path(self.model) if self.model is not None else DEFAULT_MODEL
+        if self.model is None:
+            return DEFAULT_MODEL
+        name = str(self.model)
+        return _bundled_model(BUNDLED_MODELS[name]) if name in BUNDLED_MODELS else Path(self.model)
 
     def __post_init__(self) -> None:
         rule = str(self.subject).strip().lower()

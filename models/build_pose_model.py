@@ -1,4 +1,4 @@
-"""Rebuild models/pose_landmarker_full.task offline from the mediapipe 0.10.21 wheel.
+"""Rebuild models/pose_landmarker_full.task (and _heavy.task) offline from published packages.
 
 Why: current mediapipe (1.x) ships no pose model and this project must never fetch one at
 run time. The 0.10.21 wheel (Apache-2.0) still carries the BlazePose GHUM detector and the
@@ -10,12 +10,20 @@ Run it in a throwaway virtual environment (the 0.10.21 wheel pins old numpy/prot
     python3 -m venv /tmp/mp021 && /tmp/mp021/bin/pip install mediapipe==0.10.21
     /tmp/mp021/bin/python models/build_pose_model.py
 
-It rewrites models/pose_landmarker_full.task and models/PROVENANCE.json. The output is
-byte-for-byte reproducible for the same inputs (fixed zip timestamps).
+It rewrites models/pose_landmarker_full.task and models/PROVENANCE.json. The "heavy" landmark
+network is not in the wheel; the npm package @mediapipe/pose 0.5.1675469404 (Apache-2.0) carries
+it, byte-identical "full" network beside it (same sha256 as the wheel's):
+
+    npm pack @mediapipe/pose@0.5.1675469404 && tar xzf mediapipe-pose-0.5.1675469404.tgz
+    /tmp/mp021/bin/python models/build_pose_model.py --heavy package/pose_landmark_heavy.tflite
+
+which writes models/pose_landmarker_heavy.task and models/PROVENANCE_heavy.json (the detector is
+the wheel's). The output is byte-for-byte reproducible for the same inputs (fixed zip timestamps).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import zipfile
@@ -26,7 +34,6 @@ import mediapipe
 from mediapipe.tasks.python.metadata.metadata_writers import metadata_writer
 
 HERE = Path(__file__).resolve().parent
-OUT = HERE / "pose_landmarker_full.task"
 PKG = Path(mediapipe.__file__).parent
 DETECTOR = PKG / "modules/pose_detection/pose_detection.tflite"
 LANDMARKS = PKG / "modules/pose_landmark/pose_landmark_full.tflite"
@@ -64,9 +71,14 @@ def with_metadata(path: Path, name: str, norm: tuple[list[float], list[float]], 
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--heavy", type=Path, help="pose_landmark_heavy.tflite from the npm package @mediapipe/pose")
+    args = parser.parse_args()
+    landmark_model = LANDMARKS if args.heavy is None else args.heavy.resolve()
+    out = HERE / ("pose_landmarker_full.task" if args.heavy is None else "pose_landmarker_heavy.task")
     detector = with_metadata(DETECTOR, "pose_detector", DETECTOR_NORM, DETECTOR_OUTPUTS)
-    landmarks = with_metadata(LANDMARKS, "pose_landmarks_detector", LANDMARK_NORM, LANDMARK_OUTPUTS)
-    with zipfile.ZipFile(OUT, "w", compression=zipfile.ZIP_STORED) as bundle:
+    landmarks = with_metadata(landmark_model, "pose_landmarks_detector", LANDMARK_NORM, LANDMARK_OUTPUTS)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as bundle:
         for member, data in (
             ("pose_detector.tflite", detector),
             ("pose_landmarks_detector.tflite", landmarks),
@@ -76,10 +88,10 @@ def main() -> None:
             info.extra = aligned_extra(bundle.fp.tell(), member)
             bundle.writestr(info, data)
     provenance = {
-        "file": OUT.name,
-        "sha256": sha256(OUT.read_bytes()),
-        "bytes": OUT.stat().st_size,
-        "built_by": "models/build_pose_model.py",
+        "file": out.name,
+        "sha256": sha256(out.read_bytes()),
+        "bytes": out.stat().st_size,
+        "built_by": "models/build_pose_model.py" + ("" if args.heavy is None else " --heavy"),
         "source_package": "mediapipe",
         "source_version": importlib_metadata.version("mediapipe"),
         "licence": "Apache-2.0 (mediapipe and its bundled BlazePose GHUM models)",
@@ -96,8 +108,22 @@ def main() -> None:
         "mediapipe 1.2.2 (IMAGE mode) matched the legacy mp.solutions.pose (model_complexity=1) of "
         "mediapipe 0.10.21 within 0.0015 normalised units (median 0.00001).",
     }
-    (HERE / "PROVENANCE.json").write_text(json.dumps(provenance, indent=2) + "\n")
-    print(f"wrote {OUT} ({provenance['bytes']} bytes, sha256 {provenance['sha256']})")
+    if args.heavy is not None:
+        provenance["inputs"] = {
+            str(DETECTOR.relative_to(PKG.parent)): provenance["inputs"][str(DETECTOR.relative_to(PKG.parent))],
+            "npm @mediapipe/pose 0.5.1675469404: pose_landmark_heavy.tflite": {
+                "sha256": sha256(landmark_model.read_bytes()),
+                "bytes": landmark_model.stat().st_size,
+            },
+        }
+        provenance["source_package"] = "mediapipe (detector, metadata writer); npm @mediapipe/pose (landmark network)"
+        provenance["check"] = (
+            "2026-12-04: loads and runs under mediapipe 1.2.2 (VIDEO and IMAGE modes); on 52 renders its "
+            "landmarks are scored against the truth in docs/accuracy.md ('Another pose model')."
+        )
+    name = "PROVENANCE.json" if args.heavy is None else "PROVENANCE_heavy.json"
+    (HERE / name).write_text(json.dumps(provenance, indent=2) + "\n")
+    print(f"wrote {out} ({provenance['bytes']} bytes, sha256 {provenance['sha256']})")
 
 
 if __name__ == "__main__":

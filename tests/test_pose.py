@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,13 +11,36 @@ import pytest
 from gaitcheck.errors import ModelError
 from gaitcheck.landmarks import INDEX
 from gaitcheck.pose import PoseLandmarker, check_model, estimate_pose
-from gaitcheck.settings import DEFAULT_MODEL, Settings
+from gaitcheck.settings import BUNDLED_MODELS, DEFAULT_MODEL, Settings
 from gaitcheck.video import iter_frames, probe_video
 from tests.helpers import shared_clip
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def test_bundled_model_is_a_valid_bundle():
     assert check_model(DEFAULT_MODEL) == DEFAULT_MODEL
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLED_MODELS))
+def test_bundled_models_are_chosen_by_name(name):
+    path = Settings(model=name).model_path
+    assert path.name == BUNDLED_MODELS[name] and check_model(path) == path
+    assert Settings(model=path).model_path == path  # a path stays a path
+
+
+def test_the_heavy_model_finds_the_same_person_as_the_full_one():
+    """Real inference with both bundled models on the first frames of a sample render."""
+    info = probe_video(SAMPLES / "single_leg_squat_left_front.mp4")
+    found = {}
+    for name in ("full", "heavy"):
+        frames = (f for f in iter_frames(info) if f.index < 10)
+        found[name] = estimate_pose(frames, info, Settings(model=name, flip_average=False))
+        assert found[name].detected.all()
+    torso = np.linalg.norm(found["full"].px("left_shoulder") - found["full"].px("left_hip"), axis=1)
+    for joint in ("left_hip", "left_knee", "left_ankle", "right_knee"):
+        gap = np.linalg.norm(found["full"].px(joint) - found["heavy"].px(joint), axis=1) / torso
+        assert np.median(gap) < 0.15, joint  # the same body, each model's own few-percent answer
 
 
 def test_missing_model(tmp_path):
