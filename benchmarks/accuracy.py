@@ -51,6 +51,7 @@ from gaitcheck.assess import MAX_OFF_SQUARE_DEG, THRESHOLDS, graded_measure, thr
 from gaitcheck.calibration import CALIBRATION_FILE, Calibration, LinearCorrection  # noqa: E402
 from gaitcheck.landmarks import PoseSeries  # noqa: E402
 from gaitcheck.model import Analysis  # noqa: E402
+from gaitcheck.settings import Settings  # noqa: E402
 from gaitcheck.synth.reference import Reference, load_reference  # noqa: E402
 
 MEASURES = {  # measure -> what is scored
@@ -684,6 +685,53 @@ def summary_section(clips: list[ClipData]) -> str:
     return "## Summary (raw MediaPipe, as gaitcheck ships it)\n\n" + "\n".join(lines) + "\n"
 
 
+def compare_section(clips: list[ClipData], others: list[ClipData], model: Path) -> str:
+    """The same renders posed by another model and analysed by the same code: is it better, and where not?"""
+    lines = [
+        "| measure | event MAE | event bias | event slope | frame MAE |",
+        "|---|---|---|---|---|",
+    ]
+    for measure, label in MEASURES.items():
+        ours, theirs = (dict(movement_rows(group, measure)) for group in (clips, others))
+        pairs = [(ours.get(f"all, {kind}", {}), theirs.get(f"all, {kind}", {})) for kind in ("events", "frames")]
+        (ea, eb), (fa, fb) = pairs
+        lines.append(
+            f"| {label} | {fmt(ea, 'mae')} -> {fmt(eb, 'mae')} | {fmt(ea, 'bias')} -> {fmt(eb, 'bias')} "
+            f"| {fmt(ea, 'slope', 2)} -> {fmt(eb, 'slope', 2)} | {fmt(fa, 'mae')} -> {fmt(fb, 'mae')} |"
+        )
+    verdicts = [[r for r in verdict_rows(group) if not r["declined"]] for group in (clips, others)]
+    right = [f"{sum(r['right'] for r in rows)} of {len(rows)}" for rows in verdicts]
+    per_task = ", ".join(
+        f"{movement} {sum(r['right'] for r in verdicts[0] if r['movement'] == movement)} -> "
+        f"{sum(r['right'] for r in verdicts[1] if r['movement'] == movement)}"
+        for movement in sorted({r["movement"] for r in verdicts[0]})
+    )
+    worse = worse_bins(clips, others, "fppa_deg")
+    return (
+        f"## Another pose model on the same renders: `{model.name}`\n\n"
+        "The same clips posed by the other bundle and analysed by the same code (gaitcheck's default model -> "
+        "the other; all clips, raw values). Verdicts right (legs filmed over 35 deg off square left out): "
+        f"{right[0]} -> {right[1]} ({per_task}).\n\n" + "\n".join(lines) + "\n\n"
+        "FPPA factor bins (at least 5 events) where the other model's event MAE is more than 0.5 deg worse: "
+        + (", ".join(worse) if worse else "none")
+        + ".\n"
+    )
+
+
+def worse_bins(clips: list[ClipData], others: list[ClipData], measure: str) -> list[str]:
+    """Factor bins where the other clips' event MAE exceeds ours by more than 0.5 deg."""
+    found = []
+    for factor in list(CATEGORIES[1:]) + list(BINS):
+        for label in sorted({b for c in scored_clips(clips, measure) if (b := factor_bin(c, factor)) is not None}):
+            scores = []
+            for group in (clips, others):
+                members = [c for c in scored_clips(group, measure) if factor_bin(c, factor) == label]
+                scores.append(pooled(members, measure, raw_estimates(members), events=True))
+            if scores[0].get("n", 0) >= 5 and scores[1].get("mae", 0.0) > scores[0].get("mae", 0.0) + 0.5:
+                found.append(f"{factor} {label} ({fmt(scores[0], 'mae')} -> {fmt(scores[1], 'mae')})")
+    return found
+
+
 def report(clips: list[ClipData], command: str, decisions_text: str, drop_text: str = "") -> str:
     counts = ", ".join(f"{m}: {sum(c.movement == m for c in clips)}" for m in sorted({c.movement for c in clips}))
     parts = [
@@ -756,6 +804,9 @@ def main() -> None:
     parser.add_argument(
         "--model", type=Path, default=None, help="another pose landmarker bundle (.task); default: gaitcheck's own"
     )
+    parser.add_argument(
+        "--compare", metavar="NAME|PATH", help="also pose the clips with this model (full, heavy, a .task) and compare"
+    )
     args = parser.parse_args()
     command = "python benchmarks/accuracy.py " + " ".join(sys.argv[1:])
     started = time.time()
@@ -767,7 +818,12 @@ def main() -> None:
     print(f"single-leg pelvic drop correction to ship (offset, slope): {drop_fit}")
     if args.fit:
         write_calibration(clips, decisions, command)
-    args.out.write_text(report(clips, command.strip(), decisions_text, drop_text))
+    text = report(clips, command.strip(), decisions_text, drop_text)
+    if args.compare:
+        other = Settings(model=args.compare).model_path
+        build_and_pose(specs, args.cache, args.jobs, other)
+        text += "\n" + compare_section(clips, [load_clip(name, args.cache, other) for name, _ in specs], other)
+    args.out.write_text(text)
     print(f"wrote {args.out} in {time.time() - started:.0f} s")
 
 
