@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # A clip made by gaitcheck's own generator (samples/README.md).
 DEMO_CLIP ?= samples/single_leg_squat_right_valgus_front.mp4
 
-.PHONY: demo test install install-test browser clean
+.PHONY: demo test install install-test browser heavy-model clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,20 @@ test: install-test browser
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest
+
+# The optional heavy pose model (--model heavy; 30 MB, so not kept in git): its landmark network from
+# the npm package @mediapipe/pose, bundled with the 0.10.21 wheel's detector and metadata writer in a
+# throwaway venv. Checked against models/PROVENANCE_heavy.json's sha256.
+HEAVY_NPM := @mediapipe/pose@0.5.1675469404
+heavy-model:
+	rm -rf build/heavy && mkdir -p build/heavy
+	cd build/heavy && npm pack --silent $(HEAVY_NPM) >/dev/null && tar xzf mediapipe-pose-*.tgz
+	$(PYTHON) -m venv build/heavy/mp021 && build/heavy/mp021/bin/pip install --quiet mediapipe==0.10.21
+	cp models/PROVENANCE_heavy.json build/heavy/expected.json
+	build/heavy/mp021/bin/python models/build_pose_model.py --heavy build/heavy/package/pose_landmark_heavy.tflite
+	@grep -q "$$(grep -o '"sha256": "[0-9a-f]*"' build/heavy/expected.json | head -1)" models/PROVENANCE_heavy.json \
+		&& echo "models/pose_landmarker_heavy.task matches its provenance" \
+		|| { echo "models/pose_landmarker_heavy.task differs from models/PROVENANCE_heavy.json"; exit 1; }
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .hypothesis

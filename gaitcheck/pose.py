@@ -44,7 +44,10 @@ Progress = Callable[[int, int], None]
 def check_model(path: Path) -> Path:
     """Fail early, in one line, on a missing or unusable model bundle."""
     if not path.is_file():
-        raise ModelError(f"pose model not found: {path} (rebuild it with models/build_pose_model.py or pass --model)")
+        raise ModelError(
+            f"pose model not found: {path} (the heavy one is built by `make heavy-model`; the others by "
+            "models/build_pose_model.py; or pass --model)"
+        )
     try:
         with zipfile.ZipFile(path) as bundle:
             names = set(bundle.namelist())

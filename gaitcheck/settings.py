@@ -29,7 +29,8 @@ SUBJECT_RULES = ("auto", "largest", "center")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODEL_NAME = "pose_landmarker_full.task"
-#: The pose models shipped in models/, by name (--model full|heavy). "heavy" is the larger BlazePose
+#: The pose models in models/, by name (--model full|heavy); "heavy" (30 MB) is not kept in git and is
+#: built once by `make heavy-model`. It is the larger BlazePose
 #: GHUM landmark network: on 52 renders it cut FPPA error at the events by a fifth and every other
 #: measure's too (docs/accuracy.md, 'Another pose model'), for about 2.2 times the analysis time
 #: (docs/performance.md, 'Flip averaging').
@@ -101,7 +102,7 @@ class Settings(_Options):
     view: ViewChoice = _opt("auto", "where the camera stands relative to the person; auto detects it")
     model: Path | None = _opt(
         None,
-        "pose model: 'full' (default, faster), 'heavy' (more accurate, ~2.2x the time; both in models/) "
+        "pose model: 'full' (default, faster), 'heavy' (more accurate, ~2.2x the time; `make heavy-model` builds it) "
         "or the path of a MediaPipe pose landmarker bundle (.task)",
         metavar="NAME|PATH",
     )

@@ -22,13 +22,29 @@ def test_bundled_model_is_a_valid_bundle():
     assert check_model(DEFAULT_MODEL) == DEFAULT_MODEL
 
 
-@pytest.mark.parametrize("name", sorted(BUNDLED_MODELS))
+#: The heavy model is built on request (`make heavy-model`), not kept in git.
+needs_heavy = pytest.mark.skipif(
+    not Settings(model="heavy").model_path.is_file(), reason="no heavy model: run `make heavy-model`"
+)
+
+
+@pytest.mark.parametrize(
+    "name", [name if name != "heavy" else pytest.param(name, marks=needs_heavy) for name in BUNDLED_MODELS]
+)
 def test_bundled_models_are_chosen_by_name(name):
     path = Settings(model=name).model_path
     assert path.name == BUNDLED_MODELS[name] and check_model(path) == path
     assert Settings(model=path).model_path == path  # a path stays a path
 
 
+def test_a_missing_heavy_model_says_how_to_build_it(tmp_path, monkeypatch):
+    monkeypatch.setattr("gaitcheck.settings.PACKAGE_DIR", tmp_path / "gaitcheck")
+    monkeypatch.setattr("gaitcheck.settings.sys.prefix", str(tmp_path))
+    with pytest.raises(ModelError, match="make heavy-model"):
+        check_model(Settings(model="heavy").model_path)
+
+
+@needs_heavy
 def test_the_heavy_model_finds_the_same_person_as_the_full_one():
     """Real inference with both bundled models on the first frames of a sample render."""
     info = probe_video(SAMPLES / "single_leg_squat_left_front.mp4")
