@@ -20,10 +20,8 @@ while developing; clips from 8 on were rendered after that change (held out).
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +29,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from side_running import analysed  # noqa: E402  (benchmarks/ is on the path when run as a script)
+from side_running import analysed, made_by, rendered  # noqa: E402  (benchmarks/ is on the path when run as a script)
 
 import gaitcheck  # noqa: E402
 from gaitcheck.landmarks import INDEX  # noqa: E402
-from gaitcheck.synth import render_clip  # noqa: E402
 from gaitcheck.synth.reference import load_reference  # noqa: E402
 from gaitcheck.synth.variety import MOVEMENT_KINDS, bystander_clip_spec  # noqa: E402
 
@@ -125,16 +122,14 @@ def main() -> None:
     started = time.perf_counter()
     rows = []
     for k in range(args.n):
-        video = args.cache / f"bystander_{k}.mp4"
-        if not video.with_suffix(".truth.json").is_file():
-            render_clip(bystander_clip_spec(SEED + k, MOVEMENT_KINDS[k % len(MOVEMENT_KINDS)]), video)
+        spec = bystander_clip_spec(SEED + k, MOVEMENT_KINDS[k % len(MOVEMENT_KINDS)])
+        video = rendered(args.cache / f"bystander_{k}.mp4", spec)
         rows.append(score(video, args.cache))
         print(rows[-1], flush=True)
     text = (
         "# A second person in the picture: who is followed\n\n"
-        f"Made by `python benchmarks/bystander.py --n {args.n}` on {date.today()} "
-        f"({platform.processor() or platform.machine()}, {time.perf_counter() - started:.0f} s "
-        "including any renders not yet cached): varied renders by gaitcheck.synth with a random second person "
+        + made_by(f"python benchmarks/bystander.py --n {args.n}", started)
+        + ": varied renders by gaitcheck.synth with a random second person "
         "(`gaitcheck.synth.variety.bystander_clip_spec`, seeds from "
         f"{SEED}), posed by MediaPipe, analysed by today's code. Scored per frame from the render's own boxes "
         "(see the script's docstring); the last column says which clips were looked at while the subject choice "

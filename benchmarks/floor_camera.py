@@ -12,18 +12,16 @@ with its truth, posed once by MediaPipe, and analysed by today's code. Nothing h
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from side_running import analysed  # noqa: E402  (benchmarks/ is on the path when run as a script)
+from side_running import analysed, made_by, rendered  # noqa: E402  (benchmarks/ is on the path when run as a script)
 
-from gaitcheck.synth import BODY_PRESETS, Camera, ClipSpec, Squat, render_clip  # noqa: E402
+from gaitcheck.synth import BODY_PRESETS, Camera, ClipSpec, Squat  # noqa: E402
 from gaitcheck.synth.reference import load_reference  # noqa: E402
 
 BODIES = ("female", "male", "heavy", "athletic_female", "older_male", "tall_male")
@@ -71,16 +69,13 @@ def main() -> None:
     started = time.perf_counter()
     lines = []
     for k in range(args.n):
-        video = args.cache / f"floor_squat_{k}.mp4"
-        if not video.is_file():
-            render_clip(spec_for(k), video)
+        video = rendered(args.cache / f"floor_squat_{k}.mp4", spec_for(k))
         lines.append(row(video, args.cache, k))
         print(lines[-1], flush=True)
     text = (
         "# Squats filmed from the floor, turned 30-60 deg\n\n"
-        f"Made by `python benchmarks/floor_camera.py` on {date.today()} "
-        f"({platform.processor() or platform.machine()}, {time.perf_counter() - started:.0f} s including any "
-        "renders not yet cached): bilateral bodyweight squats rendered by gaitcheck.synth (480x640, 30 fps, 3 "
+        + made_by("python benchmarks/floor_camera.py", started)
+        + ": bilateral bodyweight squats rendered by gaitcheck.synth (480x640, 30 fps, 3 "
         "repetitions), the phone 5-10 cm above the floor and turned by the yaw given, posed by MediaPipe, "
         "analysed by today's code. Not used to tune anything.\n\n"
         "| clip | yaw (deg) | camera height (m) | body | view found | movement(s) found | squat? "

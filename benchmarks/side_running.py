@@ -51,6 +51,22 @@ def spec_for(fps: float, index: int) -> ClipSpec:
     )
 
 
+def rendered(video: Path, spec: ClipSpec) -> Path:
+    """The clip, rendered once: again only when its truth (written last) is missing, so a render
+    cut short is redone."""
+    if not video.with_suffix(".truth.json").is_file():
+        render_clip(spec, video)
+    return video
+
+
+def made_by(command: str, started: float) -> str:
+    """The opening of a render benchmark's page: the command, the day, the machine and the time taken."""
+    return (
+        f"Made by `{command}` on {date.today()} ({platform.processor() or platform.machine()}, "
+        f"{time.perf_counter() - started:.0f} s including any renders not yet cached)"
+    )
+
+
 def analysed(video: Path, cache: Path) -> gaitcheck.Analysis:
     """The clip's analysis by today's code, from landmarks posed once."""
     folder = cache / f"{video.stem}.out"
@@ -132,16 +148,13 @@ def main() -> None:
     rows = []
     for fps in args.fps:
         for k in range(args.per_fps):
-            video = args.cache / f"side_run_{fps:.0f}fps_{k}.mp4"
-            if not video.is_file():
-                render_clip(spec_for(fps, k), video)
+            video = rendered(args.cache / f"side_run_{fps:.0f}fps_{k}.mp4", spec_for(fps, k))
             rows.append(score(video, args.cache))
             print(rows[-1], flush=True)
     text = (
         "# Side-view running on renders: contacts and cadence\n\n"
-        f"Made by `python benchmarks/side_running.py` on {date.today()} "
-        f"({platform.processor() or platform.machine()}, {time.perf_counter() - started:.0f} s "
-        "including any renders not yet cached): "
+        + made_by("python benchmarks/side_running.py", started)
+        + ": "
         "treadmill runners rendered by gaitcheck.synth "
         "from the side (960x540, 4 s, three bodies and cadences, either side facing the camera), posed by MediaPipe, "
         "analysed by today's code. The last column says which clips were looked at while the code was written.\n\n"

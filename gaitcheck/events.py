@@ -412,14 +412,13 @@ def last_stance(
     median offset, `on_the_floor`); its toe-off is where the foot leaves its floor level, which must
     be seen before the clip ends: a stance the clip cuts off is not a step. None when it is cut
     off or the foot's other steps give no typical length."""
-    if not reach_rows or len(floor_rows) != len(reach_rows):
+    if not reach_rows:
         return None
     n = series.n_frames
     typical = int(np.median([stop - start for start, stop in reach_rows]))
     provisional = min(contact + typical, n - 1)
     floor = floor_contact_rows(series, side, contact, provisional, leg_px)
-    pad = max(1, int(round(REFINE_PAD_S / series.frame_step_s)))
-    if floor is None or floor[1] - 1 >= min(n - 1, provisional + pad):  # still down where the window ends
+    if floor is None or floor[1] - 1 >= min(n - 1, provisional + _refine_pad_rows(series)):  # still down at the end
         return None
     shift = float(np.median([f[0] - r[0] for f, r in zip(floor_rows, reach_rows, strict=True)]))
     first = max(0, contact + int(round(shift)))
@@ -470,7 +469,7 @@ def floor_contact_rows(series: PoseSeries, side: Side, start: int, stop: int, le
     if stop - start < 3 or not np.isfinite(leg_px) or dt <= 0:
         return None
     third = (stop - start) // 3
-    pad = max(1, int(round(REFINE_PAD_S / dt)))
+    pad = _refine_pad_rows(series)
     lo, hi = max(0, start - pad), min(series.n_frames - 1, stop + pad)
     down = np.zeros(hi - lo + 1, dtype=bool)
     for point in ("heel", "foot_index"):
@@ -488,6 +487,11 @@ def floor_contact_rows(series: PoseSeries, side: Side, start: int, stop: int, le
     if not first - lo <= centre <= last - lo or (last - first) * dt < MIN_FLOOR_STANCE_S:
         return None
     return first, last + 1
+
+
+def _refine_pad_rows(series: PoseSeries) -> int:
+    """REFINE_PAD_S in rows: how far around the reach events `floor_contact_rows` looks."""
+    return max(1, int(round(REFINE_PAD_S / series.frame_step_s)))
 
 
 def running_direction(series: PoseSeries) -> float:
