@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import threading
 import zipfile
@@ -29,6 +30,7 @@ from gaitcheck.tracking import (
     centre_and_torso,
     choose_subject,
     drop_duplicates,
+    jump_rows,
     lasting,
     track_people,
 )
@@ -518,10 +520,14 @@ def follow_subject(
     poses: list[FramePose | None] = [None] * len(everyone)
     track = next((t for t in tracks if t.id == choice.id), None)
     if track is not None:
+        jumps = set(jump_rows(track, time_s)) if len(tracks) > 1 else set()
         for row, k in zip(track.rows, track.detections, strict=True):
-            poses[row] = everyone[row][k]
+            poses[row] = None if row in jumps else everyone[row][k]
+        choice = dataclasses.replace(choice, frames=choice.frames - len(jumps), jumps=len(jumps))
     if len(tracks) > 1:
         log.info("subject: person %s of %d (%s)", choice.id, len(tracks), choice.reason)
+    if choice.jumps:
+        log.info("subject: %d frames left out where the trunk jumped away and back", choice.jumps)
     return poses, choice
 
 

@@ -205,6 +205,9 @@ def _people(a: Analysis) -> list[Issue]:
             f"up to {people['max']} people are in the picture: gaitcheck followed {_subject_words(a)}; "
             "check the annotated video shows the right person (--subject chooses another)"
         )
+        jumps = (a.landmarks.raw.notes.get("subject") or {}).get("jumps_left_out", 0)
+        if jumps:
+            text += f"; {jumps} frames where the person followed jumped away and back (another detection) were left out"
         return [_issue("several-people", "minor", text)]
     return []
 

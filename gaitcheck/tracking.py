@@ -42,6 +42,15 @@ TRAVEL_SCALE_TORSO = 2.0
 #: ~0.75 m: a squat's hips going back, a step-down, a treadmill's drift stay well inside it) is
 #: preferred outright to anyone crossing the picture, however much the crossing legs move [derived].
 IN_PLACE_TRAVEL_TORSO = 1.5
+#: A person's trunk cannot leave the path it follows and come back within a blink: a trunk centre
+#: further than this (torso lengths) from the median of the same track's centres within
+#: JUMP_WINDOW_S either side is another detection linked by mistake (while a passer-by crosses in
+#: front, the model may find only the passer-by, or a part of them, next to the hidden subject)
+#: [derived: a squat's pelvis moves ~0.1 torso in 0.05 s, a mis-link lands ~1 torso away].
+JUMP_TORSO = 0.5
+#: ... the window is symmetric in time (shrunk near the track's ends), so a cut or a steady
+#: crossing keeps its frames: only excursions shorter than this are dropped.
+JUMP_WINDOW_S = 0.25
 
 LOWER_BODY = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("knee", "ankle", "heel"))
 FEET = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("ankle", "heel", "foot_index"))
@@ -236,12 +245,14 @@ class SubjectChoice:
     frames: int
     reason: str
     candidates: tuple[Candidate, ...] = ()
+    jumps: int = 0  # frames left out: the track's trunk jumped away and back (`jump_rows`)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "frames": self.frames,
             "reason": self.reason,
+            "jumps_left_out": self.jumps,
             "people": len(self.candidates),
             "candidates": [c.to_json() for c in self.candidates],
         }
@@ -281,6 +292,25 @@ def lasting(tracks: list[Track], time_s: np.ndarray) -> list[Track]:
     tracks = merge_fragments(tracks, time_s)
     long = [t for t in tracks if time_s[t.last_row] - time_s[t.rows[0]] >= MIN_TRACK_S] or tracks
     return [Track(i, t.rows, t.detections, t.points_px) for i, t in enumerate(long, start=1)]
+
+
+def jump_rows(track: Track, time_s: np.ndarray) -> list[int]:
+    """Rows of `track` whose trunk centre lies more than JUMP_TORSO torso lengths from the median
+    of its centres in a window of JUMP_WINDOW_S either side (a symmetric window: a steady motion or
+    a step to a new place keeps the median on the path, only a brief excursion leaves it)."""
+    trunks = [centre_and_torso(p) for p in track.points_px]
+    centres = np.array([c for c, _ in trunks])
+    torso = float(np.median([t for _, t in trunks]))
+    t = time_s[np.asarray(track.rows)]
+    jumps = []
+    for i, here in enumerate(t):
+        half = min(JUMP_WINDOW_S, here - t[0], t[-1] - here)
+        lo, hi = np.searchsorted(t, here - half - 1e-9), np.searchsorted(t, here + half + 1e-9)
+        if hi - lo < 5:
+            continue
+        if np.linalg.norm(centres[i] - np.median(centres[lo:hi], axis=0)) > JUMP_TORSO * torso:
+            jumps.append(track.rows[i])
+    return jumps
 
 
 def choose_subject(tracks: list[Track], rule: str, n_frames: int, size: tuple[int, int]) -> SubjectChoice:

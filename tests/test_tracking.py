@@ -14,7 +14,7 @@ from gaitcheck.errors import InputError
 from gaitcheck.landmarks import INDEX, N_LANDMARKS
 from gaitcheck.pose import estimate_pose
 from gaitcheck.settings import Settings
-from gaitcheck.tracking import choose_subject, drop_duplicates, track_people
+from gaitcheck.tracking import Track, choose_subject, drop_duplicates, jump_rows, track_people
 from gaitcheck.video import Frame, iter_frames, probe_video
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -126,6 +126,35 @@ def test_someone_who_crosses_the_picture_is_not_chosen_over_someone_squatting_in
     walker = next(c for c in choice.candidates if c.id != choice.id)
     squatter = next(c for c in choice.candidates if c.id == choice.id)
     assert walker.leg_motion > squatter.leg_motion > 0.3 and walker.score > squatter.score  # the old rule's miss
+
+
+def test_a_passer_bys_detection_linked_while_the_subject_is_hidden_is_left_out():
+    """Issue 11 (a render set's miss): while a walker crosses just in front, the model finds a part
+    of the walker next to the hidden squatter and the tracker links it to the squatter for a few
+    frames. Those frames jump about a torso away and back: they are left out, the rest kept."""
+    hidden = range(40, 44)
+
+    def squatter(t: float) -> np.ndarray | None:
+        row = round(t * 30)
+        return person(540, t, squatting=True) if row not in hidden else person(470, t, squatting=True)
+
+    frames, times = clip_of(squatter, lambda t: person(200 + 300 * t, t, height_px=420), n=90)
+    tracks = track_people(frames, times)
+    choice = choose_subject(tracks, "auto", len(frames), SIZE)
+    chosen = next(t for t in tracks if t.id == choice.id)
+    assert set(hidden) <= set(chosen.rows)  # the mis-link happens
+    assert jump_rows(chosen, times) == list(hidden)
+
+
+@pytest.mark.parametrize("path", ["steady crossing", "a cut to a new place"])
+def test_steady_motion_and_a_step_to_a_new_place_are_not_jumps(path: str):
+    times = np.arange(60) / 30.0
+    if path == "steady crossing":
+        centres = 100 + 900 * times  # a runner crossing fast: 0.3 torso a frame
+    else:
+        centres = np.where(times < 1.0, 300.0, 800.0)
+    track = Track(1, list(range(60)), [0] * 60, [person(x, t) for x, t in zip(centres, times, strict=True)])
+    assert jump_rows(track, times) == []
 
 
 def test_subject_by_number_and_centre():
