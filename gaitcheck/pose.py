@@ -11,8 +11,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import importlib.machinery
+import importlib.util
 import logging
+import sys
 import threading
+import types
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -62,7 +66,45 @@ def check_model(path: Path) -> Path:
     return path
 
 
+#: Modules MediaPipe's package imports eagerly that gaitcheck never uses: its drawing helpers pull
+#: in matplotlib's pyplot (~0.3 s of a 1 s start-up, issue 14), its audio helpers sounddevice.
+#: They load on first use instead (`_Deferred`); gaitcheck's own figures use matplotlib's object API.
+DEFERRED_MODULES = ("matplotlib.pyplot", "sounddevice")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module in sys.modules until one of its attributes is asked for, then
+    imports the real module and takes on its contents. (importlib's LazyLoader does not do here:
+    every later `import` statement reads the module's __spec__, which makes it load.)"""
+
+    def __init__(self, spec: importlib.machinery.ModuleSpec) -> None:
+        super().__init__(spec.name)
+        self.__spec__ = spec
+
+    def __getattr__(self, attribute: str):  # only called for attributes not yet here
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        self.__dict__.update(real.__dict__)
+        return getattr(real, attribute)
+
+
+def _defer(name: str) -> None:
+    """Put a `_Deferred` stand-in for `name` in sys.modules (nothing when it is loaded already or
+    not installed)."""
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)  # imports the parent package (the report needs it anyway)
+    except ImportError:
+        return
+    if spec is not None:
+        sys.modules[name] = _Deferred(spec)
+
+
 def _mediapipe():
+    for name in DEFERRED_MODULES:
+        _defer(name)
     import mediapipe as mp
     from mediapipe.tasks.python import BaseOptions, vision
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -103,3 +105,19 @@ def test_real_inference_gives_pixels_metres_visibility():
     assert (series.visibility[:, INDEX["left_hip"]] > 0.5).all()
     # facing the camera, the subject's left hip appears on the image's right
     assert (series.px("left_hip")[:, 0] > series.px("right_hip")[:, 0]).all()
+
+
+def test_opening_the_model_does_not_run_matplotlibs_pyplot_until_it_is_used():
+    """Issue 14: MediaPipe's package imports pyplot for drawing helpers gaitcheck never calls
+    (~0.3 s of start-up); it stands deferred, and still works when something does use it."""
+    code = (
+        "import sys\n"
+        "from gaitcheck.pose import PoseLandmarker\n"
+        "from gaitcheck.settings import Settings\n"
+        "PoseLandmarker(Settings().model_path, Settings()).close()\n"
+        "print('matplotlib.figure' in sys.modules)\n"
+        "from mediapipe.tasks.python.vision import drawing_utils\n"
+        "print(callable(drawing_utils.plt.subplots), type(sys.modules['matplotlib.pyplot']).__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "True", "module"]
