@@ -30,7 +30,7 @@ import numpy as np
 
 from gaitcheck.errors import InputError
 from gaitcheck.synth.body import BODY_PRESETS, Body, estimated_stature_m, random_body
-from gaitcheck.synth.bystander import Bystander, walking_across
+from gaitcheck.synth.bystander import MIN_CAMERA_DEPTH_M, Bystander, walking_across
 from gaitcheck.synth.camera import Camera, framing_aim_height_m, make_projection
 from gaitcheck.synth.clip import ClipSpec
 from gaitcheck.synth.encode import Encoding
@@ -384,6 +384,8 @@ def random_bystander(rng: np.random.Generator, camera: Camera) -> Bystander:
         try:
             if rng.random() < 0.5:
                 depth = camera.distance_m - toward
+                if depth < MIN_CAMERA_DEPTH_M + 0.2:  # the margin covers the camera's pitch and yaw
+                    raise InputError("the bystander would stand too near the camera")
                 half_width = depth * math.tan(math.radians(camera.horizontal_fov_used_deg) / 2)
                 lateral = _uniform(rng, 0.7, max(0.75, half_width - 0.2), 2) * float(rng.choice([-1.0, 1.0]))
                 facing = _uniform(rng, -180.0, 180.0, 0)

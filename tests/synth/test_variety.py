@@ -147,6 +147,14 @@ def test_clips_with_a_bystander_vary_who_stands_where_and_are_deterministic():
         assert spec.camera.distance_m - max(spec.bystander.toward_camera_m, spec.bystander.end_ground_m[1]) >= 0.8
 
 
+def test_a_standing_bystander_is_never_drawn_at_the_camera():
+    """Seed 7012 once drew someone standing 0.79 m from a camera 2.05 m away, which the renderer
+    refused: a standing bystander keeps the walker's distance, with a margin for pitch and yaw."""
+    spec = bystander_clip_spec(7012, MOVEMENT_KINDS[0])
+    assert spec.bystander is not None
+    assert spec.camera.distance_m - spec.bystander.toward_camera_m >= 1.0
+
+
 def test_random_specs_stay_within_their_ranges():
     specs = benchmark_specs(80, seed=11)
     for spec in specs:
