@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from gaitcheck.errors import InputError, ModelError
-from gaitcheck.landmarks import LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
+from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAIRS, PoseSeries, swap_labels
 from gaitcheck.noise import native_stderr_to_log
 from gaitcheck.settings import Settings
 from gaitcheck.tracking import (
@@ -189,19 +189,17 @@ class PoseLandmarker:
 
     def find_others(self, rgb: np.ndarray, found: list[FramePose], size: tuple[int, int]) -> list[FramePose]:
         """People the detector missed beside those `found` (IMAGE mode): it suppresses a person whose
-        box overlaps another's, so it looks again with the people found painted over."""
+        box overlaps another's, so it looks again with the people found painted over (their
+        bodies, not their boxes: a box around someone crossing in front covers much of the subject)."""
         if not found:
             return []
-        masked = rgb.copy()
-        scale_x, scale_y = rgb.shape[1] / size[0], rgb.shape[0] / size[1]
-        fill = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0).astype(rgb.dtype)  # the picture's usual colour
+        masked, painted = rgb.copy(), np.zeros(rgb.shape[:2], dtype=np.uint8)
+        scale = np.array([rgb.shape[1] / size[0], rgb.shape[0] / size[1]])
+        fill = tuple(int(c) for c in np.median(rgb[::8, ::8].reshape(-1, 3), axis=0))  # the picture's usual colour
         for pose in found:
-            x0, y0, x1, y1 = person_box(pose, margin=0.08)
-            masked[
-                max(0, int(y0 * scale_y)) : max(0, int(y1 * scale_y)),
-                max(0, int(x0 * scale_x)) : max(0, int(x1 * scale_x)),
-            ] = fill
-        return self.detect(masked, size=size)
+            paint_over(masked, pose.image[:, :2] * scale, fill)
+            paint_over(painted, pose.image[:, :2] * scale, (255,))
+        return [pose for pose in self.detect(masked, size=size) if not found_on_paint(pose, painted, scale)]
 
 
 #: The landmarkers lent to the runs of this thread (context), when a front-end opted in.
@@ -311,12 +309,56 @@ def _done(landmarker: PoseLandmarker) -> Future[PoseLandmarker]:
     return future
 
 
-def person_box(pose: FramePose, margin: float = 0.0) -> tuple[float, float, float, float]:
-    """The landmarks' bounding box (pixels), widened by `margin` of its size on every side."""
-    x0, y0 = np.nanmin(pose.image[:, :2], axis=0)
-    x1, y1 = np.nanmax(pose.image[:, :2], axis=0)
-    dx, dy = margin * (x1 - x0), margin * (y1 - y0)
-    return float(x0 - dx), float(y0 - dy), float(x1 + dx), float(y1 + dy)
+#: Limbs painted over by `paint_over`, per side; the trunk is filled and the head covered by a disc.
+PAINTED_LIMBS = (
+    ("shoulder", "elbow"), ("elbow", "wrist"), ("hip", "knee"), ("knee", "ankle"),
+    ("ankle", "heel"), ("heel", "foot_index"), ("ankle", "foot_index"),
+)  # fmt: skip
+#: Painted limbs are this many torso lengths thick (a thigh is about 0.35 across) [derived].
+PAINTED_LIMB_TORSO = 0.4
+
+
+def paint_over(rgb: np.ndarray, points_px: np.ndarray, fill: tuple[int, ...]) -> None:
+    """Paint a found person's body (landmarks in `rgb`'s pixels) over with `fill`, in place: thick
+    limbs, the trunk and a disc over the head, so another person beside or behind stays visible."""
+    import cv2
+
+    _, torso = centre_and_torso(points_px)
+    width = max(2, int(PAINTED_LIMB_TORSO * torso))
+
+    def line(a: np.ndarray, b: np.ndarray) -> None:
+        if np.isfinite(a).all() and np.isfinite(b).all():
+            cv2.line(rgb, (int(a[0]), int(a[1])), (int(b[0]), int(b[1])), fill, width)
+
+    for side in ("left", "right"):
+        for a, b in PAINTED_LIMBS:
+            line(points_px[INDEX[f"{side}_{a}"]], points_px[INDEX[f"{side}_{b}"]])
+    trunk = points_px[[INDEX[n] for n in ("left_shoulder", "right_shoulder", "right_hip", "left_hip")]]
+    if np.isfinite(trunk).all():
+        cv2.fillConvexPoly(rgb, trunk.astype(np.int32), fill)
+        for k in range(4):
+            line(trunk[k], trunk[(k + 1) % 4])
+    head = points_px[:11][np.isfinite(points_px[:11]).all(axis=1)]
+    if len(head):
+        radius = int(max(0.45 * torso, float(np.ptp(head, axis=0).max())))
+        cv2.circle(rgb, (int(head[:, 0].mean()), int(head[:, 1].mean())), radius, fill, -1)
+
+
+#: A person found where more than this share of their seen landmarks lies on paint is the painted
+#: shape itself (a body-shaped patch of one colour looks like a person to the detector), not
+#: someone the first search missed: they are found because their own body is in view [derived].
+ON_PAINT_SHARE = 0.5
+
+
+def found_on_paint(pose: FramePose, painted: np.ndarray, scale: np.ndarray) -> bool:
+    """Whether most of `pose`'s seen landmarks (visibility >= 0.5) fall on painted pixels."""
+    seen = pose.image[pose.image[:, 3] >= 0.5, :2] * scale
+    height, width = painted.shape
+    inside = seen[(seen[:, 0] >= 0) & (seen[:, 0] < width) & (seen[:, 1] >= 0) & (seen[:, 1] < height)]
+    if not len(inside):
+        return False
+    on_paint = painted[inside[:, 1].astype(int), inside[:, 0].astype(int)] > 0
+    return bool(on_paint.mean() > ON_PAINT_SHARE)
 
 
 def _pixels(lm, width: int, height: int) -> tuple[float, float, float, float, float]:

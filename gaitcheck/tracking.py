@@ -152,24 +152,29 @@ def link_distance(last_px: np.ndarray, predicted_centre: np.ndarray, points_px: 
 
 
 def _assign(tracks: list[Track], detections: Sequence[np.ndarray], row: int, time_s: np.ndarray) -> dict[int, Track]:
-    """Detection index -> track, by minimum total `link_distance` within the link gate."""
+    """Detection index -> track, by minimum total `link_distance` within the link gate, where
+    leaving a detection unlinked (a new track) costs the gate itself: otherwise a spurious
+    detection that fits one person's track would push that person's own detection onto another
+    track (a passer-by's partial detection pushing them onto the hidden subject's track)."""
     if not tracks or not detections:
         return {}
-    cost = np.full((len(detections), len(tracks)), 1e6)
+    n_detections, n_tracks = len(detections), len(tracks)
+    cost = np.full((n_detections, n_tracks + n_detections), 1e6)
+    cost[:, n_tracks:][np.diag_indices(n_detections)] = MAX_LINK_TORSO  # unlinked
     for j, track in enumerate(tracks):
         predicted = _predicted_centre(track, row, time_s)
         for i, points in enumerate(detections):
             distance = link_distance(track.points_px[-1], predicted, points)
             if np.isfinite(distance) and distance <= MAX_LINK_TORSO:
                 cost[i, j] = distance
-    if min(cost.shape) == 1:  # one person or one track (most clips): the cheapest pair is the assignment
-        best = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    if min(n_detections, n_tracks) == 1:  # one person or one track (most clips): the cheapest pair is the assignment
+        best = np.unravel_index(int(np.argmin(cost[:, :n_tracks])), (n_detections, n_tracks))
         rows, cols = np.array([best[0]]), np.array([best[1]])
     else:
         from scipy.optimize import linear_sum_assignment  # a slow import: only once several people are tracked
 
         rows, cols = linear_sum_assignment(cost)
-    return {int(i): tracks[j] for i, j in zip(rows, cols, strict=True) if cost[i, j] < 1e6}
+    return {int(i): tracks[j] for i, j in zip(rows, cols, strict=True) if j < n_tracks and cost[i, j] < 1e6}
 
 
 # ------------------------------------------------------------------------------------------------

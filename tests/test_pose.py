@@ -121,3 +121,43 @@ def test_opening_the_model_does_not_run_matplotlibs_pyplot_until_it_is_used():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == ["False", "True", "module"]
+
+
+def test_a_found_person_is_painted_over_by_body_not_by_box():
+    """The second search paints over the people found; a box around someone crossing in front
+    would cover much of the person beside them (issue 11), their limbs and trunk do not."""
+    from gaitcheck.pose import paint_over
+    from tests.test_tracking import person
+
+    picture = np.zeros((720, 1280, 3), dtype=np.uint8)
+    walker = person(500, 0.0, height_px=450)
+    walker[INDEX["left_ankle"], 0] += 120  # a long stride: the box spans 120 px more
+    walker[INDEX["left_heel"], 0] += 120
+    walker[INDEX["left_foot_index"], 0] += 120
+    paint_over(picture, walker, (255, 255, 255))
+    hip = walker[INDEX["left_hip"]].astype(int)
+    assert picture[hip[1], hip[0]].all()  # the trunk is covered
+    knee = walker[INDEX["left_knee"]].astype(int)
+    assert picture[knee[1], knee[0]].all()  # and the limbs
+    beside = (int(walker[INDEX["left_hip"], 0] + 90), int(walker[INDEX["left_hip"], 1] - 120))
+    assert not picture[beside[1], beside[0]].any()  # inside the walker's box, outside the body
+
+
+def test_a_person_found_on_the_paint_itself_is_not_someone_else():
+    """A body-shaped patch of one colour looks like a person to the detector: a second search's
+    find standing mostly on the paint is dropped, one beside it kept."""
+    from gaitcheck.pose import FramePose, found_on_paint, paint_over
+    from tests.test_tracking import person
+
+    painted = np.zeros((720, 1280), dtype=np.uint8)
+    walker = person(500, 0.0, height_px=450)
+    paint_over(painted, walker, (255,))
+
+    def found_at(points: np.ndarray) -> FramePose:
+        image = np.zeros((33, 5))
+        image[:, :2], image[:, 3] = points, 1.0
+        return FramePose(image, np.zeros((33, 3)))
+
+    scale = np.array([1.0, 1.0])
+    assert found_on_paint(found_at(walker + [5.0, 5.0]), painted, scale)
+    assert not found_on_paint(found_at(person(800, 0.0, height_px=300)), painted, scale)

@@ -146,6 +146,28 @@ def test_a_passer_bys_detection_linked_while_the_subject_is_hidden_is_left_out()
     assert jump_rows(chosen, times) == list(hidden)
 
 
+def test_a_spurious_detection_beside_a_walker_does_not_push_the_walker_onto_the_hidden_subject():
+    """Issue 11 (a render's miss): while the subject is hidden, the walker in front is found with
+    a spurious second detection beside them that only the walker's track could take. Linking every
+    detection at any price moved the walker onto the subject's track; leaving the spurious one
+    unlinked costs less."""
+    times = np.arange(70) / 30.0
+    frames = []
+    for row, t in enumerate(times):
+        walker = person(60 + 300 * t, t)
+        found = [walker] if 40 <= row < 60 else [person(540, t), walker]
+        if row == 50:
+            spurious = walker.copy()
+            spurious[:, 0] += 60
+            spurious[:, 1] -= 50
+            found.append(spurious)
+        frames.append(found)
+    tracks = track_people(frames, times)
+    walker_track = next(t for t in tracks if 50 in t.rows and 30 in t.rows and t.points_px[0][0, 0] < 300)
+    at_50 = walker_track.points_px[walker_track.rows.index(50)]
+    assert abs(at_50[INDEX["left_hip"], 0] - (60 + 300 * times[50] + 20)) < 1.0
+
+
 @pytest.mark.parametrize("path", ["steady crossing", "a cut to a new place"])
 def test_steady_motion_and_a_step_to_a_new_place_are_not_jumps(path: str):
     times = np.arange(60) / 30.0
