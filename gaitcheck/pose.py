@@ -199,7 +199,7 @@ class PoseLandmarker:
         for pose in found:
             paint_over(masked, pose.image[:, :2] * scale, fill)
             paint_over(painted, pose.image[:, :2] * scale, (255,))
-        return [pose for pose in self.detect(masked, size=size) if not found_on_paint(pose, painted, scale)]
+        return new_people(self.detect(masked, size=size), found, painted, scale)
 
 
 #: The landmarkers lent to the runs of this thread (context), when a front-end opted in.
@@ -348,6 +348,10 @@ def paint_over(rgb: np.ndarray, points_px: np.ndarray, fill: tuple[int, ...]) ->
 #: shape itself (a body-shaped patch of one colour looks like a person to the detector), not
 #: someone the first search missed: they are found because their own body is in view [derived].
 ON_PAINT_SHARE = 0.5
+#: ... nor is a find whose torso is under this share of the largest person's found: with the people
+#: painted over, a poster or a chair in the background can look like a small person (a real clip's
+#: corner did); someone three times farther away than the others is not the subject either [derived].
+MIN_OTHER_TORSO_SHARE = 1 / 3
 
 
 def found_on_paint(pose: FramePose, painted: np.ndarray, scale: np.ndarray) -> bool:
@@ -359,6 +363,19 @@ def found_on_paint(pose: FramePose, painted: np.ndarray, scale: np.ndarray) -> b
         return False
     on_paint = painted[inside[:, 1].astype(int), inside[:, 0].astype(int)] > 0
     return bool(on_paint.mean() > ON_PAINT_SHARE)
+
+
+def new_people(
+    finds: list[FramePose], found: list[FramePose], painted: np.ndarray, scale: np.ndarray
+) -> list[FramePose]:
+    """The second search's finds that are people the first one missed: not standing on the paint
+    (`found_on_paint`), not much smaller than those found (MIN_OTHER_TORSO_SHARE)."""
+    smallest = MIN_OTHER_TORSO_SHARE * max(centre_and_torso(pose.image[:, :2])[1] for pose in found)
+    return [
+        pose
+        for pose in finds
+        if centre_and_torso(pose.image[:, :2])[1] >= smallest and not found_on_paint(pose, painted, scale)
+    ]
 
 
 def _pixels(lm, width: int, height: int) -> tuple[float, float, float, float, float]:

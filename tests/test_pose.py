@@ -143,10 +143,11 @@ def test_a_found_person_is_painted_over_by_body_not_by_box():
     assert not picture[beside[1], beside[0]].any()  # inside the walker's box, outside the body
 
 
-def test_a_person_found_on_the_paint_itself_is_not_someone_else():
-    """A body-shaped patch of one colour looks like a person to the detector: a second search's
-    find standing mostly on the paint is dropped, one beside it kept."""
-    from gaitcheck.pose import FramePose, found_on_paint, paint_over
+def test_a_person_found_on_the_paint_itself_or_tiny_is_not_someone_else():
+    """A body-shaped patch of one colour looks like a person to the detector, and so can a small
+    thing in the background once the people are painted over: a second search's find standing
+    mostly on the paint, or a third of the size of those found, is dropped; one beside them kept."""
+    from gaitcheck.pose import FramePose, found_on_paint, new_people, paint_over
     from tests.test_tracking import person
 
     painted = np.zeros((720, 1280), dtype=np.uint8)
@@ -161,3 +162,5 @@ def test_a_person_found_on_the_paint_itself_is_not_someone_else():
     scale = np.array([1.0, 1.0])
     assert found_on_paint(found_at(walker + [5.0, 5.0]), painted, scale)
     assert not found_on_paint(found_at(person(800, 0.0, height_px=300)), painted, scale)
+    beside, far_away, on_paint = (found_at(p) for p in (person(800, 0.0), person(1100, 0.0, height_px=120), walker))
+    assert new_people([beside, far_away, on_paint], [found_at(walker)], painted, scale) == [beside]
