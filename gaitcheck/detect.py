@@ -25,6 +25,10 @@ from gaitcheck.vocabulary import SIDES, Side, other_side
 FRONT_MAX_YAW_DEG = 25.0  # |yaw| up to this: a frontal view (front or back)
 SIDE_MIN_YAW_DEG = 65.0  # |yaw| from this to 180 - this: a side view; in between: oblique
 STRIDE_BAND_HZ = (0.9, 2.6)  # one foot's cycle when running: cadence 110-310 steps/min
+#: A runner's pelvis stays up: its height varies by the vertical oscillation, 6-12 cm, at most
+#: ~0.3 torso lengths with landmark noise (5th-95th percentile; 0.32 the most over the rendered
+#: and real runs); a step-down or squat whose feet happen to alternate goes down further [derived].
+RUN_MAX_PELVIS_RANGE_TORSO = 0.4
 
 
 # ------------------------------------------------------------------------------------------------
@@ -154,9 +158,10 @@ def detect_movement(series: PoseSeries, view: str) -> Detected:
     alt = _alternation(series)
     details: dict = {"pelvis_range_torso": round(pelvis_range, 2), "feet_alternation": round(alt["amplitude"], 2)}
     # Running: the feet alternate at stride frequency, or (slowed-down clips) alternate widely,
-    # repeatedly, while the pelvis stays up.
-    cadence_like = alt["share"] >= 0.35 and alt["amplitude"] >= 0.1
-    wide_alternation = alt["amplitude"] >= 0.3 and alt["crossings"] >= 3 and pelvis_range < 0.4
+    # repeatedly; in both, the pelvis stays up.
+    pelvis_up = pelvis_range < RUN_MAX_PELVIS_RANGE_TORSO
+    cadence_like = alt["share"] >= 0.35 and alt["amplitude"] >= 0.1 and pelvis_up
+    wide_alternation = alt["amplitude"] >= 0.3 and alt["crossings"] >= 3 and pelvis_up
     if cadence_like or wide_alternation:
         details["stride_hz"] = round(alt["stride_hz"], 2)
         return Detected("run", 0.9 if cadence_like else 0.6, details=details)

@@ -208,3 +208,17 @@ def test_short_views_at_the_start_join_the_lasting_view():
     yaw = np.full(300, 170.0)
     yaw[45:75] = 20.0
     assert split_segments(turned(series, yaw)) == [(0, 300)]
+
+
+def test_a_quick_step_down_whose_feet_alternate_like_strides_is_not_running():
+    """Issue 11 (a held-out render's miss): one foot going down and up at a stride's frequency looks
+    like alternating feet, but a runner's pelvis stays up; a step-down's goes down with the foot."""
+    drop = 0.5 * LEG_PX
+
+    def feet(phase):
+        return {"left": (360.0, 600.0), "right": (270.0, 600.0 + drop * phase)}
+
+    series = legs_series(feet, drop_px=drop, reps=8, n=180)  # 1.3 Hz at 30 fps: a stride band frequency
+    detected = detect_movement(series, "back")
+    assert detected.details["pelvis_range_torso"] > 0.4
+    assert detected.value == "step-down"
