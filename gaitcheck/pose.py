@@ -67,9 +67,10 @@ def check_model(path: Path) -> Path:
 
 
 #: Modules MediaPipe's package imports eagerly that gaitcheck never uses: its drawing helpers pull
-#: in matplotlib's pyplot (~0.3 s of a 1 s start-up, issue 14), its audio helpers sounddevice.
-#: They load on first use instead (`_Deferred`); gaitcheck's own figures use matplotlib's object API.
-DEFERRED_MODULES = ("matplotlib.pyplot", "sounddevice")
+#: in matplotlib's pyplot (~0.3 s of a 1 s start-up, issue 14). It loads on first use instead
+#: (`_Deferred`); gaitcheck's own figures use matplotlib's object API. (Not sounddevice, its audio
+#: helpers' import: MediaPipe guards that one against failing, which a stand-in would bypass.)
+DEFERRED_MODULES = ("matplotlib.pyplot",)
 
 
 class _Deferred(types.ModuleType):
@@ -84,7 +85,10 @@ class _Deferred(types.ModuleType):
     def __getattr__(self, attribute: str):  # only called for attributes not yet here
         if sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
-        real = importlib.import_module(self.__name__)
+        try:
+            real = importlib.import_module(self.__name__)
+        except (ImportError, OSError) as exc:  # what a getattr(module, name, default) expects
+            raise AttributeError(f"{self.__name__} could not be loaded ({exc})") from exc
         self.__dict__.update(real.__dict__)
         return getattr(real, attribute)
 
