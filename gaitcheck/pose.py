@@ -197,12 +197,12 @@ class PoseLandmarker:
         bodies, not their boxes: a box around someone crossing in front covers much of the subject)."""
         if not found:
             return []
-        masked, painted = rgb.copy(), np.zeros(rgb.shape[:2], dtype=np.uint8)
         scale = np.array([rgb.shape[1] / size[0], rgb.shape[0] / size[1]])
-        fill = tuple(int(c) for c in np.median(rgb[::8, ::8].reshape(-1, 3), axis=0))  # the picture's usual colour
+        painted = np.zeros(rgb.shape[:2], dtype=np.uint8)
         for pose in found:
-            paint_over(masked, pose.image[:, :2] * scale, fill)
             paint_over(painted, pose.image[:, :2] * scale, (255,))
+        masked = rgb.copy()
+        masked[painted > 0] = np.median(rgb[::8, ::8].reshape(-1, 3), axis=0).astype(rgb.dtype)  # the usual colour
         return new_people(self.detect(masked, size=size), found, painted, scale)
 
 
