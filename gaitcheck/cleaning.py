@@ -52,6 +52,11 @@ class SwapModel:
 DEPTH_ORDER_SHARE = 0.8
 
 
+#: Frames whose acceleration costs are held at once: the costs take up to 9 kB a frame, so
+#: computing them a block at a time keeps the swap repair's memory the same for any clip length.
+SWAP_BLOCK_FRAMES = 512
+
+
 def _viterbi_swaps(candidates: np.ndarray, unary: np.ndarray, times: np.ndarray, model: SwapModel) -> np.ndarray:
     """Choose per frame whether to swap, minimising acceleration plus unary costs.
 
@@ -65,25 +70,15 @@ def _viterbi_swaps(candidates: np.ndarray, unary: np.ndarray, times: np.ndarray,
     if n < 2:
         return unary[:, 1] < unary[:, 0]
     dt = np.diff(times)
-    # step[t, a, b]: first-order cost between frame t-1 in state a and frame t in state b,
-    # used where the frame before t-1 is too far away for a velocity.
-    step = 0.5 * _nan_norm(candidates[1:, None, :] - candidates[:-1, :, None])  # (T-1, 2, 2)
-    step[dt > model.max_gap_s] = 0.0
-    # accel[t, a, b, c]: states a, b, c at frames t-2, t-1, t.
-    ratio = (dt[1:] / dt[:-1]).reshape(-1, 1, 1, 1, 1, 1)
-    prev2 = candidates[:-2][:, :, None, None]  # a
-    prev1 = candidates[1:-1][:, None, :, None]  # b
-    now = candidates[2:][:, None, None, :]  # c
-    accel = _nan_norm(now - (prev1 + (prev1 - prev2) * ratio))  # (T-2, 2, 2, 2)
-    accel = np.where((dt[:-1] > model.max_gap_s)[:, None, None, None], step[1:, None], accel)
-    accel[dt[1:] > model.max_gap_s] = 0.0
-
-    cost = unary[0][:, None] + unary[1][None, :] + step[0]  # cost[a, b] for frames 0, 1
+    cost = unary[0][:, None] + unary[1][None, :] + _step_costs(candidates, dt, 1, 2, model)[0]  # frames 0, 1
     back = np.zeros((n, 2, 2), dtype=int)
-    for t in range(2, n):
-        total = cost[:, :, None] + accel[t - 2] + unary[t][None, None, :]  # (a, b, c)
-        back[t] = np.argmin(total, axis=0)  # best a for each (b, c)
-        cost = np.min(total, axis=0)
+    for lo in range(2, n, SWAP_BLOCK_FRAMES):
+        hi = min(n, lo + SWAP_BLOCK_FRAMES)
+        accel = _accel_costs(candidates, dt, lo, hi, model)
+        for t in range(lo, hi):
+            total = cost[:, :, None] + accel[t - lo] + unary[t][None, None, :]  # (a, b, c)
+            back[t] = np.argmin(total, axis=0)  # best a for each (b, c)
+            cost = np.min(total, axis=0)
     b, c = np.unravel_index(np.argmin(cost), cost.shape)
     states = np.zeros(n, dtype=bool)
     states[n - 1], states[n - 2] = c, b
@@ -92,6 +87,30 @@ def _viterbi_swaps(candidates: np.ndarray, unary: np.ndarray, times: np.ndarray,
         states[t - 2] = a
         b, c = a, b
     return states
+
+
+def _step_costs(candidates: np.ndarray, dt: np.ndarray, lo: int, hi: int, model: SwapModel) -> np.ndarray:
+    """(hi - lo, 2, 2) first-order costs [a, b] between frame t - 1 in state a and frame t in state b,
+    for t in [lo, hi) (lo >= 1); used where the frame before t - 1 is too far away for a velocity."""
+    step = 0.5 * _nan_norm(candidates[lo:hi, None, :] - candidates[lo - 1 : hi - 1, :, None])
+    step[dt[lo - 1 : hi - 1] > model.max_gap_s] = 0.0
+    return step
+
+
+def _accel_costs(candidates: np.ndarray, dt: np.ndarray, lo: int, hi: int, model: SwapModel) -> np.ndarray:
+    """(hi - lo, 2, 2, 2) costs [a, b, c] of states a, b, c at frames t - 2, t - 1, t, for t in
+    [lo, hi) (lo >= 2): each landmark's distance from its constant-velocity prediction."""
+    before, last = dt[lo - 2 : hi - 2], dt[lo - 1 : hi - 1]  # t-2 -> t-1, t-1 -> t
+    ratio = (last / before).reshape(-1, 1, 1, 1, 1, 1)
+    prev2 = candidates[lo - 2 : hi - 2][:, :, None, None]  # a
+    prev1 = candidates[lo - 1 : hi - 1][:, None, :, None]  # b
+    now = candidates[lo:hi][:, None, None, :]  # c
+    accel = _nan_norm(now - (prev1 + (prev1 - prev2) * ratio))
+    accel = np.where(
+        (before > model.max_gap_s)[:, None, None, None], _step_costs(candidates, dt, lo, hi, model)[:, None], accel
+    )
+    accel[last > model.max_gap_s] = 0.0
+    return accel
 
 
 def _nan_norm(diff: np.ndarray) -> np.ndarray:
@@ -282,18 +301,36 @@ def hampel(values: np.ndarray, half_window: int, n_sigma: float, floor: float) -
     """
     if half_window < 1 or len(values) < 3:
         return values, 0
-    padded = np.pad(values, ((half_window, half_window), (0, 0)), constant_values=np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half_window + 1, axis=0)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
-        median = np.nanmedian(windows, axis=-1)
-        mad = np.nanmedian(np.abs(windows - median[..., None]), axis=-1)
+    median, mad = _running_median_and_mad(values, half_window)
     limit = np.maximum(n_sigma * 1.4826 * mad, floor)
     outlier = np.abs(values - median) > limit
     outlier &= np.isfinite(values)
     outlier[:half_window] = outlier[-half_window:] = False  # no verdicts from half a window
     out = np.where(outlier, median, values)
     return out, int(outlier.any(axis=1).sum())
+
+
+#: Frames whose running windows are held at once (a window copy per frame is k x (2 x half_window + 1)
+#: values): computing the medians a block at a time keeps memory the same for any clip length.
+HAMPEL_BLOCK_FRAMES = 2048
+
+
+def _running_median_and_mad(values: np.ndarray, half_window: int) -> tuple[np.ndarray, np.ndarray]:
+    """(T, k) running median and median absolute deviation over centred windows of
+    2 x half_window + 1 frames, ignoring NaN (NaN where a window has no value)."""
+    padded = np.pad(values, ((half_window, half_window), (0, 0)), constant_values=np.nan)
+    median = np.empty(values.shape)
+    mad = np.empty(values.shape)
+    for lo in range(0, len(values), HAMPEL_BLOCK_FRAMES):
+        hi = min(len(values), lo + HAMPEL_BLOCK_FRAMES)
+        windows = np.lib.stride_tricks.sliding_window_view(
+            padded[lo : hi + 2 * half_window], 2 * half_window + 1, axis=0
+        )
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows give NaN, as wanted
+            median[lo:hi] = np.nanmedian(windows, axis=-1)
+            mad[lo:hi] = np.nanmedian(np.abs(windows - median[lo:hi, :, None]), axis=-1)
+    return median, mad
 
 
 def reject_outliers(series: PoseSeries, window_s: float, n_sigma: float) -> PoseSeries:

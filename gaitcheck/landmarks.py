@@ -64,6 +64,10 @@ def side_index(side: str, joint: str) -> int:
     return INDEX[f"{side}_{joint}"]
 
 
+#: Frames written to a landmarks CSV at a time: bounds the memory a long clip's table takes.
+CSV_BLOCK_ROWS = 2000
+
+
 def _nan(shape: tuple[int, ...]) -> np.ndarray:
     return np.full(shape, np.nan)
 
@@ -207,7 +211,12 @@ class PoseSeries:
         )
 
     def save_csv(self, path: str | Path) -> None:
-        self.to_dataframe().to_csv(path, index=False, float_format="%.6g")
+        """Write the wide table a block of CSV_BLOCK_ROWS frames at a time (the whole table at once
+        would hold several kB a frame in memory while it is formatted)."""
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            for start in range(0, max(self.n_frames, 1), CSV_BLOCK_ROWS):
+                block = self.select(slice(start, start + CSV_BLOCK_ROWS)).to_dataframe()
+                block.to_csv(handle, index=False, header=start == 0, float_format="%.6g")
 
     @classmethod
     def load_csv(cls, path: str | Path, width_px: int, height_px: int) -> PoseSeries:

@@ -78,6 +78,20 @@ def test_random_isolated_leg_swaps_are_all_found(frames):
     np.testing.assert_allclose(repaired.image_px, truth.image_px)
 
 
+@pytest.mark.parametrize("block_frames", (1, 7, 64))
+def test_swap_repair_is_the_same_computed_a_block_at_a_time(monkeypatch, block_frames):
+    """The acceleration costs are computed in blocks to bound memory; the repair must not depend on it."""
+    truth = squatting_series(150)
+    swapped = np.zeros(150, dtype=bool)
+    swapped[[3, 40, 41, 63, 64, 65, 129]] = True
+    noisy = inject(truth, swapped, LEG_PAIRS)
+    whole = c.repair_swaps(noisy, "auto")
+    monkeypatch.setattr(c, "SWAP_BLOCK_FRAMES", block_frames)
+    blocked = c.repair_swaps(noisy, "auto")
+    np.testing.assert_array_equal(blocked.image_px, whole.image_px)
+    np.testing.assert_allclose(blocked.image_px, truth.image_px)
+
+
 def test_undetected_frames_are_skipped():
     truth = squatting_series(100)
     detected = truth.detected.copy()
@@ -133,6 +147,23 @@ def test_hampel_replaces_spikes_only():
     out, n = c.hampel(spiky[:, None], half_window=5, n_sigma=3, floor=1.0)
     assert n == 2
     np.testing.assert_allclose(out[:, 0], clean, atol=2.5)  # the median lags a slope by < 1 step
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 12), st.integers(0, 2**32 - 1))
+def test_hampel_is_the_same_computed_a_block_at_a_time(block_frames, half_window, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=(150, 2)).cumsum(axis=0)
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[rng.random(values.shape) < 0.03] += 40
+    whole = c.hampel(values, half_window, 3.0, 0.5)
+    previous, c.HAMPEL_BLOCK_FRAMES = c.HAMPEL_BLOCK_FRAMES, block_frames
+    try:
+        blocked = c.hampel(values, half_window, 3.0, 0.5)
+    finally:
+        c.HAMPEL_BLOCK_FRAMES = previous
+    np.testing.assert_array_equal(blocked[0], whole[0])
+    assert blocked[1] == whole[1]
 
 
 @pytest.mark.parametrize("fps", (25.0, 30.0, 60.0, 120.0, 240.0))

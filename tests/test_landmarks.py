@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gaitcheck import landmarks
 from gaitcheck.landmarks import INDEX, LANDMARK_NAMES, MIRROR, PAIRS, PoseSeries
 from tests.helpers import squatting_series
 
@@ -43,3 +44,16 @@ def test_csv_round_trip(tmp_path):
 def test_columns_say_unit_and_side(tmp_path):
     columns = squatting_series(2).to_dataframe().columns
     assert "left_knee_x_px" in columns and "right_ankle_z_m" in columns and "nose_visibility" in columns
+
+
+def test_csv_written_in_blocks_is_the_whole_table(tmp_path, monkeypatch):
+    series = squatting_series(50)
+    whole = tmp_path / "whole.csv"
+    series.to_dataframe().to_csv(whole, index=False, float_format="%.6g")
+    monkeypatch.setattr(landmarks, "CSV_BLOCK_ROWS", 7)
+    blocks = tmp_path / "blocks.csv"
+    series.save_csv(blocks)
+    assert blocks.read_bytes() == whole.read_bytes()
+    empty = tmp_path / "empty.csv"
+    series.select(slice(0, 0)).save_csv(empty)
+    assert empty.read_text().count("\n") == 1  # the header only
