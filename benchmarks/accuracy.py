@@ -411,6 +411,7 @@ def verdict_rows(clips: list[ClipData]) -> list[dict]:
                     "gaitcheck": ours,
                     "right": ours == truth.verdict or (near and neighbour),
                     "declined": declined,
+                    "camera_caveat": camera_caveat(c.analysis.legs[side].confidence_reasons),
                     **{
                         f: c.factors.get(f)
                         for f in ("yaw_off_square_deg", "camera_height_m", "toe_out_deg", "free_leg")
@@ -512,6 +513,7 @@ def verdict_section(clips: list[ClipData]) -> str:
         flips = ((group["truth"] == "valgus") & (group["gaitcheck"] == "aligned")).sum()
         false_alarm = ((group["truth"] == "aligned") & (group["gaitcheck"] == "valgus")).sum()
         lines.append(f"| {movement} | {len(group)} | {int(group['right'].sum())} | {flips} | {false_alarm} |")
+    lines.append(camera_caveat_line(rows))
     misses = rows[~rows["right"]]
     if len(misses):
         lines.append("\nMisses (truth value and gaitcheck's value of the graded measure, mean over events):\n")
@@ -523,6 +525,74 @@ def verdict_section(clips: list[ClipData]) -> str:
                 f"off square, camera {float(m['camera_height_m']):.2f} m high, toe-out {float(m['toe_out_deg']):.0f} "
                 f"deg, free leg {m['free_leg']}"
             )
+    return "\n".join(lines) + "\n"
+
+
+def camera_caveat(reasons: list[str]) -> str:
+    """'yes' when gaitcheck lowered this leg's confidence for the camera's angle at its knee bend."""
+    return "yes" if any("camera angle alone" in r for r in reasons) else "no"
+
+
+def camera_caveat_line(rows: pd.DataFrame) -> str:
+    """How often the camera-angle caveat (quality.view_angle_caveat) fired, and how right those legs were."""
+    flagged = rows[rows["camera_caveat"] == "yes"]
+    others = rows[rows["camera_caveat"] != "yes"]
+    share = (lambda g: f"{int(g['right'].sum())} of {len(g)}") if len(rows) else (lambda g: "-")
+    return (
+        f"\nThe camera-angle caveat (gaitcheck lowered the leg's confidence because the camera's angle off square, at "
+        f"the knee's bend, can move the graded measure by more than its margin) was given to {len(flagged)} of these "
+        f"legs: right for {share(flagged)} of them, against {share(others)} of the legs without it."
+    )
+
+
+def camera_angle_section(clips: list[ClipData]) -> str:
+    """How much of the projected FPPA the camera's angle makes: at each working leg's deepest stance
+    frame, the rendered truth FPPA minus the valgus the motion program put in, against
+    kinematics.view_artefact_fppa_deg at the rendered camera's angle and knee bend."""
+    from gaitcheck.kinematics import view_artefact_fppa_deg
+
+    rows = []
+    for c in clips:
+        spec = c.ref.meta["spec"]["movement"]
+        for side in ("left", "right"):
+            put_in = (spec.get(side) or {}).get("valgus_deg")
+            t = c.truth
+            stance = (t[f"{side}_stance"].to_numpy() == 1) & (t[f"{side}_knee_flexion_input_deg"].to_numpy(float) > 20)
+            if put_in is None or c.view == "side" or not stance.any():
+                continue
+            bends = t[f"{side}_knee_flexion_input_deg"].to_numpy(float)
+            row = np.flatnonzero(stance)[np.argmax(bends[stance])]
+            apart = abs(float(t[f"{side}_fppa_deg"].iloc[row]) - float(put_in))
+            predicted = view_artefact_fppa_deg(_f(c, "yaw_off_square_deg"), float(bends[row]))
+            rows.append({"predicted": predicted, "apart": apart})
+    if not rows:
+        return ""
+    table_ = pd.DataFrame(rows)
+    bins = [(0, 3.5), (3.5, 5), (5, 10), (10, 20), (20, 90)]
+    lines = [
+        "## How much of the projected FPPA is the camera's angle\n",
+        "At each working leg's deepest stance frame (frontal and oblique clips whose motion program sets the leg's "
+        "valgus): |truth FPPA - the valgus put in| against `kinematics.view_artefact_fppa_deg` at the rendered "
+        "camera's angle off square and the leg's knee bend. The truth here is the projection through the real "
+        "camera, so a camera off square puts the difference into the 'truth' itself: on one leg toward valgus, on "
+        "the other toward varus. gaitcheck does not correct for it; it lowers the leg's confidence "
+        "(`quality.view_angle_caveat`, from its own estimates of the angle and the bend). Nothing was fitted here.\n",
+        "| predicted by the formula (deg) | legs | median difference (deg) | median formula (deg) |",
+        "|---|---|---|---|",
+    ]
+    for lo, hi in bins:
+        group = table_[(table_["predicted"] >= lo) & (table_["predicted"] < hi)]
+        if len(group):
+            lines.append(
+                f"| {lo:g}-{hi:g} | {len(group)} | {group['apart'].median():.1f} | {group['predicted'].median():.1f} |"
+            )
+    residual = (table_["apart"] - table_["predicted"]).abs()
+    r = np.corrcoef(table_["apart"], table_["predicted"])[0, 1] if len(table_) > 2 else np.nan
+    lines.append(
+        f"\nOver {len(table_)} legs: r = {r:.2f}; the formula is within {residual.median():.1f} deg of the difference "
+        f"(median; 90th percentile {residual.quantile(0.9):.1f}). The rest comes from the hip adduction and "
+        "rotation the motion put in, and from thigh and shank not tilting half the bend each.\n"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -759,6 +829,7 @@ def report(clips: list[ClipData], command: str, decisions_text: str, drop_text: 
         "level (roll up to 8 deg here) tilts both alike, and gaitcheck does not yet correct for it.\n",
         summary_section(clips),
         verdict_section(clips),
+        camera_angle_section(clips),
         graded_section(clips),
         drop_text,
         "## Corrections held out on whole factor ranges\n\n"

@@ -171,6 +171,30 @@ def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np
     return 180.0 - included_angle_deg(hip, knee, ankle)
 
 
+def view_artefact_fppa_deg(off_square_deg: float, knee_flexion_deg: float) -> float:
+    """How far the camera angle alone moves FPPA, in deg, at a knee bent `knee_flexion_deg` filmed
+    `off_square_deg` from square (front or back).
+
+    In a squat or step-down the thigh and the shank each tilt about half the knee's flexion out of
+    the frontal plane, one forward and one back. Seen psi off square, a segment tilted a out of the
+    frontal plane leans sideways by atan(tan(a) sin(psi)) in the picture, the thigh and the shank in
+    opposite directions, so the angle at the knee opens or closes by twice that: toward valgus on
+    one leg and varus on the other [D]. Englander et al. 2019 (OJSM, PMC6350144; clinical.md,
+    'camera-angle sensitivity') [S]: 15 deg off square turns an apparent varus into valgus at a
+    flexed knee, more so the deeper the bend. At 45 deg of flexion 5 deg off square moves FPPA by
+    about 4 deg; at 80 deg of flexion 15 deg off square by about 24.
+    """
+    half_bend = np.radians(knee_flexion_deg) / 2.0
+    return float(2.0 * np.degrees(np.arctan(np.tan(half_bend) * np.sin(np.radians(off_square_deg)))))
+
+
+def view_artefact_shift(off_square_deg: float, knee_flexion_deg: float) -> float:
+    """The same for the knee's sideways shift over the ankle, in shank lengths: the shank tilted
+    half the knee's flexion forward puts the knee sin(flexion / 2) shank lengths ahead of the ankle,
+    and sin(psi) of that shows as sideways in the picture [D]."""
+    return float(np.sin(np.radians(knee_flexion_deg) / 2.0) * np.sin(np.radians(off_square_deg)))
+
+
 # ------------------------------------------------------------------------------------------------
 # 3-D estimate: hip rotation from world landmarks
 # ------------------------------------------------------------------------------------------------

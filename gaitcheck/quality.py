@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 
-from gaitcheck.assess import MIN_REPS, MIN_STEPS
+from gaitcheck.assess import MIN_REPS, MIN_STEPS, THRESHOLDS
+from gaitcheck.kinematics import view_artefact_fppa_deg, view_artefact_shift
 from gaitcheck.landmarks import INDEX, PoseSeries
-from gaitcheck.model import Analysis, Caveat, Issue, Segment, VideoInfo
+from gaitcheck.model import Analysis, Caveat, Issue, Segment, Threshold, VideoInfo
 from gaitcheck.vocabulary import SIDES, Severity, Side, event_word
 
 LOW_DETECTION_RATE = 0.9
@@ -24,6 +26,13 @@ CAMERA_ROLL_DEG = 3.0  # a few degrees of roll is as large as the pelvic drop be
 RUN_MIN_FPS = 60.0  # below: contacts are poorly timed (stance is ~7 frames at 30 fps)
 RUN_GOOD_FPS = 100.0  # Souza 2016 recommends 120-240 fps
 MISSING_SHARE = 0.1
+#: How far gaitcheck's off-square estimate may be from the truth: its mean absolute error on the
+#: accuracy renders was 3.9 deg (48 clips, read by hand from their summaries against the rendered
+#: camera). The camera-angle caveat assumes the camera is this much nearer square than estimated.
+OFF_SQUARE_ERROR_DEG = 4.0
+#: The knee bend the caveat uses: this percentile of the leg's knee flexion over its repetitions or
+#: stance phases (about the deepest frames, where the frontal measures are read).
+DEEP_BEND_PERCENTILE = 90
 
 
 def _event_rows(frame: np.ndarray, segments: list[Segment], primary: list[int], side: Side) -> np.ndarray:
@@ -72,12 +81,42 @@ def camera_roll_deg(clean: PoseSeries, segments: list[Segment]) -> float | None:
     return float(np.median(values)) if values.size > 10 else None
 
 
+def view_angle_caveat(side: Side, main: Segment, angles: pd.DataFrame, rows: np.ndarray) -> Caveat | None:
+    """A caveat when the camera's angle off square, at this leg's knee bend, can by itself move the
+    graded measure by more than its measurement margin (severe: by more than the borderline band,
+    enough to carry a leg from one verdict to the next). Apparent valgus on one leg and varus on the
+    other is the sign of it (kinematics.view_artefact_fppa_deg)."""
+    threshold = _threshold_for(main.movement.value)
+    if main.view.value == "side" or threshold is None or rows.size == 0:
+        return None
+    bends = angles[f"{side}_knee_flexion_deg"].to_numpy(float)[rows]
+    if not np.isfinite(bends).any():
+        return None
+    bend = float(np.nanpercentile(bends, DEEP_BEND_PERCENTILE))
+    off_square = max(0.0, main.view.off_square_deg - OFF_SQUARE_ERROR_DEG)
+    in_degrees = threshold.unit == "deg"
+    artefact = view_artefact_fppa_deg(off_square, bend) if in_degrees else view_artefact_shift(off_square, bend)
+    if artefact <= threshold.margin:
+        return None
+    size = f"{artefact:.0f} deg" if in_degrees else f"{artefact:.2f} shank lengths"
+    return Caveat(
+        f"camera about {main.view.off_square_deg:.0f} deg off square with the knee bent about {bend:.0f} deg: "
+        f"the camera angle alone can make the {side} knee look {size} further in or out (Englander 2019)",
+        artefact > threshold.valgus_from - threshold.borderline_from,
+    )
+
+
+def _threshold_for(movement: str) -> Threshold | None:
+    return next((t for t in THRESHOLDS if movement in t.tasks), None)
+
+
 def leg_caveats(
     side: Side,
     segments: list[Segment],
     primary: list[int],
     clean: PoseSeries,
     info: VideoInfo,
+    angles: pd.DataFrame,
 ) -> list[Caveat]:
     """Why this leg's verdict may be less certain."""
     main = segments[primary[0]]
@@ -95,6 +134,9 @@ def leg_caveats(
         elif info.fps < RUN_GOOD_FPS:
             caveats.append(Caveat(f"{info.fps:.0f} fps (120-240 recommended for running)"))
     rows = _event_rows(clean.frame, segments, primary, side)
+    view_angle = view_angle_caveat(side, main, angles, rows)
+    if view_angle is not None:
+        caveats.append(view_angle)
     missing = missing_share(clean, rows, side)
     if missing > MISSING_SHARE:
         caveats.append(
@@ -174,7 +216,23 @@ def _view(a: Analysis) -> list[Issue]:
             "(turn the camera or the person to face each other)"
         )
         return [_issue("off-square", "major" if yaw > OFF_SQUARE_SEVERE_DEG else "minor", text)]
-    return []
+    return _camera_angle(a)
+
+
+def _camera_angle(a: Analysis) -> list[Issue]:
+    """A front or back view a little off square, at knees bent deep enough that the camera's angle
+    alone can carry a leg from one verdict to the next (view_angle_caveat, severe)."""
+    frames = a.landmarks.clean.frame
+    caveats = [
+        view_angle_caveat(side, a.main, a.angles, _event_rows(frames, a.segments, a.primary, side)) for side in SIDES
+    ]
+    if not any(c is not None and c.severe for c in caveats):
+        return []
+    text = (
+        f"the camera is about {a.main.view.off_square_deg:.0f} deg off square to the person: at a deep knee bend "
+        "the camera's angle alone makes a knee look further in or out than it is (one leg in, the other out)"
+    )
+    return [_issue("off-square", "minor", text)]
 
 
 def _running_front(a: Analysis) -> list[Issue]:

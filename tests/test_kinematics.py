@@ -287,3 +287,36 @@ def test_hip_rotation_estimated_from_the_front_only_with_the_knee_flexed():
     for movement in ("single-leg-squat", "step-down", "run"):  # not HIP_ROTATION_TASKS: blank
         assert k.compute_angles(series, "front", movement=movement)["left_hip_internal_rotation_deg"].isna().all()
     assert k.compute_angles(series, "front", movement="squat")["left_hip_internal_rotation_deg"].notna().all()
+
+
+def _turned_bent_leg_fppa_deg(off_square: float, flexion: float, side: str) -> float:
+    """FPPA of a leg with no valgus (thigh and shank each tilted half the knee's bend out of the
+    frontal plane, one forward, one back), turned `off_square` deg about the vertical and projected."""
+    half = math.radians(flexion) / 2
+    medial = 1.0 if side == "left" else -1.0  # toward the other hip
+    hip = np.array([0.0, 0.0, 0.0])
+    knee = hip + 0.45 * np.array([0.0, math.cos(half), -math.sin(half)])  # y down, z toward the camera
+    ankle = knee + 0.42 * np.array([0.0, math.cos(half), math.sin(half)])
+    contra = hip + np.array([medial * 0.2, 0.0, 0.0])
+    turn = math.radians(off_square)
+    rotate = np.array([[math.cos(turn), 0.0, math.sin(turn)], [0.0, 1.0, 0.0], [-math.sin(turn), 0.0, math.cos(turn)]])
+    hip_px, knee_px, ankle_px, contra_px = ((rotate @ p)[:2] for p in (hip, knee, ankle, contra))
+    return float(k.fppa_deg(hip_px, knee_px, ankle_px, contra_px))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(0.0, 40.0), st.floats(0.0, 100.0))
+def test_view_artefact_is_the_fppa_a_turned_camera_sees_on_an_aligned_bent_leg(off_square, flexion):
+    left = _turned_bent_leg_fppa_deg(off_square, flexion, "left")
+    right = _turned_bent_leg_fppa_deg(off_square, flexion, "right")
+    expected = k.view_artefact_fppa_deg(off_square, flexion)
+    assert abs(left) == pytest.approx(expected, abs=1e-6)
+    assert right == pytest.approx(-left, abs=1e-6)  # valgus on one leg, varus on the other
+
+
+def test_view_artefact_is_zero_square_on_or_straight():
+    assert k.view_artefact_fppa_deg(0.0, 80.0) == 0.0
+    assert k.view_artefact_fppa_deg(30.0, 0.0) == 0.0
+    assert k.view_artefact_shift(0.0, 80.0) == 0.0
+    assert k.view_artefact_fppa_deg(5.0, 45.0) == pytest.approx(4.1, abs=0.1)
+    assert k.view_artefact_fppa_deg(15.0, 80.0) == pytest.approx(24.5, abs=0.2)

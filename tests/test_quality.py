@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pandas as pd
+
 from gaitcheck import pipeline, quality
-from gaitcheck.model import Detected
+from gaitcheck.model import Detected, Segment
 from gaitcheck.settings import Settings
 from tests.test_assess import info_for, single_leg_squats
 
@@ -41,3 +44,43 @@ def test_wording_names_no_command_line_flag():
 def test_side_view_is_a_major_issue():
     a = analysis_of(view="side", movement="single-leg-squat")
     assert a.issues[0].code == "side-view" and a.issues[0].severity == "major"
+
+
+def _bent(degrees: float, n: int = 20) -> pd.DataFrame:
+    return pd.DataFrame({"left_knee_flexion_deg": np.full(n, degrees), "right_knee_flexion_deg": np.full(n, degrees)})
+
+
+def _segment(view: str, yaw_deg: float, movement: str = "single-leg-squat") -> Segment:
+    return Segment(0, 0, 20, 0.0, 1.0, Detected(view, 0.9, details={"yaw_deg": yaw_deg}), Detected(movement, 0.9))
+
+
+def test_a_deep_bend_filmed_off_square_gets_the_camera_angle_caveat():
+    rows = np.arange(20)
+    deep = quality.view_angle_caveat("left", _segment("front", 20.0), _bent(80.0), rows)
+    assert deep is not None and deep.severe and "camera angle alone" in deep.text and "left knee" in deep.text
+    shallow = quality.view_angle_caveat("left", _segment("front", 20.0), _bent(15.0), rows)
+    assert shallow is not None and not shallow.severe  # 3.5-5 deg: more than the margin, less than a band
+    assert quality.view_angle_caveat("left", _segment("front", 4.0), _bent(80.0), rows) is None  # within the yaw error
+    assert quality.view_angle_caveat("left", _segment("side", 90.0), _bent(80.0), rows) is None
+    squat = quality.view_angle_caveat("right", _segment("back", 160.0, "squat"), _bent(90.0), rows)
+    assert squat is not None and "shank lengths" in squat.text
+
+
+def test_the_camera_angle_caveat_lowers_the_legs_confidence():
+    a = analysis_of(view="front", movement="single-leg-squat")
+    turned = dataclasses.replace(a.main, view=Detected("front", 0.9, details={"yaw_deg": 24.0}))
+    angles = a.angles.copy()
+    angles["left_knee_flexion_deg"] = 70.0
+    caveats = quality.leg_caveats("left", [turned], [0], a.landmarks.clean, a.video, angles)
+    assert any(c.severe and "camera angle alone" in c.text for c in caveats)
+
+
+def test_a_front_view_off_square_at_deep_bends_is_a_quality_issue():
+    a = analysis_of(view="front", movement="single-leg-squat")
+    assert "off-square" not in {i.code for i in a.issues}
+    turned = dataclasses.replace(a.main, view=Detected("front", 0.9, details={"yaw_deg": 24.0}))
+    angles = a.angles.copy()
+    angles["left_knee_flexion_deg"] = 70.0
+    issues = quality.quality_issues(dataclasses.replace(a, segments=[turned], angles=angles))
+    off = [i for i in issues if i.code == "off-square"]
+    assert len(off) == 1 and "24 deg off square" in off[0].text and off[0].severity == "minor"
