@@ -13,10 +13,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import MIN_REPS, MIN_STEPS, THRESHOLDS
+from gaitcheck.assess import MIN_REPS, MIN_STEPS, threshold_for
 from gaitcheck.kinematics import view_artefact_fppa_deg, view_artefact_shift
 from gaitcheck.landmarks import INDEX, PoseSeries
-from gaitcheck.model import Analysis, Caveat, Issue, Segment, Threshold, VideoInfo
+from gaitcheck.model import Analysis, Caveat, Issue, Segment, VideoInfo
 from gaitcheck.vocabulary import SIDES, Severity, Side, event_word
 
 LOW_DETECTION_RATE = 0.9
@@ -86,9 +86,9 @@ def view_angle_caveat(side: Side, main: Segment, angles: pd.DataFrame, rows: np.
     graded measure by more than its measurement margin (severe: by more than the borderline band,
     enough to carry a leg from one verdict to the next). Apparent valgus on one leg and varus on the
     other is the sign of it (kinematics.view_artefact_fppa_deg)."""
-    threshold = _threshold_for(main.movement.value)
-    if main.view.value == "side" or threshold is None or rows.size == 0:
+    if main.view.value == "side" or rows.size == 0:
         return None
+    threshold = threshold_for(main.movement.value)  # every movement has one
     bends = angles[f"{side}_knee_flexion_deg"].to_numpy(float)[rows]
     if not np.isfinite(bends).any():
         return None
@@ -104,10 +104,6 @@ def view_angle_caveat(side: Side, main: Segment, angles: pd.DataFrame, rows: np.
         f"the camera angle alone can make the {side} knee look {size} further in or out (Englander 2019)",
         artefact > threshold.valgus_from - threshold.borderline_from,
     )
-
-
-def _threshold_for(movement: str) -> Threshold | None:
-    return next((t for t in THRESHOLDS if movement in t.tasks), None)
 
 
 def leg_caveats(
