@@ -9,6 +9,12 @@ worse on another generator's renders. The reference therefore re-measures the fr
 with each hip moved toward the pelvis midpoint to ANATOMICAL_HIP_SHARE of the rig's separation
 (0.78: 0.237 m -> 0.185 m on the widest body); the rig's own values stay in the truth file.
 
+**Which camera.** The truth is the rig projected through the clip's own camera, so a camera off
+square puts its angle's artefact (kinematics.view_artefact_fppa_deg) into the truth itself.
+``camera="square"`` re-projects the rig's 3-D joints through the camera the motion's valgus was planned
+with instead (the sidecar's ``valgus_camera``: the same height, distance, pitch and lens, moved
+straight in front of the subject and held level): what a clinician filming square would measure.
+
 Does not need anny: it only reads X.truth.csv and X.truth.json.
 """
 
@@ -99,12 +105,58 @@ def anatomical_hips(truth: pd.DataFrame, share: float = ANATOMICAL_HIP_SHARE) ->
     return out
 
 
-def load_reference(video_path: str | Path, hip_share: float = ANATOMICAL_HIP_SHARE) -> Reference:
+def _camera_points(truth: pd.DataFrame, camera: dict) -> np.ndarray:
+    """The POINTS per frame in the clip camera's axes (n, points, 3), absolute: the truth stores them
+    relative to the mid-hip, so the mid-hip's own position is solved, by least squares per frame,
+    from where every point appears in the picture (u - cx = f x / z, linear in the mid-hip)."""
+    names = [f"{side}_{point}" for side in SIDES for point in POINTS]
+    relative = np.stack([truth[[f"{n}_{a}_m" for a in "xyz"]].to_numpy(float) for n in names], axis=1)
+    pixels = np.stack([truth[[f"{n}_x_px", f"{n}_y_px"]].to_numpy(float) for n in names], axis=1)
+    k = np.asarray(camera["intrinsics_px"], float)
+    ray = (pixels - k[[0, 1], [2, 2]]) / k[[0, 1], [0, 1]]  # x/z and y/z of each point
+    n_frames, n_points = ray.shape[:2]
+    design = np.zeros((n_frames, 2 * n_points, 3))
+    design[:, 0::2, 0] = design[:, 1::2, 1] = 1.0
+    design[:, 0::2, 2], design[:, 1::2, 2] = -ray[..., 0], -ray[..., 1]
+    target = np.empty((n_frames, 2 * n_points))
+    target[:, 0::2] = ray[..., 0] * relative[..., 2] - relative[..., 0]
+    target[:, 1::2] = ray[..., 1] * relative[..., 2] - relative[..., 1]
+    mid_hip = np.stack([np.linalg.lstsq(a, b, rcond=None)[0] for a, b in zip(design, target, strict=True)])
+    return relative + mid_hip[:, None, :]
+
+
+def square_camera_pixels(truth: pd.DataFrame, meta: dict) -> pd.DataFrame:
+    """The truth with its points' pixel columns re-projected through the square camera the motion was
+    planned with (meta['camera']['valgus_camera']); the angle columns are re-measured by
+    `anatomical_hips`, which load_reference applies next. A side view keeps its blanks there."""
+    clip, square = meta["camera"], meta["camera"]["valgus_camera"]
+    # camera = (world - centre) @ R.T, so world = camera @ R + centre
+    world = _camera_points(truth, clip) @ np.asarray(clip["world_to_camera_rotation"], float)
+    world += np.asarray(clip["camera_centre_m"], float)
+    rotation = np.asarray(square["world_to_camera_rotation"], float)
+    cam = (world - np.asarray(square["camera_centre_m"], float)) @ rotation.T
+    k = np.asarray(square["intrinsics_px"], float)
+    px = cam[..., :2] / np.maximum(cam[..., 2:3], 1e-6) * k[[0, 1], [0, 1]] + k[[0, 1], [2, 2]]
+    out = truth.copy()
+    for i, name in enumerate(f"{side}_{point}" for side in SIDES for point in POINTS):
+        out[f"{name}_x_px"], out[f"{name}_y_px"] = px[:, i, 0], px[:, i, 1]
+    return out
+
+
+CAMERAS = ("clip", "square")
+
+
+def load_reference(video_path: str | Path, hip_share: float = ANATOMICAL_HIP_SHARE, camera: str = "clip") -> Reference:
     """Read X.truth.csv and X.truth.json next to X.mp4 (frontal truth at anatomical hips, see above;
-    hip_share=1 gives the rig's own)."""
+    hip_share=1 gives the rig's own), as the clip's camera or a square one sees it (see above)."""
+    if camera not in CAMERAS:
+        raise ValueError(f"camera must be one of {CAMERAS}, got {camera!r}")
     video_path = Path(video_path)
-    truth = anatomical_hips(pd.read_csv(video_path.with_suffix(".truth.csv")), hip_share)
     meta = json.loads(video_path.with_suffix(".truth.json").read_text())
+    truth = pd.read_csv(video_path.with_suffix(".truth.csv"))
+    if camera == "square":
+        truth = square_camera_pixels(truth, meta)
+    truth = anatomical_hips(truth, hip_share)
     times = truth["time_s"].to_numpy(float)
     n = len(times)
     events = meta.get("events", {})

@@ -597,3 +597,26 @@ def test_stills_render_the_first_event_frame():
     assert frame == 12 and rgb.shape == (320, 180, 3)
     with pytest.raises(InputError, match="outside the clip"):
         render_stills(spec, [999])
+
+
+def test_square_camera_truth_is_what_a_square_camera_films(tmp_path, rig, anatomy):
+    """Re-projecting a turned, tilted camera's truth through the camera the valgus was planned with
+    gives exactly the truth that camera itself measures (synth.reference, camera="square")."""
+    from gaitcheck.synth.reference import load_reference, square_camera_pixels
+    from gaitcheck.synth.truth import POINTS
+
+    camera = replace(CAMERA, width_px=180, height_px=320, yaw_deg=25.0, roll_deg=4.0)
+    movement = SingleLegSquat(reps=1, rep_s=0.8, lead_s=0.1)
+    spec = ClipSpec(movement=movement, camera=camera, realism=Realism.off(), body=BODY)
+    result = render_clip(spec, tmp_path / "turned.mp4")
+    sidecar = json.loads(result.truth_json_path.read_text())
+    squared = square_camera_pixels(pd.read_csv(result.truth_csv_path), sidecar)
+    square, _, _ = truth_of(movement, rig, anatomy, camera.frontal())
+    for name in (f"{side}_{point}" for side in ("left", "right") for point in POINTS):
+        for axis in ("x", "y"):
+            np.testing.assert_allclose(squared[f"{name}_{axis}_px"], square[f"{name}_{axis}_px"], atol=0.02)
+    turned, straight = load_reference(result.video_path), load_reference(result.video_path, camera="square")
+    stance = movement.stance
+    at_bottom = sidecar["events"]["reps"][0]["bottom_frame"]
+    apart = turned.truth[f"{stance}_fppa_deg"][at_bottom] - straight.truth[f"{stance}_fppa_deg"][at_bottom]
+    assert abs(apart) > 5  # 25 deg off square at a deep single-leg squat: the turned camera's truth is not square
