@@ -47,7 +47,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gaitcheck.assess import MAX_OFF_SQUARE_DEG, THRESHOLDS, graded_measure, threshold_for  # noqa: E402
+from gaitcheck.assess import (  # noqa: E402
+    CAMERA_ALLOWANCE,
+    MAX_OFF_SQUARE_DEG,
+    THRESHOLDS,
+    graded_measure,
+    threshold_for,
+)
 from gaitcheck.calibration import CALIBRATION_FILE, Calibration, LinearCorrection  # noqa: E402
 from gaitcheck.landmarks import PoseSeries  # noqa: E402
 from gaitcheck.model import Analysis  # noqa: E402
@@ -153,7 +159,8 @@ def build_and_pose(specs: list[tuple[str, Any]], cache: Path, jobs: int, model: 
 @dataclasses.dataclass
 class ClipData:
     name: str
-    ref: Reference  # the truth, read with gaitcheck's own rules
+    ref: Reference  # the truth through the clip's own camera, read with gaitcheck's own rules
+    square: Reference  # the same truth as the square camera the valgus was planned with sees it
     analysis: Analysis  # today's code on the saved raw landmarks, uncorrected
     factors: dict
     scored: pd.DataFrame  # its angles, with the hip rotation estimate ungated
@@ -210,7 +217,9 @@ def load_clip(name: str, cache: Path, model: Path | None = None) -> ClipData:
     factors = json.loads((cache / f"{name}.factors.json").read_text())
     factors["abs_roll_deg"] = abs(float(factors.get("roll_deg", 0.0)))
     factors["short_side_px"] = min(float(factors.get("width_px", 0)), float(factors.get("height_px", 0)))
-    return ClipData(name, load_reference(cache / f"{name}.mp4"), analysis, factors, ungated(analysis))
+    video = cache / f"{name}.mp4"
+    refs = load_reference(video), load_reference(video, camera="square")
+    return ClipData(name, *refs, analysis, factors, ungated(analysis))
 
 
 def eligible(clip: ClipData, side: str) -> np.ndarray:
@@ -383,8 +392,9 @@ def earns_its_place(rows: list[dict]) -> bool:
 # ------------------------------------------------------------------------------------------------
 # verdicts
 # ------------------------------------------------------------------------------------------------
-def verdict_rows(clips: list[ClipData]) -> list[dict]:
-    """Per working leg: gaitcheck's verdict (its own reps/steps) vs the truth's (same bands, no margin)."""
+def verdict_rows(clips: list[ClipData], square: bool = True) -> list[dict]:
+    """Per working leg: gaitcheck's verdict (its own reps/steps) vs the truth's (same bands, no margin),
+    the truth as a square camera sees it (or, square=False, through the clip's own camera)."""
     order = {"aligned": 0, "borderline": 1, "valgus": 2}
     rows = []
     for c in clips:
@@ -392,7 +402,7 @@ def verdict_rows(clips: list[ClipData]) -> list[dict]:
             continue
         t = threshold_for(c.movement, THRESHOLDS)
         key = graded_measure(c.movement)
-        for side, truth in c.ref.verdicts().items():
+        for side, truth in (c.square if square else c.ref).verdicts().items():
             if truth.verdict not in order:
                 continue
             value = truth.measures.get(key, {}).get("mean", np.nan)
@@ -499,8 +509,14 @@ def verdict_section(clips: list[ClipData]) -> str:
     if everything.empty:
         return "## Verdicts\n\nNo working legs.\n"
     rows = everything[~everything["declined"]]
+    picture = pd.DataFrame(verdict_rows(clips, square=False))
+    picture = picture[~picture["declined"]]
     lines = [
         "## Verdicts per working leg (gaitcheck's own repetitions and steps)\n",
+        "The truth's verdict is the one a square camera earns (section 'The camera's angle: against what a "
+        "square camera sees'): clinical FPPA is the knee seen square on. Against the truth through each "
+        f"clip's own camera, what the picture shows, gaitcheck is right for {int(picture['right'].sum())} of "
+        f"{len(picture)}.\n",
         f"Right for **{int(rows['right'].sum())} of {len(rows)}** legs ({rows['right'].mean():.0%}); a neighbouring "
         "band counts as right only where the truth is within 1 deg (0.02 shank lengths) of the band edge. "
         f"{int(everything['declined'].sum())} more legs were filmed more than {MAX_OFF_SQUARE_DEG:.0f} deg off "
@@ -594,6 +610,109 @@ def camera_angle_section(clips: list[ClipData]) -> str:
         "rotation the motion put in, and from thigh and shank not tilting half the bend each.\n"
     )
     return "\n".join(lines) + "\n"
+
+
+ALLOWED = {  # measure -> (label, unit, digits, tolerance): the allowances tried (assess.CAMERA_ALLOWANCE ships)
+    "fppa_deg": ("FPPA", "deg", 1, 0.1),
+    "knee_medial_shift": ("knee shift over the ankle", "shank lengths", 3, 0.005),
+}
+
+
+def allowance_candidates() -> dict[str, Callable[[str, float, float], float]]:
+    from gaitcheck.kinematics import turned_camera_fppa_deg, turned_camera_shift
+
+    return {"fppa_deg": turned_camera_fppa_deg, "knee_medial_shift": turned_camera_shift}
+
+
+def allowance_rows(clips: list[ClipData]) -> pd.DataFrame:
+    """Per leg and true event: the truth through the clip's camera and through a square one, and
+    gaitcheck's event value as the picture gives it and with its camera allowance
+    (assess.allow_for_camera, at the view gaitcheck detected)."""
+    from gaitcheck.assess import allow_for_camera
+
+    rows = []
+    for c in clips:
+        if c.view == "side":
+            continue
+        view = c.analysis.segments[c.analysis.primary[0]].view
+        picture = c.ref.event_measures(c.truth, c.ref.series)
+        square = c.square.event_measures(c.square.truth, c.square.series)
+        est = c.ref.event_measures(c.estimate, c.analysis.landmarks.clean, c.estimate_row_of)
+        for side in ("left", "right"):
+            for p, q, e in zip(picture[side], square[side], est[side], strict=True):
+                allowed = allow_for_camera(e, side, view, allowance_candidates())
+                bins = {f: factor_bin(c, f) for f in list(CATEGORIES[1:]) + list(BINS)}
+                for measure in ALLOWED:
+                    values = {
+                        "picture_truth": p.get(measure, np.nan),
+                        "square_truth": q.get(measure, np.nan),
+                        "raw": e.get(measure, np.nan),
+                        "allowed": allowed.get(measure, np.nan),
+                    }
+                    where = {"movement_bin": c.movement, "off_square": _f(c, "yaw_off_square_deg")}
+                    rows.append({"clip": c.name, "measure": measure, **values, **bins, **where})
+    table = pd.DataFrame(rows)
+    return table[np.isfinite(table[["square_truth", "raw", "allowed"]].astype(float)).all(axis=1)]
+
+
+def _mae(a: pd.Series, b: pd.Series) -> float:
+    return float((a.astype(float) - b.astype(float)).abs().mean())
+
+
+def worse_with_allowance(rows: pd.DataFrame, tolerance: float) -> list[str]:
+    """Factor bins (>= 5 events) where the allowance is further from the square camera's truth than
+    the picture's value is."""
+    worse = []
+    for factor in list(CATEGORIES[1:]) + list(BINS) + ["movement_bin"]:
+        for label, group in rows.groupby(factor):
+            raw, allowed = _mae(group["raw"], group["square_truth"]), _mae(group["allowed"], group["square_truth"])
+            if len(group) >= 5 and allowed > raw + tolerance:
+                worse.append(f"{factor.removesuffix('_bin')} {label} ({raw:.3g} -> {allowed:.3g}, {len(group)} events)")
+    return worse
+
+
+def allowance_section(clips: list[ClipData]) -> str:
+    """gaitcheck's camera-angle allowance scored against what a square camera sees, per off-square bin,
+    and whether it is ever worse than the picture's own value in any factor bin."""
+    rows = allowance_rows(clips)
+    lines = [
+        "## The camera's angle: against what a square camera sees\n",
+        "The truth above is the rig projected through the clip's own camera, so a camera off square is in "
+        "it too. Clinical FPPA means the knee seen square on: here the same rig's 3-D joints are projected "
+        "through the camera the motion's valgus was planned with (`synth.reference`, camera='square': the "
+        "clip's camera moved straight in front of the person and held level, at the same height, distance, "
+        "pitch and lens). Per true event, the picture's value (what MediaPipe reads) and gaitcheck's event "
+        "value, which takes out the apparent valgus or varus its estimate of the camera's turn makes at the "
+        "event's knee bend (`assess.allow_for_camera`; no parameter fitted: the geometry of "
+        "`kinematics.turned_camera_fppa_deg`, the turn taken 4 deg nearer square than estimated, that "
+        "estimate's error on these clips read by hand in an earlier session). MAE by the rendered camera's "
+        "angle off square:\n",
+        "| measure | off square (deg) | events | picture value vs the clip camera's truth | picture value vs a "
+        "square camera's truth | with the allowance vs a square camera's truth |",
+        "|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    for measure, (label, unit, digits, tolerance) in ALLOWED.items():
+        chosen = rows[rows["measure"] == measure]
+        for low, high in itertools.pairwise([0, 5, 10, 20, 35, 90]):
+            group = chosen[(chosen["off_square"] >= low) & (chosen["off_square"] < high)]
+            if len(group):
+                pairs = (("raw", "picture_truth"), ("raw", "square_truth"), ("allowed", "square_truth"))
+                scores = " | ".join(f"{_mae(group[a], group[b]):.{digits}f}" for a, b in pairs)
+                lines.append(f"| {label} ({unit}) | {low}-{high} | {len(group)} | {scores} |")
+        worse = worse_with_allowance(chosen, tolerance)
+        never = (
+            f"never further from it than the picture's value in any factor bin of >= 5 events ({tolerance:g} {unit})"
+        )
+        outcome = "further from it in " + "; ".join(worse) if worse else never
+        shipped = "ships" if measure in CAMERA_ALLOWANCE else "does not ship"  # assess.CAMERA_ALLOWANCE
+        verdicts.append(f"- {label} ({shipped}): the allowance is {outcome}")
+    return (
+        "\n".join(lines)
+        + "\n\nHeld to the rule that a correction must never make any factor bin worse:\n\n"
+        + "\n".join(verdicts)
+        + "\n"
+    )
 
 
 def free_thigh_foreshortening(series: PoseSeries, free: str, row: int) -> float:
@@ -752,7 +871,8 @@ def summary_section(clips: list[ClipData]) -> str:
             f"| {label} | {fmt(ev, 'mae')} | {fmt(ev, 'bias')} | {fmt(ev, 'slope', 2)} | {fmt(fr, 'mae')} | "
             f"{'<= ' + str(target) if target else '-'} |"
         )
-    return "## Summary (raw MediaPipe, as gaitcheck ships it)\n\n" + "\n".join(lines) + "\n"
+    title = "## Summary (MediaPipe's reading of the picture: raw values against the clip camera's truth)"
+    return title + "\n\n" + "\n".join(lines) + "\n"
 
 
 def compare_section(clips: list[ClipData], others: list[ClipData], model: Path) -> str:
@@ -813,10 +933,15 @@ def report(clips: list[ClipData], command: str, decisions_text: str, drop_text: 
         "`gaitcheck.pipeline` with no correction. **What these clips decided**: the grading margins are "
         "their median error at events (the table 'graded measures'), and hip rotation is reported only in the "
         "task where its bias here is under 2 deg; no correction was fitted (none passed the held-out rule), and "
-        "the bands come from the literature. Nothing was tuned on the verdicts below.\n",
+        "the bands come from the literature. FPPA's allowance for the camera's angle has no fitted parameter, but "
+        "these clips decided that it ships and that the knee shift's does not, and the 4 deg its estimate of the "
+        "camera's turn is shrunk by was read on them. Nothing was tuned on the verdicts below.\n",
         "Ground truth is the rig's joint centres (hip = upperleg01 head moved medially as below, knee = "
         "lowerleg01 head, ankle = foot head) projected through the same camera and measured with "
-        "gaitcheck's own angle functions. Events: "
+        "gaitcheck's own angle functions: the tables score MediaPipe's reading of the picture, with raw "
+        "values. **The verdicts** are scored against the truth a square camera sees instead (clinical FPPA "
+        "is the knee seen square on), and gaitcheck's event FPPA allows for the camera's angle (section "
+        "'The camera's angle: against what a square camera sees'). Events: "
         "repetition bottoms (or the deepest frame where the thigh is still seen) and running midstance, at the "
         "true events; frames: the leg in stance with the knee flexed >= 20 deg. Bias = estimate - truth. These "
         "are renders of one body model: real video is harder; read the tables as a lower bound on error and a "
@@ -830,6 +955,7 @@ def report(clips: list[ClipData], command: str, decisions_text: str, drop_text: 
         summary_section(clips),
         verdict_section(clips),
         camera_angle_section(clips),
+        allowance_section(clips),
         graded_section(clips),
         drop_text,
         "## Corrections held out on whole factor ranges\n\n"

@@ -7,7 +7,7 @@ The thresholds live in one table (THRESHOLDS), each row with its source, populat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, Literal
 
@@ -139,6 +139,17 @@ THIGH_VISIBLE_SHARE = 0.6
 #: Beyond this camera yaw, apparent varus and valgus can swap (Englander et al. 2019, OJSM).
 MAX_OFF_SQUARE_DEG = 35.0
 MIN_STEPS = 7  # Dingenen 2018: >= 7 steps per leg for a stable mean
+#: How far gaitcheck's off-square estimate may be from the truth: its mean absolute error on the
+#: accuracy renders was 3.9 deg (48 clips, read by hand from their summaries against the rendered
+#: camera). The camera-angle allowance and caveat take the camera to be this much nearer square
+#: than estimated, so a square camera's small misreading is never "corrected".
+OFF_SQUARE_ERROR_DEG = 4.0
+#: The event measures a turned camera's share is taken out of, and how much that is. Only FPPA:
+#: on renders against a square camera's truth (docs/accuracy.md, 'The camera's angle') its
+#: allowance was never worse than the picture's value in any factor bin; the knee's shift over the
+#: ankle (kinematics.turned_camera_shift) was worse filmed from behind, where MediaPipe does not
+#: show the knee's forward travel as the geometry predicts, so it is reported as the picture shows it.
+CAMERA_ALLOWANCE: dict[str, Callable[[str, float, float], float]] = {"fppa_deg": k.turned_camera_fppa_deg}
 
 
 #: Squat depth named from the stance knees' peak flexion in the repetition, after Schoenfeld 2010
@@ -202,6 +213,28 @@ def frontal_unreadable(view: str, off_square_deg: float, movement: str = "") -> 
             "(film square to the person)"
         )
     return None
+
+
+def allow_for_camera(
+    measures: dict[str, Any],
+    side: str,
+    view: Detected,
+    allowances: Mapping[str, Callable[[str, float, float], float]] = CAMERA_ALLOWANCE,
+) -> dict[str, Any]:
+    """The event's measures in `allowances` with the turned camera's share taken out (Englander 2019: a
+    camera off square changes apparent valgus at a bent knee; kinematics.turned_camera_fppa_deg), at
+    the event's peak knee flexion and the estimated turn less OFF_SQUARE_ERROR_DEG. What the picture
+    showed is kept as <measure>_picture."""
+    bend = measures.get("knee_flexion_peak_deg")
+    turn = float(np.sign(view.turn_deg)) * max(0.0, abs(view.turn_deg) - OFF_SQUARE_ERROR_DEG)
+    if turn == 0.0 or bend is None or not np.isfinite(bend):
+        return measures
+    out = dict(measures)
+    for key, share_of in allowances.items():
+        value = measures.get(key)
+        if value is not None and np.isfinite(value):
+            out[key], out[f"{key}_picture"] = value - share_of(side, turn, float(bend)), value
+    return out
 
 
 def grade_event(
@@ -348,9 +381,14 @@ def step_measures(step: Step, angles: pd.DataFrame, row_of: dict[int, int]) -> d
 
 
 def assess_events(
-    segments: list[Segment], angles: pd.DataFrame, clean: PoseSeries, thresholds: tuple[Threshold, ...] = THRESHOLDS
+    segments: list[Segment],
+    angles: pd.DataFrame,
+    clean: PoseSeries,
+    thresholds: tuple[Threshold, ...] = THRESHOLDS,
+    camera_allowance: bool = True,
 ) -> tuple[list[RepResult], list[StepResult]]:
-    """Every repetition and step of every segment: its measures (frontal views) and its grade."""
+    """Every repetition and step of every segment: its measures (frontal views) and its grade, the
+    graded measure allowing for the camera's angle unless `camera_allowance` is off."""
     row_of = {int(f): i for i, f in enumerate(clean.frame)}
     reps: list[RepResult] = []
     steps: list[StepResult] = []
@@ -362,11 +400,15 @@ def assess_events(
             for side in rep.legs:
                 measures = dict(per_leg.get(side, {}))
                 where = measures.pop("frontal_event", None)
+                if camera_allowance:
+                    measures = allow_for_camera(measures, side, view)
                 graded = grade_event(measures, movement, view, thresholds)
                 legs[side] = Graded(graded.measures, graded.graded_measure, graded.verdict, where)
             reps.append(RepResult(rep, legs))
         for step in segment.steps:
             measures = step_measures(step, angles, row_of) if segment.frontal else {}
+            if camera_allowance and measures:
+                measures = allow_for_camera(measures, step.leg, view)
             steps.append(StepResult(step, grade_event(measures, movement, view, thresholds)))
     return reps, steps
 
@@ -483,6 +525,12 @@ def assess_leg(
     value = measures[key]["mean"]
     verdict = grade(value, t)
     reasons = [_verdict_reason(side, movement, key, value, t, verdict)]
+    picture = measures.get(f"{key}_picture")
+    if picture is not None:
+        reasons.append(
+            f"allowing for the camera about {off_square_deg:.0f} deg off square at this knee bend (Englander 2019; "
+            f"approximate): the picture itself showed {picture['mean']:+.1f} deg"
+        )
     hip = _hip_contribution(measures, verdict, reasons, movement in SINGLE_LEG_MOVEMENTS)
     level, why = _confidence(len(per_event), event, caveats)
     return LegAssessment(verdict, hip, reasons, level, why, measures, len(per_event), event)

@@ -45,6 +45,13 @@ def yaw_deg(series: PoseSeries) -> np.ndarray:
     return np.degrees(np.arctan2(vectors[:, 2], vectors[:, 0]))
 
 
+def turn_deg(yaw: float) -> float:
+    """The camera's signed angle off square from the body's yaw (-90..90): the yaw itself facing the
+    camera, its difference from 180 facing away. + when the side of the body on the picture's right
+    is the farther one, from the front and from behind alike (kinematics.turned_camera_fppa_deg)."""
+    return float(yaw if abs(yaw) <= 90.0 else (yaw % 360.0) - 180.0)
+
+
 def _view_of(yaw: np.ndarray) -> np.ndarray:
     a = np.abs(yaw)
     out = np.full(yaw.shape, "oblique", dtype=object)
@@ -82,6 +89,7 @@ def detect_view(series: PoseSeries) -> Detected:
         float(confidence),
         details={
             "yaw_deg": round(abs(median_yaw) if best != "back" else median_yaw, 1),
+            "turn_deg": round(turn_deg(median_yaw), 1),
             "shoulder_width_ratio": round(ratio, 2),
         },
     )

@@ -195,6 +195,21 @@ def view_artefact_shift(off_square_deg: float, knee_flexion_deg: float) -> float
     return float(np.sin(np.radians(knee_flexion_deg) / 2.0) * np.sin(np.radians(off_square_deg)))
 
 
+def turned_camera_fppa_deg(side: str, turn_deg: float, knee_flexion_deg: float) -> float:
+    """What a camera `turn_deg` off square (signed, detect.turn_deg) adds to this leg's FPPA at this
+    knee bend, + toward valgus: `view_artefact_fppa_deg` with its sign. The knee travels forward of
+    the hip-ankle line as it bends; turned, the camera sees part of that travel as sideways, toward
+    the midline on one leg and away from it on the other [D]."""
+    sign = (1.0 if side == "right" else -1.0) * float(np.sign(turn_deg))
+    return sign * view_artefact_fppa_deg(abs(turn_deg), knee_flexion_deg)
+
+
+def turned_camera_shift(side: str, turn_deg: float, knee_flexion_deg: float) -> float:
+    """The same for the knee's shift over the ankle, in shank lengths, + medial (`view_artefact_shift`)."""
+    sign = (1.0 if side == "right" else -1.0) * float(np.sign(turn_deg))
+    return sign * view_artefact_shift(abs(turn_deg), knee_flexion_deg)
+
+
 # ------------------------------------------------------------------------------------------------
 # 3-D estimate: hip rotation from world landmarks
 # ------------------------------------------------------------------------------------------------

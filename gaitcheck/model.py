@@ -112,6 +112,11 @@ class Detected:
         return float(self.details.get("yaw_deg", 0.0) or 0.0)
 
     @property
+    def turn_deg(self) -> float:
+        """The camera's signed angle off square (detect.turn_deg; 0 when not measured)."""
+        return float(self.details.get("turn_deg", 0.0) or 0.0)
+
+    @property
     def off_square_deg(self) -> float:
         """How far the camera is from square to the person, from the front or from behind (0-90)."""
         yaw = abs(self.yaw_deg) % 360.0

@@ -294,7 +294,7 @@ def assess(
     with context.active():
         context.progress("assess", 0, 1)
         clean, segments, primary = analysis.landmarks.clean, analysis.segments, analysis.primary
-        reps, steps = assess_events(segments, analysis.angles, clean, thresholds)
+        reps, steps = assess_events(segments, analysis.angles, clean, thresholds, analysis.settings.camera_allowance)
         caveats = {side: leg_caveats(side, segments, primary, clean, analysis.video, analysis.angles) for side in SIDES}
         legs = assess_legs(segments, primary, reps, steps, caveats, thresholds)
         movement = analysis.segments[primary[0]].movement.value

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import MIN_REPS, MIN_STEPS, threshold_for
+from gaitcheck.assess import MIN_REPS, MIN_STEPS, OFF_SQUARE_ERROR_DEG, threshold_for
 from gaitcheck.kinematics import view_artefact_fppa_deg, view_artefact_shift
 from gaitcheck.landmarks import INDEX, PoseSeries
 from gaitcheck.model import Analysis, Caveat, Issue, Segment, VideoInfo
@@ -26,10 +26,6 @@ CAMERA_ROLL_DEG = 3.0  # a few degrees of roll is as large as the pelvic drop be
 RUN_MIN_FPS = 60.0  # below: contacts are poorly timed (stance is ~7 frames at 30 fps)
 RUN_GOOD_FPS = 100.0  # Souza 2016 recommends 120-240 fps
 MISSING_SHARE = 0.1
-#: How far gaitcheck's off-square estimate may be from the truth: its mean absolute error on the
-#: accuracy renders was 3.9 deg (48 clips, read by hand from their summaries against the rendered
-#: camera). The camera-angle caveat assumes the camera is this much nearer square than estimated.
-OFF_SQUARE_ERROR_DEG = 4.0
 #: The knee bend the caveat uses: this percentile of the leg's knee flexion over its repetitions or
 #: stance phases (about the deepest frames, where the frontal measures are read).
 DEEP_BEND_PERCENTILE = 90

@@ -175,6 +175,12 @@ class Settings(_Options):
         "(the knee flexion plane is undefined on a straight leg)",
         metavar="DEG",
     )
+    camera_allowance: bool = _opt(
+        True,
+        "grade the knee allowing for the camera's angle off square: the apparent valgus or varus that "
+        "a turned camera adds at a bent knee (Englander 2019) is taken out of the graded measure, and "
+        "what the picture showed is kept beside it (docs/definitions.md, 'The camera's angle')",
+    )
     calibrate: bool = _opt(
         False,
         "apply the linear correction of frontal-plane angles fitted on gaitcheck's own renders "

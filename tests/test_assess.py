@@ -240,3 +240,35 @@ def test_mirrored_landmarks_give_the_same_verdicts_with_legs_swapped():
 )
 def test_squat_depth_is_named_from_knee_flexion(flexion_deg, name):
     assert squat_depth(flexion_deg) == name
+
+
+def _turned(turn: float):
+    from gaitcheck.model import Detected
+
+    return Detected("front", 1.0, details={"yaw_deg": abs(turn), "turn_deg": turn})
+
+
+def test_the_camera_allowance_takes_the_turned_cameras_share_out_of_fppa_only():
+    from gaitcheck.kinematics import turned_camera_fppa_deg
+
+    event = {"fppa_deg": 12.0, "knee_medial_shift": 0.1, "knee_flexion_peak_deg": 60.0}
+    for side in ("left", "right"):
+        allowed = assess.allow_for_camera(event, side, _turned(20.0))
+        share = turned_camera_fppa_deg(side, 20.0 - assess.OFF_SQUARE_ERROR_DEG, 60.0)
+        assert abs(share) > 5
+        assert allowed["fppa_deg"] == pytest.approx(12.0 - share)
+        assert allowed["fppa_deg_picture"] == 12.0
+        assert allowed["knee_medial_shift"] == 0.1 and "knee_medial_shift_picture" not in allowed
+    left, right = (assess.allow_for_camera(event, side, _turned(20.0))["fppa_deg"] for side in ("left", "right"))
+    assert (left - 12.0) == pytest.approx(12.0 - right)  # valgus taken from one leg, varus from the other
+
+
+@pytest.mark.parametrize("turn", [0.0, 3.9, -4.0])
+def test_a_camera_within_its_estimate_error_of_square_gets_no_allowance(turn):
+    event = {"fppa_deg": 12.0, "knee_flexion_peak_deg": 80.0}
+    assert assess.allow_for_camera(event, "left", _turned(turn)) == event
+
+
+def test_no_allowance_without_the_knee_bend():
+    event = {"fppa_deg": 12.0, "knee_flexion_peak_deg": float("nan")}
+    assert assess.allow_for_camera(event, "left", _turned(25.0)) == event

@@ -320,3 +320,42 @@ def test_view_artefact_is_zero_square_on_or_straight():
     assert k.view_artefact_shift(0.0, 80.0) == 0.0
     assert k.view_artefact_fppa_deg(5.0, 45.0) == pytest.approx(4.1, abs=0.1)
     assert k.view_artefact_fppa_deg(15.0, 80.0) == pytest.approx(24.5, abs=0.2)
+
+
+def _turned_body_legs(turn: float, flexion: float, facing: str) -> dict[str, float]:
+    """Both legs of an aligned body (no valgus, both knees bent `flexion`), facing the camera or away,
+    turned `turn` deg about the vertical, seen orthographically; camera axes x right, y down, z away.
+    Returns each leg's FPPA and shift of the knee over the ankle, and the body's turn as gaitcheck
+    reads it (detect.yaw_deg's construction on the left-minus-right hip vector, then detect.turn_deg)."""
+    from gaitcheck.detect import turn_deg
+
+    half = math.radians(flexion) / 2
+    forward = -1.0 if facing == "front" else 1.0  # the body's anterior along z
+    left_x = 0.1 if facing == "front" else -0.1  # facing the camera, the left hip is on the picture's right
+    a = math.radians(turn)  # the picture's right side turned away from the camera by `turn`
+    rotate = np.array([[math.cos(a), 0.0, -math.sin(a)], [0.0, 1.0, 0.0], [math.sin(a), 0.0, math.cos(a)]])
+    points = {}
+    for side, x in (("left", left_x), ("right", -left_x)):
+        hip = np.array([x, 0.0, 0.0])
+        knee = hip + 0.45 * np.array([0.0, math.cos(half), forward * math.sin(half)])
+        ankle = knee + 0.42 * np.array([0.0, math.cos(half), -forward * math.sin(half)])
+        points.update({f"{side}_hip": rotate @ hip, f"{side}_knee": rotate @ knee, f"{side}_ankle": rotate @ ankle})
+    across = points["left_hip"] - points["right_hip"]
+    out = {"turn": turn_deg(math.degrees(math.atan2(across[2], across[0])))}
+    for side, other in (("left", "right"), ("right", "left")):
+        hip, knee, ankle = (points[f"{side}_{joint}"][:2] for joint in ("hip", "knee", "ankle"))
+        contra = points[f"{other}_hip"][:2]
+        out[f"{side}_fppa"] = float(k.fppa_deg(hip, knee, ankle, contra))
+        medial = k.medial_direction(hip, contra)
+        out[f"{side}_shift"] = float(np.dot(knee - ankle, medial) / 0.42)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.floats(-40.0, 40.0), st.floats(0.0, 100.0), st.sampled_from(["front", "back"]))
+def test_turned_camera_allowance_has_the_sign_a_turned_camera_gives_each_leg(turn, flexion, facing):
+    seen = _turned_body_legs(turn, flexion, facing)
+    assert seen["turn"] == pytest.approx(turn, abs=1e-6)
+    for side in ("left", "right"):
+        assert seen[f"{side}_fppa"] == pytest.approx(k.turned_camera_fppa_deg(side, seen["turn"], flexion), abs=1e-6)
+        assert seen[f"{side}_shift"] == pytest.approx(k.turned_camera_shift(side, seen["turn"], flexion), abs=1e-6)

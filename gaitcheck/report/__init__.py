@@ -237,8 +237,11 @@ def _render(
         extra = ""
         if graded != "fppa_deg":
             extra = f"; {MEASURE_LABEL.get(graded, graded).lower()} {fmt(event['graded_value'], 2, signed=True)}"
+        allowed = ""
+        if event.get("fppa_deg_picture") is not None:  # assess.allow_for_camera
+            allowed = f" ({fmt(event.get('fppa_deg'), 1, 'deg', signed=True)} allowing for the camera's angle)"
         caption = (
-            f"{side.capitalize()} leg, {what} at {fmt(t, 2, 's')}: FPPA {fmt(fppa, 1, 'deg', signed=True)}, "
+            f"{side.capitalize()} leg, {what} at {fmt(t, 2, 's')}: FPPA {fmt(fppa, 1, 'deg', signed=True)}{allowed}, "
             f"hip adduction {fmt(event.get('hip_adduction_deg'), 1, 'deg', signed=True)}{extra} "
             f"({'midstance' if event['event'] == 'step' else 'frame measured'})."
         )

@@ -158,7 +158,7 @@ def _answer(result: Result) -> list:
                 badge=VERDICT_LABEL.get(verdict, verdict),
                 sentences=sentences,
                 confidence=wording.confidence_sentence(result, side),
-                details=["Measured: " + d for d in details[:1]],
+                details=["Measured: " + d for d in details[:1]] + _allowance_details(details),
             )
         )
     blocks: list = [Cards(cards)]
@@ -166,6 +166,11 @@ def _answer(result: Result) -> list:
         blocks.append(Para(sentence))
     blocks.append(Para(wording.NON_DIAGNOSTIC, "note"))
     return blocks
+
+
+def _allowance_details(reasons: list[str]) -> list[str]:
+    """The verdict's reason saying FPPA allows for the camera's angle (assess.assess_leg), as a sentence."""
+    return [r[0].upper() + r[1:] + "." for r in reasons if r.startswith("allowing for the camera")]
 
 
 def _key_frames(result: Result, key_frames: list[KeyFrame], faces_blurred: bool) -> list:
