@@ -35,6 +35,7 @@ EVENT_COLUMNS = (
     "graded_value",
     "verdict",  # this rep's or step's own grade against the task's threshold
     "fppa_deg",
+    "fppa_deg_picture",  # FPPA as the picture showed it, when fppa_deg allows for the camera's angle
     "fppa_peak_deg",
     "hip_adduction_deg",
     "hip_adduction_peak_deg",
