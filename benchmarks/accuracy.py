@@ -113,16 +113,23 @@ def clip_specs(n: int, side: int, seed: int) -> list[tuple[str, Any]]:
     return specs
 
 
-def _build_one(args: tuple[str, Any, str]) -> str:
+def _build_one(args: tuple[str, Any, str]) -> tuple[str, str | None]:
+    """Render one clip: (name, None), or (name, why) when the generator cannot plan its motion (the
+    reason is kept as X.skipped.txt, and the clip left out of every table)."""
     name, spec, cache = args
+    from gaitcheck.errors import GaitcheckError
     from gaitcheck.synth import render_clip
     from gaitcheck.synth.variety import factors
 
     path = Path(cache) / f"{name}.mp4"
     if not path.with_suffix(".truth.json").exists():  # written last: a clip cut short re-renders
-        render_clip(spec, path)
+        try:
+            render_clip(spec, path)
+        except GaitcheckError as exc:
+            path.with_suffix(".skipped.txt").write_text(str(exc) + "\n")
+            return name, str(exc)
     path.with_suffix(".factors.json").write_text(json.dumps(factors(spec), default=float))
-    return name
+    return name, None
 
 
 def results_folder(cache: Path, model: Path | None) -> Path:
@@ -143,14 +150,30 @@ def _pose_one(args: tuple[str, str, Path | None]) -> str:
     return name
 
 
-def build_and_pose(specs: list[tuple[str, Any]], cache: Path, jobs: int, model: Path | None) -> None:
+def build_and_pose(
+    specs: list[tuple[str, Any]], cache: Path, jobs: int, model: Path | None
+) -> tuple[list[tuple[str, Any]], dict[str, str]]:
+    """Render and pose what is not cached; the specs that made a clip, and why the others did not."""
     cache.mkdir(parents=True, exist_ok=True)
-    todo = [(name, spec, str(cache)) for name, spec in specs if not (cache / f"{name}.factors.json").exists()]
+    skipped = {
+        name: (cache / f"{name}.skipped.txt").read_text().strip()
+        for name, _ in specs
+        if (cache / f"{name}.skipped.txt").exists()
+    }
+    todo = [
+        (name, spec, str(cache))
+        for name, spec in specs
+        if name not in skipped and not (cache / f"{name}.factors.json").exists()
+    ]
     with mp.get_context("spawn").Pool(jobs) as pool:
-        for name in pool.imap_unordered(_build_one, todo):
-            print(f"rendered {name}", flush=True)
-        for name in pool.imap_unordered(_pose_one, [(name, str(cache), model) for name, _ in specs]):
+        for name, why in pool.imap_unordered(_build_one, todo):
+            print(f"rendered {name}" if why is None else f"left out {name}: {why}", flush=True)
+            if why is not None:
+                skipped[name] = why
+        made = [(name, spec) for name, spec in specs if name not in skipped]
+        for name in pool.imap_unordered(_pose_one, [(name, str(cache), model) for name, _ in made]):
             print(f"posed {name}", flush=True)
+    return made, skipped
 
 
 # ------------------------------------------------------------------------------------------------
@@ -698,7 +721,8 @@ def allowance_section(clips: list[ClipData]) -> str:
         "value, which takes out the apparent valgus or varus its estimate of the camera's turn makes at the "
         "event's knee bend (`assess.allow_for_camera`; no parameter fitted: the geometry of "
         "`kinematics.turned_camera_fppa_deg`, the turn taken 4 deg nearer square than estimated, that "
-        "estimate's error on these clips read by hand in an earlier session). MAE by the rendered camera's "
+        "estimate's error read by hand in an earlier session on the clips of docs/accuracy.md). "
+        "MAE by the rendered camera's "
         "angle off square:\n",
         "| measure | off square (deg) | events | picture value vs the clip camera's truth | picture value vs a "
         "square camera's truth | with the allowance vs a square camera's truth |",
@@ -950,7 +974,14 @@ HELD_OUT_NOTE = (
 )
 
 
-def report(clips: list[ClipData], command: str, decisions_text: str, drop_text: str = "", fresh: bool = False) -> str:
+def report(
+    clips: list[ClipData],
+    command: str,
+    decisions_text: str,
+    drop_text: str = "",
+    fresh: bool = False,
+    skipped: dict[str, str] | None = None,
+) -> str:
     counts = ", ".join(f"{m}: {sum(c.movement == m for c in clips)}" for m in sorted({c.movement for c in clips}))
     parts = [
         "# Accuracy on rendered humans with known joint angles\n",
@@ -959,6 +990,9 @@ def report(clips: list[ClipData], command: str, decisions_text: str, drop_text: 
         "everything its generator can vary drawn at random per clip (gaitcheck.synth.variety; a contact sheet of "
         "24 frames is docs/synth-contact-sheet.jpg), each posed once by MediaPipe and analysed by the real "
         "`gaitcheck.pipeline` with no correction. " + (HELD_OUT_NOTE if fresh else DECIDED_NOTE) + "\n",
+        "".join(
+            f"Left out: {name}, which the generator could not plan ({why}).\n" for name, why in (skipped or {}).items()
+        ),
         "Ground truth is the rig's joint centres (hip = upperleg01 head moved medially as below, knee = "
         "lowerleg01 head, ankle = foot head) projected through the same camera and measured with "
         "gaitcheck's own angle functions: the tables score MediaPipe's reading of the picture, with raw "
@@ -1036,14 +1070,14 @@ def main() -> None:
     command = "python benchmarks/accuracy.py " + " ".join(sys.argv[1:])
     started = time.time()
     specs = clip_specs(args.n, args.side, args.seed)
-    build_and_pose(specs, args.cache, args.jobs, args.model)
+    specs, skipped = build_and_pose(specs, args.cache, args.jobs, args.model)
     clips = [load_clip(name, args.cache, args.model) for name, _ in specs]
     decisions_text, decisions = held_out_section(clips)
     drop_text, drop_fit = drop_section(clips)
     print(f"single-leg pelvic drop correction to ship (offset, slope): {drop_fit}")
     if args.fit:
         write_calibration(clips, decisions, command)
-    text = report(clips, command.strip(), decisions_text, drop_text, fresh=args.held_out)
+    text = report(clips, command.strip(), decisions_text, drop_text, fresh=args.held_out, skipped=skipped)
     if args.compare:
         other = Settings(model=args.compare).model_path
         build_and_pose(specs, args.cache, args.jobs, other)

@@ -397,8 +397,12 @@ class SquatProgram:
         fraction = 1.0
         if self._knee_clearance_m(base, 1.0) < 0.0:
             fraction = root_solve(lambda f: self._knee_clearance_m(base, f), 0.0, 1.0)
-            while self._knee_clearance_m(base, fraction) < 0.0 and fraction > 0.0:  # brentq's side of the root
-                fraction = max(0.0, fraction - 1e-6)
+            # brentq may stop on the wrong side of the root, and the clearance is not always monotonic
+            # (a request the solver cannot reach reads -1): step back, each step twice the last, so
+            # this ends within ~20 tries (steps of 1e-6 alone took hours on one spec, seed 1004)
+            back = 1e-6
+            while self._knee_clearance_m(base, fraction) < 0.0 and fraction > 0.0:
+                fraction, back = max(0.0, fraction - back), 2.0 * back
             log.warning(
                 "rep %d: valgus capped at %.0f%% of the request so the knees do not overlap",
                 window.index,

@@ -620,3 +620,13 @@ def test_square_camera_truth_is_what_a_square_camera_films(tmp_path, rig, anatom
     at_bottom = sidecar["events"]["reps"][0]["bottom_frame"]
     apart = turned.truth[f"{stance}_fppa_deg"][at_bottom] - straight.truth[f"{stance}_fppa_deg"][at_bottom]
     assert abs(apart) > 5  # 25 deg off square at a deep single-leg squat: the turned camera's truth is not square
+
+
+def test_a_squat_the_generator_cannot_plan_is_refused_with_a_sentence():
+    """Seed 1004's deep squat cannot keep its knees apart at any valgus: planning it stepped back
+    1e-6 at a time for hours; now the back-off doubles and the spec is refused."""
+    from gaitcheck.synth.clip import stage_clip
+    from gaitcheck.synth.variety import random_clip_spec
+
+    with pytest.raises(InputError, match="cannot be reached"):
+        stage_clip(random_clip_spec(1004, "squat"))
