@@ -224,6 +224,8 @@ def _camera_angle(a: Analysis) -> list[Issue]:
         f"the camera is about {a.main.view.off_square_deg:.0f} deg off square to the person: at a deep knee bend "
         "the camera's angle alone makes a knee look further in or out than it is (one leg in, the other out)"
     )
+    if a.settings.camera_allowance:
+        text += "; gaitcheck's FPPA allows for it, but only approximately"
     return [_issue("off-square", "minor", text)]
 
 

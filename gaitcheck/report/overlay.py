@@ -510,7 +510,10 @@ def render_video(
         encoder = _Encoder(path, rate, _time_base(info.path))
     last_pts = -1
     try:
-        keep = None if encoder is not None else wanted.__contains__  # key frames only: convert just those
+        # key frames only: convert just those, and the frame after the last, so that the decoder
+        # thread is not left decoding the rest of the clip toward a frame nobody asked for
+        last = max(wanted, default=-1)
+        keep = None if encoder is not None else (lambda index: index in wanted or index > last)
         for frame in prefetch(iter_frames(info, VIDEO_MAX_SIDE_PX, keep=keep)):
             if progress is not None:
                 progress(frame.index + 1, info.n_frames)
