@@ -560,12 +560,14 @@ def _verdict_reason(side: str, movement: str, key: str, value: float, t: Thresho
 
 def _hip_contribution(measures: dict, verdict: str, reasons: list[str], single_leg: bool) -> bool | None:
     """Does the hip explain the knee's inward movement? The femur's tilt (femoral adduction) makes
-    up at least half of the FPPA, or the pelvis drops on the other side. Not asked when aligned."""
+    up at least half of the FPPA, or the pelvis drops on the other side. Not asked when aligned.
+    The share compares two readings of one picture: FPPA as the picture showed it, when the graded
+    FPPA allows for the camera's angle (femoral adduction is not allowed for)."""
     if verdict not in ("borderline", "valgus"):
         return None
     drop = measures.get("pelvic_drop_deg", {}).get("mean", np.nan)
     femoral = measures.get("femoral_adduction_deg", {}).get("mean", np.nan)
-    fppa = measures.get("fppa_deg", {}).get("mean", np.nan)
+    fppa = measures.get("fppa_deg_picture", measures.get("fppa_deg", {})).get("mean", np.nan)
     share = femoral / fppa if np.isfinite(femoral) and np.isfinite(fppa) and fppa > 3 else np.nan
     contributes = False
     if np.isfinite(share) and share >= FEMORAL_SHARE:

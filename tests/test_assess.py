@@ -272,3 +272,10 @@ def test_a_camera_within_its_estimate_error_of_square_gets_no_allowance(turn):
 def test_no_allowance_without_the_knee_bend():
     event = {"fppa_deg": 12.0, "knee_flexion_peak_deg": float("nan")}
     assert assess.allow_for_camera(event, "left", _turned(25.0)) == event
+
+
+def test_the_femurs_share_is_read_against_the_pictures_fppa_when_fppa_allows_for_the_camera():
+    events = [{**rep(12.0, femoral=8.0), "fppa_deg_picture": 20.0} for _ in range(3)]
+    leg = assess_leg("left", "single-leg-squat", "front", events, [], off_square_deg=20.0)
+    assert leg.hip_contributes is False  # 8 of the picture's 20 deg, not 8 of the allowed 12
+    assert any("allowing for the camera" in r and "+20.0" in r for r in leg.reasons)
