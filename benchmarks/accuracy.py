@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,7 @@ from gaitcheck.assess import (  # noqa: E402
     threshold_for,
 )
 from gaitcheck.calibration import CALIBRATION_FILE, Calibration, LinearCorrection  # noqa: E402
+from gaitcheck.kinematics import turned_camera_fppa_deg, turned_camera_shift  # noqa: E402
 from gaitcheck.landmarks import PoseSeries  # noqa: E402
 from gaitcheck.model import Analysis  # noqa: E402
 from gaitcheck.settings import Settings  # noqa: E402
@@ -648,16 +649,21 @@ def camera_angle_section(clips: list[ClipData]) -> str:
     return "\n".join(lines) + "\n"
 
 
-ALLOWED = {  # measure -> (label, unit, digits, tolerance): the allowances tried (assess.CAMERA_ALLOWANCE ships)
-    "fppa_deg": ("FPPA", "deg", 1, 0.1),
-    "knee_medial_shift": ("knee shift over the ankle", "shank lengths", 3, 0.005),
+class Allowance(NamedTuple):
+    """A camera allowance tried: how it is shown, and the share of the measure it takes out."""
+
+    label: str
+    unit: str
+    digits: int
+    tolerance: float  # a factor bin counts as worse beyond this
+    share_of: Callable[[str, float, float], float]
+
+
+#: The allowances tried (assess.CAMERA_ALLOWANCE is what ships).
+ALLOWED = {
+    "fppa_deg": Allowance("FPPA", "deg", 1, 0.1, turned_camera_fppa_deg),
+    "knee_medial_shift": Allowance("knee shift over the ankle", "shank lengths", 3, 0.005, turned_camera_shift),
 }
-
-
-def allowance_candidates() -> dict[str, Callable[[str, float, float], float]]:
-    from gaitcheck.kinematics import turned_camera_fppa_deg, turned_camera_shift
-
-    return {"fppa_deg": turned_camera_fppa_deg, "knee_medial_shift": turned_camera_shift}
 
 
 def allowance_rows(clips: list[ClipData]) -> pd.DataFrame:
@@ -674,10 +680,12 @@ def allowance_rows(clips: list[ClipData]) -> pd.DataFrame:
         picture = c.ref.event_measures(c.truth, c.ref.series)
         square = c.square.event_measures(c.square.truth, c.square.series)
         est = c.ref.event_measures(c.estimate, c.analysis.landmarks.clean, c.estimate_row_of)
+        bins = {f: factor_bin(c, f) for f in list(CATEGORIES[1:]) + list(BINS)}
+        where = {"movement_bin": c.movement, "off_square": _f(c, "yaw_off_square_deg")}
+        candidates = {measure: allowance.share_of for measure, allowance in ALLOWED.items()}
         for side in ("left", "right"):
             for p, q, e in zip(picture[side], square[side], est[side], strict=True):
-                allowed = allow_for_camera(e, side, view, allowance_candidates())
-                bins = {f: factor_bin(c, f) for f in list(CATEGORIES[1:]) + list(BINS)}
+                allowed = allow_for_camera(e, side, view, candidates)
                 for measure in ALLOWED:
                     values = {
                         "picture_truth": p.get(measure, np.nan),
@@ -685,7 +693,6 @@ def allowance_rows(clips: list[ClipData]) -> pd.DataFrame:
                         "raw": e.get(measure, np.nan),
                         "allowed": allowed.get(measure, np.nan),
                     }
-                    where = {"movement_bin": c.movement, "off_square": _f(c, "yaw_off_square_deg")}
                     rows.append({"clip": c.name, "measure": measure, **values, **bins, **where})
     table = pd.DataFrame(rows)
     return table[np.isfinite(table[["square_truth", "raw", "allowed"]].astype(float)).all(axis=1)]
@@ -729,7 +736,7 @@ def allowance_section(clips: list[ClipData]) -> str:
         "|---|---|---|---|---|---|",
     ]
     verdicts = []
-    for measure, (label, unit, digits, tolerance) in ALLOWED.items():
+    for measure, (label, unit, digits, tolerance, _) in ALLOWED.items():
         chosen = rows[rows["measure"] == measure]
         for low, high in itertools.pairwise([0, 5, 10, 20, 35, 90]):
             group = chosen[(chosen["off_square"] >= low) & (chosen["off_square"] < high)]

@@ -215,6 +215,12 @@ def frontal_unreadable(view: str, off_square_deg: float, movement: str = "") -> 
     return None
 
 
+def nearer_square_deg(off_square_deg: float) -> float:
+    """An estimated angle off square (signed or not) taken OFF_SQUARE_ERROR_DEG nearer square, never
+    past it: what the camera allowance and the camera-angle caveat both assume."""
+    return float(np.sign(off_square_deg)) * max(0.0, abs(off_square_deg) - OFF_SQUARE_ERROR_DEG)
+
+
 def allow_for_camera(
     measures: dict[str, Any],
     side: str,
@@ -226,7 +232,7 @@ def allow_for_camera(
     the event's peak knee flexion and the estimated turn less OFF_SQUARE_ERROR_DEG. What the picture
     showed is kept as <measure>_picture."""
     bend = measures.get("knee_flexion_peak_deg")
-    turn = float(np.sign(view.turn_deg)) * max(0.0, abs(view.turn_deg) - OFF_SQUARE_ERROR_DEG)
+    turn = nearer_square_deg(view.turn_deg)
     if turn == 0.0 or bend is None or not np.isfinite(bend):
         return measures
     out = dict(measures)
@@ -387,8 +393,8 @@ def assess_events(
     thresholds: tuple[Threshold, ...] = THRESHOLDS,
     camera_allowance: bool = True,
 ) -> tuple[list[RepResult], list[StepResult]]:
-    """Every repetition and step of every segment: its measures (frontal views) and its grade, the
-    graded measure allowing for the camera's angle unless `camera_allowance` is off."""
+    """Every repetition and step of every segment: its measures (frontal views) and its grade, FPPA
+    allowing for the camera's angle (allow_for_camera) unless `camera_allowance` is off."""
     row_of = {int(f): i for i, f in enumerate(clean.frame)}
     reps: list[RepResult] = []
     steps: list[StepResult] = []

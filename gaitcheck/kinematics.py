@@ -200,14 +200,17 @@ def turned_camera_fppa_deg(side: str, turn_deg: float, knee_flexion_deg: float) 
     knee bend, + toward valgus: `view_artefact_fppa_deg` with its sign. The knee travels forward of
     the hip-ankle line as it bends; turned, the camera sees part of that travel as sideways, toward
     the midline on one leg and away from it on the other [D]."""
-    sign = (1.0 if side == "right" else -1.0) * float(np.sign(turn_deg))
-    return sign * view_artefact_fppa_deg(abs(turn_deg), knee_flexion_deg)
+    return _turn_sign(side, turn_deg) * view_artefact_fppa_deg(abs(turn_deg), knee_flexion_deg)
 
 
 def turned_camera_shift(side: str, turn_deg: float, knee_flexion_deg: float) -> float:
     """The same for the knee's shift over the ankle, in shank lengths, + medial (`view_artefact_shift`)."""
-    sign = (1.0 if side == "right" else -1.0) * float(np.sign(turn_deg))
-    return sign * view_artefact_shift(abs(turn_deg), knee_flexion_deg)
+    return _turn_sign(side, turn_deg) * view_artefact_shift(abs(turn_deg), knee_flexion_deg)
+
+
+def _turn_sign(side: str, turn_deg: float) -> float:
+    """+1 when a camera turned `turn_deg` makes this leg look more valgus, -1 more varus, 0 square."""
+    return (1.0 if side == "right" else -1.0) * float(np.sign(turn_deg))
 
 
 # ------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import MIN_REPS, MIN_STEPS, OFF_SQUARE_ERROR_DEG, threshold_for
+from gaitcheck.assess import MIN_REPS, MIN_STEPS, nearer_square_deg, threshold_for
 from gaitcheck.kinematics import view_artefact_fppa_deg, view_artefact_shift
 from gaitcheck.landmarks import INDEX, PoseSeries
 from gaitcheck.model import Analysis, Caveat, Issue, Segment, VideoInfo
@@ -89,7 +89,7 @@ def view_angle_caveat(side: Side, main: Segment, angles: pd.DataFrame, rows: np.
     if not np.isfinite(bends).any():
         return None
     bend = float(np.nanpercentile(bends, DEEP_BEND_PERCENTILE))
-    off_square = max(0.0, main.view.off_square_deg - OFF_SQUARE_ERROR_DEG)
+    off_square = nearer_square_deg(main.view.off_square_deg)
     in_degrees = threshold.unit == "deg"
     artefact = view_artefact_fppa_deg(off_square, bend) if in_degrees else view_artefact_shift(off_square, bend)
     if artefact <= threshold.margin:

@@ -144,7 +144,7 @@ def build_key_frame(clean: PoseSeries, row: dict[str, Any], index: int, size: tu
     key = f"{row['event']}-{row['number']}-{side}"
     automatic = {
         "fppa_deg": finite_or_none(row.get("fppa_deg")),
-        "fppa_picture_deg": finite_or_none(row.get("fppa_deg_picture")),  # None: no camera allowance
+        "fppa_deg_picture": finite_or_none(row.get("fppa_deg_picture")),  # None: no camera allowance
         "hip_adduction_deg": finite_or_none(row.get("hip_adduction_deg")),
         "graded_measure": row["graded_measure"],
         "graded_value": finite_or_none(row.get("graded_value")),
@@ -202,7 +202,7 @@ def measure(points: dict[str, tuple[float, float]], frame: KeyFrame) -> dict[str
     taken out of it as well, so both are graded alike."""
     hip, knee, ankle, contra = (np.asarray(points[n], dtype=float) for n in POINT_NAMES)
     picture = float(kinematics.fppa_deg(hip, knee, ankle, contra))
-    automatic, automatic_picture = frame.automatic["fppa_deg"], frame.automatic.get("fppa_picture_deg")
+    automatic, automatic_picture = frame.automatic["fppa_deg"], frame.automatic.get("fppa_deg_picture")
     allowance = automatic_picture - automatic if automatic is not None and automatic_picture is not None else 0.0
     fppa = picture - allowance
     adduction = float(kinematics.hip_adduction_deg(hip, knee, contra))
@@ -212,7 +212,7 @@ def measure(points: dict[str, tuple[float, float]], frame: KeyFrame) -> dict[str
     verdict = grade(fppa, threshold) if threshold is not None else frame.automatic["verdict"]
     return {
         "fppa_deg": round(fppa, 2),
-        "fppa_picture_deg": round(picture, 2) if allowance else None,
+        "fppa_deg_picture": round(picture, 2) if allowance else None,
         "hip_adduction_deg": round(adduction, 2) if math.isfinite(adduction) else None,
         "verdict": verdict,
         "regraded": threshold is not None,

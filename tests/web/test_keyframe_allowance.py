@@ -18,7 +18,7 @@ POINTS = {"hip": (100.0, 100.0), "knee": (110.0, 200.0), "ankle": (100.0, 300.0)
 def key_frame(automatic_fppa: float, automatic_picture: float | None) -> KeyFrame:
     automatic = {
         "fppa_deg": automatic_fppa,
-        "fppa_picture_deg": automatic_picture,
+        "fppa_deg_picture": automatic_picture,
         "hip_adduction_deg": 0.0,
         "graded_measure": "fppa_deg",
         "graded_value": automatic_fppa,
@@ -38,11 +38,11 @@ def picture_fppa() -> float:
 def test_hand_points_carry_the_automatic_values_camera_allowance():
     picture = picture_fppa()
     measured = measure(POINTS, key_frame(automatic_fppa=4.0, automatic_picture=10.0))
-    assert measured["fppa_picture_deg"] == pytest.approx(picture, abs=0.01)
+    assert measured["fppa_deg_picture"] == pytest.approx(picture, abs=0.01)
     assert measured["fppa_deg"] == pytest.approx(picture - 6.0, abs=0.01)
 
 
 def test_without_an_allowance_the_hand_value_is_the_picture():
     measured = measure(POINTS, key_frame(automatic_fppa=4.0, automatic_picture=None))
-    assert measured["fppa_picture_deg"] is None
+    assert measured["fppa_deg_picture"] is None
     assert measured["fppa_deg"] == pytest.approx(picture_fppa(), abs=0.01)

@@ -324,8 +324,8 @@ class KeyFrameCard {
   valueLine(values) {
     const line = element("span", "kf-line");
     line.append(element("b", "kf-fppa", "FPPA " + degrees(values.fppa_deg)));
-    if (values.fppa_picture_deg !== null && values.fppa_picture_deg !== undefined) {
-      const note = "(picture " + degrees(values.fppa_picture_deg) + ", allowing for the camera's angle)";
+    if (values.fppa_deg_picture !== null && values.fppa_deg_picture !== undefined) {
+      const note = "(picture " + degrees(values.fppa_deg_picture) + ", allowing for the camera's angle)";
       line.append(element("span", "kf-picture", note));
     }
     line.append(element("span", "badge " + values.verdict, this.labels[values.verdict] || values.verdict));
