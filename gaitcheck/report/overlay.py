@@ -218,11 +218,14 @@ def _run(text: str, size: int, bold: bool) -> tuple[float, np.ndarray]:
 
 
 @lru_cache(maxsize=64)
-def _backing(width: int, height: int, radius: int) -> np.ndarray:
-    """The panel's rounded dark backing as opacity (0-1)."""
+def _backing(width: int, height: int, radius: int) -> Panel:
+    """The panel's rounded dark backing, without text (remembered: panels repeat their size)."""
     shape = Image.new("L", (width, height), 0)
     ImageDraw.Draw(shape).rounded_rectangle((0, 0, width - 1, height - 1), radius=radius, fill=PANEL_OPACITY)
-    return np.asarray(shape, dtype=np.float32)[..., None] / 255.0
+    opacity = np.asarray(shape, dtype=np.float32)[..., None] / 255.0
+    colour, through = opacity * np.asarray(PANEL_RGB, dtype=np.float32), 1.0 - opacity
+    colour.flags.writeable = through.flags.writeable = False
+    return Panel(colour, through)
 
 
 def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | None = None) -> Panel:
@@ -232,9 +235,8 @@ def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | No
     runs = [[(_run(text, size, bold), colour) for text, colour, bold in row] for row in rows]
     width = int(max((sum(advance for (advance, _), _ in row) for row in runs), default=0)) + 2 * pad
     height = line_h * len(rows) + 2 * pad - (line_h - size) // 2
-    opacity = _backing(max(1, width), max(1, height), max(4, size // 2))
-    colour = opacity * np.asarray(PANEL_RGB, dtype=np.float32)
-    through = 1.0 - opacity
+    backing = _backing(max(1, width), max(1, height), max(4, size // 2))
+    colour, through = backing.colour.copy(), backing.through.copy()
     y = pad
     for row in runs:
         x: float = pad
@@ -243,8 +245,8 @@ def text_panel(rows: list[list[tuple[str, str, bool]]], size: int, pad: int | No
             box = (slice(y, y + coverage.shape[0]), slice(left, left + coverage.shape[1]))
             region = colour[box]  # a view, clipped at the panel's edge
             ink = coverage[: region.shape[0], : region.shape[1]]
-            region[:] = ink * np.asarray(hex_rgb(hex_colour), dtype=np.float32) + region * (1 - ink)
-            through[box] *= 1 - ink
+            region += ink * (np.asarray(hex_rgb(hex_colour), dtype=np.float32) - region)
+            through[box] -= through[box] * ink
             x += advance
         y += line_h
     return Panel(colour, through)
