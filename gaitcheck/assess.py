@@ -473,14 +473,12 @@ def _stats(values: pd.Series) -> dict[str, Any]:
 
 
 def aggregate(per_event: list[dict[str, float]]) -> dict[str, dict[str, float]]:
-    """Mean, SD and n of each measure over repetitions or steps."""
-    if not per_event:
-        return {}
+    """Mean, SD and n of each measure over repetitions or steps (a measure some events lack, e.g.
+    `fppa_deg_picture` where the camera's angle was not allowed for, over the events that have it)."""
     out = {}
-    for name, first in per_event[0].items():
-        if isinstance(first, str):
-            continue
-        summary = mean_sd_n([e[name] for e in per_event])
+    names = dict.fromkeys(name for event in per_event for name, value in event.items() if not isinstance(value, str))
+    for name in names:
+        summary = mean_sd_n([e[name] for e in per_event if name in e])
         if summary is not None:
             out[name] = summary
     return out

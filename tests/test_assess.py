@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gaitcheck import assess
 from gaitcheck.assess import (
+    aggregate,
     assess_leg,
     frontal_event_row,
     grade,
@@ -279,3 +280,14 @@ def test_the_femurs_share_is_read_against_the_pictures_fppa_when_fppa_allows_for
     leg = assess_leg("left", "single-leg-squat", "front", events, [], off_square_deg=20.0)
     assert leg.hip_contributes is False  # 8 of the picture's 20 deg, not 8 of the allowed 12
     assert any("allowing for the camera" in r and "+20.0" in r for r in leg.reasons)
+
+
+def test_a_measure_only_some_repetitions_have_is_summarised_over_those():
+    """A clip in two parts, the camera turned in one and square in the other: only the turned part's
+    repetitions keep the picture's FPPA beside the allowed one (this raised KeyError once)."""
+    turned = {"fppa_deg": 8.0, "fppa_deg_picture": 12.0, "verdict": "aligned"}
+    square = {"fppa_deg": 6.0, "verdict": "aligned"}
+    out = aggregate([square, turned, turned])
+    assert out["fppa_deg"] == {"mean": 7.33, "sd": 1.15, "n": 3}
+    assert out["fppa_deg_picture"] == {"mean": 12.0, "sd": 0.0, "n": 2}
+    assert "verdict" not in out and aggregate([]) == {}
