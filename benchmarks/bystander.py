@@ -20,7 +20,12 @@ looked at for that; clips 12-19 were rendered after it. The first run over clips
 MediaPipe losing the subject while a walker passed in front; the second search then painted over
 people by body instead of by box (pose.paint_over, pose.found_on_paint), and the tracker learnt to
 leave a spurious detection unlinked (tracking._assign): both were tried on clips 2, 3, 4, 8, 16, 18
-and 19. Clips from 20 on were rendered after all of that (held out from everything).
+and 19. Clips 20-23 were rendered after all of that (held out from everything). Clips 24-31 were
+rendered on 2026-12-05 and first scored by the code of 507a07b (7 of 8 right): clip 24's subject was
+split into two tracks where a broken fit (half the torso, at the squat's bottom) and the whole one
+were both found, a standing bystander was chosen over both halves, and the broken fits cut the clip.
+That led to tracking.found_twice and detect.CUT_PERSIST_S, developed on clip 24 (and clip 22 looked
+at), so clips 22 and 24 count as looked at since; the others of 20-31 were not looked at.
 """
 
 from __future__ import annotations
@@ -105,6 +110,8 @@ def looked_at(clip: int) -> str:
         return "for the jump gate and painting"
     if clip < PAINTING_DEVELOPED_ON:
         return "for the painting" if clip in (16, 18, 19) else "no, but rendered before the painting"
+    if clip in (22, 24):
+        return "for the fragments and cuts of 2026-12-05"
     return "no (held out)"
 
 
@@ -152,7 +159,8 @@ def main() -> None:
         "(`gaitcheck.synth.variety.bystander_clip_spec`, seeds from "
         f"{SEED}), posed by MediaPipe, analysed by today's code. Scored per frame from the render's own boxes "
         "(see the script's docstring); the last column says which clips were looked at while the subject choice "
-        "and the jump gate (tracking.jump_rows), then the second search's painting, were developed.\n\n"
+        "and the jump gate (tracking.jump_rows), then the second search's painting, then joining a person found twice "
+        "(tracking.found_twice) and ignoring a flickering fit as a cut (detect.CUT_PERSIST_S), were developed.\n\n"
         + table(rows)
         + "\n\nTarget (issue 11): the subject right in every frame, the movement right.\n"
     )

@@ -12,6 +12,7 @@ positions at each repetition's start, so the camera's height and yaw do not matt
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 
@@ -443,6 +444,8 @@ def classify_rep(series: PoseSeries, rep: Rep, view: str) -> str:
 # ------------------------------------------------------------------------------------------------
 CUT_PICTURE_CHANGE = 25.0  # mean grey-level change (0-255) between frames that marks an edited cut
 CUT_JUMP_TORSO = 0.6  # the body jumping this far (torso lengths) in one frame is a cut too
+CUT_RESCALE_LOG = 0.25  # ... or its torso changing length by this (log ratio, ~28 %) in one frame
+CUT_PERSIST_S = 0.2  # ... when the change holds: the medians of this long after and before differ as much
 MIN_SEGMENT_S = 1.5  # shorter stretches are not analysed on their own
 MIN_VIEW_CHANGE_S = 2.0  # a new view must last this long to start a segment
 FACING_CENTRE_DEG = {"front": 0.0, "side": 90.0, "back": 180.0}  # |yaw| of each coarse facing
@@ -450,7 +453,9 @@ FACING_HYSTERESIS_DEG = 15.0  # the facing changes once |yaw| is this far past a
 
 
 def find_cuts(series: PoseSeries) -> np.ndarray:
-    """Frames where a new shot starts: the picture changes abruptly, or the body jumps or rescales."""
+    """Frames where a new shot starts: the picture changes abruptly, or the body jumps or rescales
+    from one frame to the next and stays so (`_lasting_change`): a fit that flickers for a frame or
+    two (a deep squat's torso read at half its length) is noise for cleaning, not a new shot."""
     px = series.px
     centre = (px("left_hip") + px("right_hip") + px("left_shoulder") + px("right_shoulder")) / 4
     torso = np.linalg.norm(
@@ -459,10 +464,29 @@ def find_cuts(series: PoseSeries) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         jump = np.r_[0.0, np.linalg.norm(np.diff(centre, axis=0), axis=1) / torso[1:]]
         rescale = np.r_[0.0, np.abs(np.log(torso[1:] / torso[:-1]))]
+        log_torso = np.log(torso)
+    half = max(2, int(round(CUT_PERSIST_S / series.frame_step_s))) if series.n_frames > 1 else 1
+    body = _lasting_change(centre / torso[:, None], jump > CUT_JUMP_TORSO, half, CUT_JUMP_TORSO)
+    body |= _lasting_change(log_torso[:, None], rescale > CUT_RESCALE_LOG, half, CUT_RESCALE_LOG)
     picture = series.picture_change
     typical = float(np.median(picture)) if picture.size else 0.0
-    cut = (picture > max(CUT_PICTURE_CHANGE, 6 * typical)) | (jump > CUT_JUMP_TORSO) | (rescale > 0.25)
+    cut = (picture > max(CUT_PICTURE_CHANGE, 6 * typical)) | body
     return np.flatnonzero(np.nan_to_num(cut, nan=False).astype(bool))
+
+
+def _lasting_change(values: np.ndarray, candidates: np.ndarray, half: int, limit: float) -> np.ndarray:
+    """Of the `candidates` frames (bool), those i where the median of `values` (T, k) over the
+    `half` frames from i differs from that over the `half` frames before i by more than `limit`."""
+    out = np.zeros(len(values), dtype=bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window: no change found there
+        for i in np.flatnonzero(np.nan_to_num(candidates, nan=False).astype(bool)):
+            if i == 0:
+                continue
+            before = np.nanmedian(values[max(0, i - half) : i], axis=0)
+            after = np.nanmedian(values[i : i + half], axis=0)
+            out[i] = bool(np.linalg.norm(after - before) > limit)
+    return out
 
 
 def _runs(labels: np.ndarray) -> list[tuple[int, int, str]]:

@@ -259,7 +259,8 @@ def _people(a: Analysis) -> list[Issue]:
         )
         jumps = (a.landmarks.raw.notes.get("subject") or {}).get("jumps_left_out", 0)
         if jumps:
-            text += f"; {jumps} frames where the person followed jumped away and back (another detection) were left out"
+            frames, were = ("1 frame", "was") if jumps == 1 else (f"{jumps} frames", "were")
+            text += f"; {frames} where the person followed jumped away and back (another detection) {were} left out"
         return [_issue("several-people", "minor", text)]
     return []
 

@@ -69,6 +69,28 @@ def test_an_edited_cut_splits_the_clip():
     assert split_segments(cut) == [(0, 150), (150, 240)]
 
 
+def scaled_torso(series, rows, factor: float):
+    """`series` with the shoulders moved toward the hips in `rows` (the torso `factor` as long)."""
+    image = series.image_px.copy()
+    for side in ("left", "right"):
+        hip, shoulder = INDEX[f"{side}_hip"], INDEX[f"{side}_shoulder"]
+        image[rows, shoulder] = image[rows, hip] + factor * (image[rows, shoulder] - image[rows, hip])
+    return series.replace(image_px=image)
+
+
+def test_a_torso_read_at_half_its_length_for_a_frame_or_two_is_not_a_cut():
+    """A rendered squat seen from behind: the bottom's torso flickered between whole and half, and
+    each flicker cut the clip, losing both repetitions."""
+    series = scaled_torso(squatting_series(240, fps=30.0, reps=4), [100, 101, 130], 0.5)
+    assert list(find_cuts(series)) == []
+    assert split_segments(series) == [(0, 240)]
+
+
+def test_a_lasting_change_of_scale_is_a_cut():
+    series = scaled_torso(squatting_series(240, fps=30.0, reps=4), slice(150, None), 0.5)
+    assert list(find_cuts(series)) == [150]
+
+
 def test_frames_without_a_person_are_left_out():
     series = squatting_series(240, fps=30.0, reps=4)
     image = series.image_px.copy()

@@ -14,7 +14,7 @@ from gaitcheck.errors import InputError
 from gaitcheck.landmarks import INDEX, N_LANDMARKS
 from gaitcheck.pose import estimate_pose
 from gaitcheck.settings import Settings
-from gaitcheck.tracking import Track, choose_subject, drop_duplicates, jump_rows, track_people
+from gaitcheck.tracking import Track, choose_subject, drop_duplicates, jump_rows, lasting, track_people
 from gaitcheck.video import Frame, iter_frames, probe_video
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -193,6 +193,43 @@ def test_one_person_found_twice_in_a_frame_counts_once():
     a = person(400, 0.0)
     keep = drop_duplicates([a, a + 3.0, person(900, 0.0)], [0.9, 0.95, 0.8])
     assert keep == [1, 2]
+
+
+def broken_fit(points: np.ndarray) -> np.ndarray:
+    """The same person read with half the torso (shoulders halfway down to the hips), as the model
+    does at a deep squat's bottom seen from behind now and then."""
+    out = points.copy()
+    for side in ("left", "right"):
+        hip, shoulder = INDEX[f"{side}_hip"], INDEX[f"{side}_shoulder"]
+        out[shoulder] = (out[shoulder] + out[hip]) / 2
+    return out
+
+
+def track(track_id: int, rows: range, points_of) -> Track:
+    return Track(track_id, list(rows), [0] * len(rows), [points_of(r) for r in rows])
+
+
+def test_one_person_found_twice_for_a_moment_stays_one_track():
+    """A rendered oblique squat's subject split where a broken fit and the whole one were both found
+    (frames 127-137 of 487) and a standing bystander was chosen over both halves."""
+    times = np.arange(150) / 30.0
+    squatter = lambda r: person(400, times[r], squatting=True)  # noqa: E731
+    early = track(1, range(0, 71), lambda r: broken_fit(squatter(r)) if r >= 60 else squatter(r))
+    later = track(2, range(60, 150), squatter)
+    bystander = track(3, range(0, 150), lambda r: person(900, times[r]))
+    tracks = lasting([early, later, bystander], times)
+    assert len(tracks) == 2
+    subject = next(t for t in tracks if t.rows == list(range(150)))
+    torso = [np.linalg.norm(p[INDEX["left_shoulder"]] - p[INDEX["left_hip"]]) for p in subject.points_px]
+    assert min(torso) == pytest.approx(100.0)  # the whole fit kept where both were found
+    assert choose_subject(tracks, "auto", 150, SIZE).id == subject.id
+
+
+def test_two_people_side_by_side_are_not_joined_where_they_share_frames():
+    times = np.arange(150) / 30.0
+    first = track(1, range(0, 80), lambda r: person(400, times[r], squatting=True))
+    second = track(2, range(70, 150), lambda r: person(520, times[r], squatting=True))  # a torso's width away
+    assert len(lasting([first, second], times)) == 2
 
 
 def test_subject_setting_is_checked():
