@@ -32,7 +32,7 @@ from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_m
 from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.model import Analysis, Detected, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
-from gaitcheck.plausibility import gate_far_knee, gate_knee_flexion, plausible_steps
+from gaitcheck.plausibility import gate_covered, gate_far_knee, gate_knee_flexion, plausible_steps
 from gaitcheck.pose import Sightings, look, pose_series
 from gaitcheck.quality import leg_caveats, quality_issues
 from gaitcheck.sagittal import sagittal_running
@@ -255,6 +255,9 @@ def _analyse_segment(
         notes["calibration"] = calibration.to_json()
     table, dropped = gate_knee_flexion(table, sub.time_s)
     table, far_knee = gate_far_knee(table, view.value, movement.value)
+    table, dropped["covered_frames_no_angles"] = gate_covered(
+        table, sub.frame, (sub.notes.get("subject") or {}).get("covered_frames", ())
+    )
     segment = Segment(index, start, stop, float(pre.time_s[start]), float(pre.time_s[stop - 1]), view, movement)
     if movement.value == "run":
         steps = find_steps(sub, view.value, segment=index)

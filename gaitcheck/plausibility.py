@@ -6,13 +6,16 @@ shadow gives values that look like measurements. Before anything is plotted or g
 * knee flexion must lie in the knee's range of motion and change no faster than a knee can;
 * in a side view of a bilateral squat both knees bend alike, so a far knee that is mostly hidden
   or disagrees grossly with the near one is not measured;
-* a running step must last as long as a stance can, and the legs must alternate.
+* a running step must last as long as a stance can, and the legs must alternate;
+* where another person covers most of the subject, no angle is read.
 
 Each gate returns what it kept and a count of what it dropped, with the reason; the pipeline
 records the counts (summary.json `cleaning.plausibility`) and warns.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -88,6 +91,19 @@ def _jump_glitches(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
         bad[seen[start + 1 : stop + 1] if back is not None else seen[start + 1]] = True
         k = int(np.searchsorted(jumps, stop, side="right"))
     return bad
+
+
+def gate_covered(table: pd.DataFrame, frames: np.ndarray, covered_frames: Iterable[int]) -> tuple[pd.DataFrame, int]:
+    """Every angle set missing in the frames where another person covered most of the subject
+    (pose.follow_subject: the model mixes the two bodies there; benchmarks/cover.py). Returns the
+    table and how many of its frames were blanked."""
+    blank = np.isin(np.asarray(frames, dtype=int), np.fromiter(covered_frames, dtype=int))
+    if not blank.any():
+        return table, 0
+    out = table.copy()
+    measures = [c for c in out.columns if c not in ("frame", "time_s")]
+    out.loc[blank, measures] = np.nan
+    return out, int(blank.sum())
 
 
 def gate_far_knee(table: pd.DataFrame, view: str, movement: str) -> tuple[pd.DataFrame, str | None]:

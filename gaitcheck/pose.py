@@ -30,12 +30,15 @@ from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAI
 from gaitcheck.noise import native_stderr_to_log
 from gaitcheck.settings import Settings
 from gaitcheck.tracking import (
+    COVER_MARGIN_S,
     SubjectChoice,
     centre_and_torso,
     choose_subject,
+    cover_by_row,
     drop_duplicates,
     jump_rows,
     lasting,
+    near_rows,
     track_people,
 )
 from gaitcheck.video import Frame, VideoInfo
@@ -589,7 +592,8 @@ def pose_series(seen: Sightings, settings: Settings, size: tuple[int, int]) -> P
             "flip averaging: the mirror estimate disagreed in %d frames; kept the original there", seen.disagreements
         )
     everyone = seen.everyone
-    poses, choice = follow_subject(everyone, np.asarray(seen.time_s, dtype=float), settings.subject, size)
+    time_s = np.asarray(seen.time_s, dtype=float)
+    poses, choice = follow_subject(everyone, time_s, settings.subject, size, max_cover_share=settings.max_cover_share)
     counts = np.asarray(seen.people_counts or [0])
     notes = {
         "flip_disagreements": seen.disagreements,
@@ -598,7 +602,7 @@ def pose_series(seen: Sightings, settings: Settings, size: tuple[int, int]) -> P
             "checked_frames": int(counts.size),
             "frames_with_more": int((counts > 1).sum()),
         },
-        "subject": choice.to_json(),
+        "subject": {**choice.to_json(), "covered_frames": [int(seen.frame[row]) for row in choice.covered]},
     }
     return _series(seen.time_s, seen.frame, poses, picture_change(seen.thumbnails), size, notes)
 
@@ -614,10 +618,23 @@ def estimate_pose(
     return pose_series(look(frames, info, settings, progress), settings, (info.width_px, info.height_px))
 
 
+#: When another person covers the subject in more than this share of their frames, their angles are
+#: kept there (leaving most of the clip out helps nobody) and the report says the landmarks may mix.
+MAX_COVERED_SHARE = 0.5
+
+
 def follow_subject(
-    everyone: list[list[FramePose]], time_s: np.ndarray, rule: str, size: tuple[int, int]
+    everyone: list[list[FramePose]],
+    time_s: np.ndarray,
+    rule: str,
+    size: tuple[int, int],
+    *,
+    max_cover_share: float,
 ) -> tuple[list[FramePose | None], SubjectChoice]:
-    """Each frame's pose of the chosen person (None where they were not found)."""
+    """Each frame's pose of the chosen person (None where they were not found or their trunk jumped
+    away and back). Rows where another person covers more than `max_cover_share` of them are listed
+    in the choice (`covered`): their landmarks still count where the person is and what they do,
+    but no angle is read there (plausibility.gate_covered)."""
     tracks = lasting(track_people([[p.image[:, :2] for p in people] for people in everyone], time_s), time_s)
     choice = choose_subject(tracks, rule, len(everyone), size)
     if choice.id is None and rule.isdigit():
@@ -626,13 +643,27 @@ def follow_subject(
     track = next((t for t in tracks if t.id == choice.id), None)
     if track is not None:
         jumps = set(jump_rows(track, time_s)) if len(tracks) > 1 else set()
+        others = [t for t in tracks if t is not track]
+        covered = {row for row, share in cover_by_row(track, others).items() if share > max_cover_share}
+        covered = near_rows(covered, track.rows, time_s, COVER_MARGIN_S) - jumps
+        overlapped = 0
+        if len(covered) > MAX_COVERED_SHARE * len(track.rows):  # someone is always in the way: keep, and say so
+            covered, overlapped = set(), len(covered)
         for row, k in zip(track.rows, track.detections, strict=True):
             poses[row] = None if row in jumps else everyone[row][k]
-        choice = dataclasses.replace(choice, frames=choice.frames - len(jumps), jumps=len(jumps))
+        choice = dataclasses.replace(
+            choice,
+            frames=choice.frames - len(jumps),
+            jumps=len(jumps),
+            covered=tuple(sorted(covered)),
+            overlapped=overlapped,
+        )
     if len(tracks) > 1:
         log.info("subject: person %s of %d (%s)", choice.id, len(tracks), choice.reason)
     if choice.jumps:
         log.info("subject: %d frames left out where the trunk jumped away and back", choice.jumps)
+    if choice.covered:
+        log.info("subject: no angles in %d frames where another person covered most of them", len(choice.covered))
     return poses, choice
 
 

@@ -257,12 +257,33 @@ def _people(a: Analysis) -> list[Issue]:
             f"up to {people['max']} people are in the picture: gaitcheck followed {_subject_words(a)}; "
             "check the annotated video shows the right person (--subject chooses another)"
         )
-        jumps = (a.landmarks.raw.notes.get("subject") or {}).get("jumps_left_out", 0)
-        if jumps:
-            frames, were = ("1 frame", "was") if jumps == 1 else (f"{jumps} frames", "were")
-            text += f"; {frames} where the person followed jumped away and back (another detection) {were} left out"
-        return [_issue("several-people", "minor", text)]
+        return [_issue("several-people", "minor", text + _subject_frames(a.landmarks.raw.notes.get("subject") or {}))]
     return []
+
+
+def _subject_frames(subject: dict) -> str:
+    """What following the subject left out or could not trust, in words ('' when nothing)."""
+    text = ""
+    if subject.get("jumps_left_out", 0):
+        text += (
+            f"; {_frames(subject['jumps_left_out'])} where the person followed jumped away and back "
+            "(another detection) left out"
+        )
+    if subject.get("covered_no_angles", 0):
+        text += (
+            f"; no angles read in {_frames(subject['covered_no_angles'])} where another person covered most of "
+            "the one followed (the model mixes the two bodies there)"
+        )
+    if subject.get("covered_kept", 0):
+        text += (
+            f"; another person covered most of the one followed in {_frames(subject['covered_kept'])}, too many "
+            "to leave out: the two bodies' landmarks may mix there"
+        )
+    return text
+
+
+def _frames(n: int) -> str:
+    return "1 frame" if n == 1 else f"{n} frames"
 
 
 def _parts(a: Analysis) -> list[Issue]:

@@ -118,6 +118,12 @@ class Settings(_Options):
         "largest, center, or a person's number from summary.json's subject.candidates",
         metavar="auto|largest|center|N",
     )
+    max_cover_share: float = _opt(
+        0.5,
+        "leave out the subject's frames where another person's body covers more than this share of "
+        "theirs in the picture (in front or behind: the model mixes the two bodies there); 1 keeps them",
+        cli=False,
+    )
     # --- limits ---------------------------------------------------------------------------------
     timeout_s: float = _opt(
         3600.0,
@@ -204,6 +210,8 @@ class Settings(_Options):
         object.__setattr__(self, "subject", rule)
         if self.max_frames < 0:
             raise InputError(f"setting 'max_frames' must be 0 (no limit) or more (got {self.max_frames})")
+        if not 0.0 < self.max_cover_share <= 1.0:
+            raise InputError(f"setting 'max_cover_share' must be above 0 and at most 1 (got {self.max_cover_share})")
 
 
 @dataclass(frozen=True)

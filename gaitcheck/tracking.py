@@ -12,13 +12,13 @@ person, who in a clinic is often a coach or a bystander.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from gaitcheck.landmarks import INDEX, MIRROR
+from gaitcheck.landmarks import INDEX, MIRROR, N_LANDMARKS
 
 #: A detection further than this from a track (`link_distance`, in the track's torso lengths)
 #: cannot continue it.
@@ -32,6 +32,12 @@ DUPLICATE_TORSO = 0.5
 #: the torso) kept beside the whole one, each then carried on alone [derived: a rendered oblique
 #: squat's subject split at 127-137 of 487 frames and a bystander was chosen over both halves].
 MAX_SHARED_S = 0.5
+#: Frames within this long (s) of one where another person covers most of the subject
+#: (Settings.max_cover_share) count as covered too: the other person's detection flickers while they
+#: pass, and the subject's landmarks stay mixed in between (benchmarks/cover.py: FPPA and hip
+#: adduction errors raised within 0.25 s of a covered frame, less so beyond; chosen after seeing all
+#: the bystander renders, so not held out).
+COVER_MARGIN_S = 0.25
 #: Tracks shorter than this are not people to choose from (a false detection for a frame or two).
 MIN_TRACK_S = 0.3
 #: Tracks present in fewer frames than this share of the clip are not candidates for the subject
@@ -56,6 +62,9 @@ JUMP_TORSO = 0.5
 #: ... the window is symmetric in time (shrunk near the track's ends), so a cut or a steady
 #: crossing keeps its frames: only excursions shorter than this are dropped.
 JUMP_WINDOW_S = 0.25
+
+#: The body's landmarks (shoulders down) that bound a person's box in the picture.
+BODY = tuple(range(INDEX["left_shoulder"], N_LANDMARKS))
 
 LOWER_BODY = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("knee", "ankle", "heel"))
 FEET = tuple(INDEX[f"{side}_{joint}"] for side in ("left", "right") for joint in ("ankle", "heel", "foot_index"))
@@ -256,6 +265,8 @@ class SubjectChoice:
     reason: str
     candidates: tuple[Candidate, ...] = ()
     jumps: int = 0  # frames left out: the track's trunk jumped away and back (`jump_rows`)
+    covered: tuple[int, ...] = ()  # rows where another person covered most of the subject (`cover_by_row`)
+    overlapped: int = 0  # rows as covered, but kept: someone was in the way in most of the clip
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -263,6 +274,8 @@ class SubjectChoice:
             "frames": self.frames,
             "reason": self.reason,
             "jumps_left_out": self.jumps,
+            "covered_no_angles": len(self.covered),
+            "covered_kept": self.overlapped,
             "people": len(self.candidates),
             "candidates": [c.to_json() for c in self.candidates],
         }
@@ -343,6 +356,49 @@ def jump_rows(track: Track, time_s: np.ndarray) -> list[int]:
         if np.linalg.norm(centres[i] - np.median(centres[lo:hi], axis=0)) > JUMP_TORSO * torso:
             jumps.append(track.rows[i])
     return jumps
+
+
+def body_box(points_px: np.ndarray) -> np.ndarray:
+    """[x0, y0, x1, y1] around the body's landmarks (shoulders down) in pixels."""
+    body = points_px[list(BODY)]
+    body = body[np.all(np.isfinite(body), axis=1)]
+    return np.r_[body.min(axis=0), body.max(axis=0)] if len(body) else np.full(4, np.nan)
+
+
+def covered_share(box: np.ndarray, other: np.ndarray) -> float:
+    """The share of `box`'s area that `other` covers (0 when either is empty)."""
+    if not (np.all(np.isfinite(box)) and np.all(np.isfinite(other))):
+        return 0.0
+    width = min(box[2], other[2]) - max(box[0], other[0])
+    height = min(box[3], other[3]) - max(box[1], other[1])
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    if not (width > 0 and height > 0 and area > 0):
+        return 0.0
+    return float(width * height / area)
+
+
+def cover_by_row(subject: Track, others: Sequence[Track]) -> dict[int, float]:
+    """Per row of the subject's track, the largest share of their body box another person covers,
+    in front or behind (the picture cannot tell): where the boxes overlap much, the pose model
+    mixes the two bodies' landmarks (bystander renders, benchmarks/bystander.py: FPPA and hip
+    adduction errors doubled to tripled above half covered)."""
+    where = [dict(zip(t.rows, t.points_px, strict=True)) for t in others]
+    out = {}
+    for row, points in zip(subject.rows, subject.points_px, strict=True):
+        box = body_box(points)
+        out[row] = max((covered_share(box, body_box(w[row])) for w in where if row in w), default=0.0)
+    return out
+
+
+def near_rows(rows: Iterable[int], candidates: Sequence[int], time_s: np.ndarray, margin_s: float) -> set[int]:
+    """The `candidates` within `margin_s` of any of `rows` in time (the rows themselves included)."""
+    marks = np.sort(time_s[np.fromiter(rows, dtype=int)])
+    if marks.size == 0:
+        return set()
+    at = time_s[np.asarray(candidates, dtype=int)]
+    k = np.clip(np.searchsorted(marks, at), 1, max(marks.size - 1, 1))
+    nearest = np.minimum(np.abs(at - marks[k - 1]), np.abs(at - marks[np.minimum(k, marks.size - 1)]))
+    return {int(c) for c, d in zip(candidates, nearest, strict=True) if d <= margin_s + 1e-9}
 
 
 def choose_subject(tracks: list[Track], rule: str, n_frames: int, size: tuple[int, int]) -> SubjectChoice:

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from gaitcheck.events import cadence_spm, feet_alternation_hz
 from gaitcheck.model import Step
-from gaitcheck.plausibility import MAX_KNEE_SPEED_DEG_S, gate_far_knee, gate_knee_flexion, plausible_steps
+from gaitcheck.plausibility import (
+    MAX_KNEE_SPEED_DEG_S,
+    gate_covered,
+    gate_far_knee,
+    gate_knee_flexion,
+    plausible_steps,
+)
 from tests.helpers import running_series
 
 
@@ -140,3 +146,26 @@ def test_a_cadence_no_runner_keeps_up_is_not_given():
     fast = [step("left" if i % 2 == 0 else "right", i * 0.24, stance_s=0.12) for i in range(12)]  # 250/min
     assert cadence_spm(fast) is None
     assert cadence_spm(alternating_steps(step_s=0.3)) == pytest.approx(200.0)
+
+
+def test_no_angle_is_read_where_another_person_covers_the_subject():
+    frames = np.arange(100, 110)
+    table = pd.DataFrame(
+        {
+            "frame": frames,
+            "time_s": frames / 30.0,
+            "left_fppa_deg": 5.0,
+            "right_knee_flexion_deg": 40.0,
+            "trunk_lean_deg": 2.0,
+        }
+    )
+    out, blanked = gate_covered(table, frames, [103, 104, 250])
+    assert blanked == 2
+    assert (
+        out.loc[out.frame.isin([103, 104]), ["left_fppa_deg", "right_knee_flexion_deg", "trunk_lean_deg"]]
+        .isna()
+        .all()
+        .all()
+    )
+    assert out.loc[~out.frame.isin([103, 104])].notna().all().all() and list(out.time_s) == list(table.time_s)
+    assert gate_covered(table, frames, []) == (table, 0)

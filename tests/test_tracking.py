@@ -12,9 +12,21 @@ import pytest
 
 from gaitcheck.errors import InputError
 from gaitcheck.landmarks import INDEX, N_LANDMARKS
-from gaitcheck.pose import estimate_pose
+from gaitcheck.pose import FramePose, estimate_pose, follow_subject
 from gaitcheck.settings import Settings
-from gaitcheck.tracking import Track, choose_subject, drop_duplicates, jump_rows, lasting, track_people
+from gaitcheck.tracking import (
+    COVER_MARGIN_S,
+    Track,
+    body_box,
+    choose_subject,
+    cover_by_row,
+    covered_share,
+    drop_duplicates,
+    jump_rows,
+    lasting,
+    near_rows,
+    track_people,
+)
 from gaitcheck.video import Frame, iter_frames, probe_video
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -232,8 +244,63 @@ def test_two_people_side_by_side_are_not_joined_where_they_share_frames():
     assert len(lasting([first, second], times)) == 2
 
 
+def test_covered_share_is_the_share_of_the_first_box_the_second_covers():
+    box = np.array([0.0, 0.0, 10.0, 20.0])
+    assert covered_share(box, np.array([5.0, 0.0, 30.0, 20.0])) == pytest.approx(0.5)
+    assert covered_share(box, np.array([-5.0, -5.0, 15.0, 25.0])) == pytest.approx(1.0)
+    assert covered_share(box, np.array([10.0, 0.0, 20.0, 20.0])) == 0.0  # touching edges
+    assert covered_share(box, np.full(4, np.nan)) == 0.0
+    x0, y0, x1, y1 = body_box(person(400, 0.0))
+    assert (x0, x1) == (375.0, 435.0) and y1 == 600.0 and y0 < 400.0  # right heel to left toes
+
+
+def test_near_rows_are_those_within_the_margin_in_time():
+    times = np.arange(20) / 10.0
+    assert near_rows([5, 6], range(20), times, 0.2) == {3, 4, 5, 6, 7, 8}
+    assert near_rows([5], [0, 5, 19], times, 0.2) == {5} and near_rows([], range(20), times, 0.2) == set()
+
+
+def test_frames_where_a_walker_covers_the_subject_are_listed():
+    """Issue 11 (a render's confident nonsense): while a walker passes behind a squatter, the model
+    mixes the two bodies and the squatter's hip adduction read 40-100 deg. Frames where another
+    person covers more than `max_cover_share` of the subject's body box are listed (no angle is read
+    there: plausibility.gate_covered); the landmarks stay for where the person is and what they do."""
+    times = np.arange(90) / 30.0
+    walker = lambda t: person(100 + 300 * t, t, height_px=260)  # noqa: E731  passes x=540 at ~1.5 s
+    everyone = [
+        [FramePose(np.c_[p, np.zeros((N_LANDMARKS, 3))], np.zeros((N_LANDMARKS, 3))) for p in people]
+        for people in ([person(540, t, squatting=True), walker(t)] for t in times)
+    ]
+    tracks = lasting(track_people([[p.image[:, :2] for p in ps] for ps in everyone], times), times)
+    subject = next(t for t in tracks if t.points_px[0][INDEX["left_hip"], 0] == 560)
+    cover = cover_by_row(subject, [t for t in tracks if t is not subject])
+    covered = sorted(row for row, share in cover.items() if share > 0.5)
+    assert covered and covered == list(range(covered[0], covered[-1] + 1))  # one stretch, while passing
+    poses, choice = follow_subject(everyone, times, "auto", SIZE, max_cover_share=0.5)
+    assert all(pose is not None for pose in poses)
+    margin = int(COVER_MARGIN_S * 30)  # and the frames either side, while the detections flicker
+    assert list(choice.covered) == list(range(covered[0] - margin, covered[-1] + margin + 1))
+    assert choice.to_json()["covered_no_angles"] == len(covered) + 2 * margin
+    assert follow_subject(everyone, times, "auto", SIZE, max_cover_share=1.0)[1].covered == ()
+
+
+def test_someone_in_the_way_for_most_of_the_clip_is_kept_and_counted():
+    """A larger person standing just behind the subject throughout covers all of them: leaving out
+    every frame would leave nobody to assess, so the frames stay and are counted as overlapped."""
+    times = np.arange(60) / 30.0
+    everyone = [
+        [FramePose(np.c_[p, np.zeros((N_LANDMARKS, 3))], np.zeros((N_LANDMARKS, 3))) for p in people]
+        for people in ([person(540, t), person(545, t, height_px=480)] for t in times)
+    ]
+    poses, choice = follow_subject(everyone, times, "1", SIZE, max_cover_share=0.5)
+    assert all(pose is not None for pose in poses)
+    assert choice.covered == () and choice.overlapped == 60 and choice.to_json()["covered_kept"] == 60
+
+
 def test_subject_setting_is_checked():
     assert Settings(subject="Largest").subject == "largest"
+    with pytest.raises(InputError, match="max_cover_share"):
+        Settings(max_cover_share=0.0)
     with pytest.raises(InputError, match="subject"):
         Settings(subject="the tall one")
 
