@@ -95,11 +95,15 @@ def table(rows: pd.DataFrame) -> str:
     )
     for (part, interval), group in rows.groupby(["part", "bin"], observed=True):
         label = "none" if interval.right <= BINS[1] else f"{max(interval.left, 0):.1f}-{interval.right:.1f}"
-        lines.append(
-            f"| {part} | {label} | {len(group)} | {group['clip'].nunique()} | "
-            f"{np.nanmean(np.abs(group['fppa'])):.1f} | {np.nanmean(np.abs(group['hip_adduction'])):.1f} |"
-        )
+        lines.append(error_row(part, label, group))
     return "\n".join(lines)
+
+
+def error_row(part: str, label: str, group: pd.DataFrame) -> str:
+    return (
+        f"| {part} | {label} | {len(group)} | {group['clip'].nunique()} | "
+        f"{np.nanmean(np.abs(group['fppa'])):.1f} | {np.nanmean(np.abs(group['hip_adduction'])):.1f} |"
+    )
 
 
 def near_table(rows: pd.DataFrame, share: float) -> str:
@@ -121,10 +125,7 @@ def near_table(rows: pd.DataFrame, share: float) -> str:
         "|---|---|---|---|---|---|",
     ]
     for (part, label), group in rows.groupby(["part", "bin"], observed=True):
-        lines.append(
-            f"| {part} | {label} | {len(group)} | {group['clip'].nunique()} | "
-            f"{np.nanmean(np.abs(group['fppa'])):.1f} | {np.nanmean(np.abs(group['hip_adduction'])):.1f} |"
-        )
+        lines.append(error_row(part, label, group))
     return "\n".join(lines)
 
 
