@@ -30,15 +30,13 @@ from gaitcheck.landmarks import INDEX, LEG_PAIRS, MIRROR, N_LANDMARKS, UPPER_PAI
 from gaitcheck.noise import native_stderr_to_log
 from gaitcheck.settings import Settings
 from gaitcheck.tracking import (
-    COVER_MARGIN_S,
     SubjectChoice,
     centre_and_torso,
     choose_subject,
-    cover_by_row,
+    covered_rows,
     drop_duplicates,
     jump_rows,
     lasting,
-    near_rows,
     track_people,
 )
 from gaitcheck.video import Frame, VideoInfo
@@ -618,11 +616,6 @@ def estimate_pose(
     return pose_series(look(frames, info, settings, progress), settings, (info.width_px, info.height_px))
 
 
-#: When another person covers the subject in more than this share of their frames, their angles are
-#: kept there (leaving most of the clip out helps nobody) and the report says the landmarks may mix.
-MAX_COVERED_SHARE = 0.5
-
-
 def follow_subject(
     everyone: list[list[FramePose]],
     time_s: np.ndarray,
@@ -644,11 +637,7 @@ def follow_subject(
     if track is not None:
         jumps = set(jump_rows(track, time_s)) if len(tracks) > 1 else set()
         others = [t for t in tracks if t is not track]
-        covered = {row for row, share in cover_by_row(track, others).items() if share > max_cover_share}
-        covered = near_rows(covered, track.rows, time_s, COVER_MARGIN_S) - jumps
-        overlapped = 0
-        if len(covered) > MAX_COVERED_SHARE * len(track.rows):  # someone is always in the way: keep, and say so
-            covered, overlapped = set(), len(covered)
+        covered, overlapped = covered_rows(track, others, time_s, max_cover_share, left_out=jumps)
         for row, k in zip(track.rows, track.detections, strict=True):
             poses[row] = None if row in jumps else everyone[row][k]
         choice = dataclasses.replace(

@@ -120,8 +120,8 @@ class Settings(_Options):
     )
     max_cover_share: float = _opt(
         0.5,
-        "leave out the subject's frames where another person's body covers more than this share of "
-        "theirs in the picture (in front or behind: the model mixes the two bodies there); 1 keeps them",
+        "read no angle in the subject's frames where another person's body covers more than this share "
+        "of theirs in the picture (in front or behind: the model mixes the two bodies there); 1 reads them all",
         cli=False,
     )
     # --- limits ---------------------------------------------------------------------------------

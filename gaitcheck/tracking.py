@@ -38,6 +38,9 @@ MAX_SHARED_S = 0.5
 #: adduction errors raised within 0.25 s of a covered frame, less so beyond; chosen after seeing all
 #: the bystander renders, so not held out).
 COVER_MARGIN_S = 0.25
+#: When the covered rows are more than this share of the subject's, none is set apart: someone is in
+#: the way for most of the clip, leaving it out helps nobody, and the report says the landmarks may mix.
+MAX_COVERED_SHARE = 0.5
 #: Tracks shorter than this are not people to choose from (a false detection for a frame or two).
 MIN_TRACK_S = 0.3
 #: Tracks present in fewer frames than this share of the clip are not candidates for the subject
@@ -380,8 +383,8 @@ def covered_share(box: np.ndarray, other: np.ndarray) -> float:
 def cover_by_row(subject: Track, others: Sequence[Track]) -> dict[int, float]:
     """Per row of the subject's track, the largest share of their body box another person covers,
     in front or behind (the picture cannot tell): where the boxes overlap much, the pose model
-    mixes the two bodies' landmarks (bystander renders, benchmarks/bystander.py: FPPA and hip
-    adduction errors doubled to tripled above half covered)."""
+    mixes the two bodies' landmarks (bystander renders, benchmarks/cover.py: FPPA and hip
+    adduction errors about three times the uncovered ones above half covered)."""
     where = [dict(zip(t.rows, t.points_px, strict=True)) for t in others]
     out = {}
     for row, points in zip(subject.rows, subject.points_px, strict=True):
@@ -399,6 +402,21 @@ def near_rows(rows: Iterable[int], candidates: Sequence[int], time_s: np.ndarray
     k = np.clip(np.searchsorted(marks, at), 1, max(marks.size - 1, 1))
     nearest = np.minimum(np.abs(at - marks[k - 1]), np.abs(at - marks[np.minimum(k, marks.size - 1)]))
     return {int(c) for c, d in zip(candidates, nearest, strict=True) if d <= margin_s + 1e-9}
+
+
+def covered_rows(
+    subject: Track, others: Sequence[Track], time_s: np.ndarray, max_share: float, left_out: set[int]
+) -> tuple[set[int], int]:
+    """The subject's rows (not in `left_out`) where another person covers more than `max_share` of
+    them, and those within COVER_MARGIN_S of one; and how many such rows were kept instead because
+    they were more than MAX_COVERED_SHARE of the subject's (then the set is empty)."""
+    if not others:
+        return set(), 0
+    over = {row for row, share in cover_by_row(subject, others).items() if share > max_share}
+    covered = near_rows(over, subject.rows, time_s, COVER_MARGIN_S) - left_out
+    if len(covered) > MAX_COVERED_SHARE * len(subject.rows):
+        return set(), len(covered)
+    return covered, 0
 
 
 def choose_subject(tracks: list[Track], rule: str, n_frames: int, size: tuple[int, int]) -> SubjectChoice:
