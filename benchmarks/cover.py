@@ -51,7 +51,7 @@ def clip_rows(video: Path) -> list[dict]:
     size = (info.width_px, info.height_px)
     times = np.asarray(seen.time_s, dtype=float)
     tracks = lasting(track_people([[p.image[:, :2] for p in people] for people in seen.everyone], times), times)
-    choice = choose_subject(tracks, settings.subject, len(seen.everyone), size)
+    choice = choose_subject(tracks, settings.subject, times, size)
     subject = next((t for t in tracks if t.id == choice.id), None)
     if subject is None:
         return []

@@ -629,7 +629,7 @@ def follow_subject(
     in the choice (`covered`): their landmarks still count where the person is and what they do,
     but no angle is read there (plausibility.gate_covered)."""
     tracks = lasting(track_people([[p.image[:, :2] for p in people] for people in everyone], time_s), time_s)
-    choice = choose_subject(tracks, rule, len(everyone), size)
+    choice = choose_subject(tracks, rule, time_s, size)
     if choice.id is None and rule.isdigit():
         raise InputError(f"--subject {rule}: {choice.reason}")
     poses: list[FramePose | None] = [None] * len(everyone)

@@ -65,6 +65,14 @@ JUMP_TORSO = 0.5
 #: ... the window is symmetric in time (shrunk near the track's ends), so a cut or a steady
 #: crossing keeps its frames: only excursions shorter than this are dropped.
 JUMP_WINDOW_S = 0.25
+#: A fit whose trunk tilts further than this (deg) from the same track's median tilt within
+#: BROKEN_WINDOW_S either side is broken: the model slid the pelvis sideways under still shoulders
+#: and folded both legs onto one, then back (a standing bystander cut by the picture's edge, 23 of
+#: 144 frames, read as more leg motion than the subject's shallow single-leg squat). Nobody in these
+#: tasks tilts the trunk that far and back within a second; such fits do not count toward the
+#: choice of subject [derived: bystander render 1 on 2026-12-05; checked on all 32].
+TRUNK_FLIP_DEG = 20.0
+BROKEN_WINDOW_S = 0.5
 
 #: The body's landmarks (shoulders down) that bound a person's box in the picture.
 BODY = tuple(range(INDEX["left_shoulder"], N_LANDMARKS))
@@ -209,6 +217,7 @@ class Candidate:
     height_px: float  # median shoulder-to-ankle height
     centre_offset: float  # median distance of its centre from the picture's centre (picture half-diagonals)
     travel: float  # sideways travel of the pelvis across the picture (torso lengths, 5th-95th percentile)
+    broken: int = 0  # fits set aside for these numbers (`broken_fits`)
 
     @property
     def idle(self) -> bool:
@@ -228,12 +237,19 @@ class Candidate:
             "feet_in_picture": round(self.feet_in_picture, 3),
             "height_px": round(self.height_px, 1),
             "travel": round(self.travel, 2),
+            "broken_fits": self.broken,
         }
 
 
-def describe(track: Track, n_frames: int, size: tuple[int, int]) -> Candidate:
-    """The numbers `choose_subject` compares for one track."""
+def describe(track: Track, time_s: np.ndarray, size: tuple[int, int]) -> Candidate:
+    """The numbers `choose_subject` compares for one track (`time_s`: the clip's, per row), read
+    from its fits that are not broken (`broken_fits`)."""
     points = np.stack(track.points_px)  # (F, 33, 2)
+    whole = ~broken_fits(track, time_s)
+    if whole.sum() >= 5:
+        points = points[whole]
+    else:
+        whole[:] = True
     pelvis = points[:, list(HIPS)].mean(axis=1)
     trunks = [centre_and_torso(p) for p in points]
     centres, torso = np.array([c for c, _ in trunks]), np.array([t for _, t in trunks])
@@ -250,12 +266,13 @@ def describe(track: Track, n_frames: int, size: tuple[int, int]) -> Candidate:
     return Candidate(
         id=track.id,
         frames=len(track.rows),
-        share=len(track.rows) / max(n_frames, 1),
+        share=len(track.rows) / max(len(time_s), 1),
         leg_motion=float(np.nansum(np.linalg.norm(spread, axis=1)) / len(LOWER_BODY) + pelvis_rise),
         feet_in_picture=float(inside.mean()),
         height_px=float(np.nanmedian(bottom - top)),
         centre_offset=float(np.nanmedian(offset)),
         travel=float(np.nanpercentile(pelvis[:, 0], 95) - np.nanpercentile(pelvis[:, 0], 5)) / scale,
+        broken=int((~whole).sum()),
     )
 
 
@@ -342,6 +359,25 @@ def lasting(tracks: list[Track], time_s: np.ndarray) -> list[Track]:
     return [Track(i, t.rows, t.detections, t.points_px) for i, t in enumerate(long, start=1)]
 
 
+def _local_medians(values: np.ndarray, t: np.ndarray, half_s: float, symmetric: bool) -> np.ndarray:
+    """Per sample, the median of `values` (one row per sample) over `half_s` either side: shrunk
+    near the track's ends when `symmetric` (a steady motion then keeps the median on its path),
+    else slid inside the track at full width (a majority of the window is needed to move it); NaN
+    where the window holds fewer than 5 samples."""
+    medians = np.full(values.shape, np.nan)
+    for i, here in enumerate(t):
+        if symmetric:
+            half = min(half_s, here - t[0], t[-1] - here)
+            start, stop = here - half, here + half
+        else:
+            start = min(max(here - half_s, t[0]), max(t[-1] - 2 * half_s, t[0]))
+            stop = start + 2 * half_s
+        lo, hi = np.searchsorted(t, start - 1e-9), np.searchsorted(t, stop + 1e-9)
+        if hi - lo >= 5:
+            medians[i] = np.median(values[lo:hi], axis=0)
+    return medians
+
+
 def jump_rows(track: Track, time_s: np.ndarray) -> list[int]:
     """Rows of `track` whose trunk centre lies more than JUMP_TORSO torso lengths from the median
     of its centres in a window of JUMP_WINDOW_S either side (a symmetric window: a steady motion or
@@ -349,16 +385,19 @@ def jump_rows(track: Track, time_s: np.ndarray) -> list[int]:
     trunks = [centre_and_torso(p) for p in track.points_px]
     centres = np.array([c for c, _ in trunks])
     torso = float(np.median([t for _, t in trunks]))
-    t = time_s[np.asarray(track.rows)]
-    jumps = []
-    for i, here in enumerate(t):
-        half = min(JUMP_WINDOW_S, here - t[0], t[-1] - here)
-        lo, hi = np.searchsorted(t, here - half - 1e-9), np.searchsorted(t, here + half + 1e-9)
-        if hi - lo < 5:
-            continue
-        if np.linalg.norm(centres[i] - np.median(centres[lo:hi], axis=0)) > JUMP_TORSO * torso:
-            jumps.append(track.rows[i])
-    return jumps
+    local = _local_medians(centres, time_s[np.asarray(track.rows)], JUMP_WINDOW_S, symmetric=True)
+    away = np.linalg.norm(centres - local, axis=1) > JUMP_TORSO * torso  # NaN (too few) compares False
+    return [row for row, jumped in zip(track.rows, away, strict=True) if jumped]
+
+
+def broken_fits(track: Track, time_s: np.ndarray) -> np.ndarray:
+    """Per sample of `track`, whether its trunk tilts more than TRUNK_FLIP_DEG from the track's
+    median tilt within BROKEN_WINDOW_S either side (a broken fit)."""
+    points = np.stack(track.points_px)
+    up = points[:, list(SHOULDERS)].mean(axis=1) - points[:, list(HIPS)].mean(axis=1)
+    tilt_deg = np.degrees(np.arctan2(up[:, 0], -up[:, 1]))
+    local = _local_medians(tilt_deg, time_s[np.asarray(track.rows)], BROKEN_WINDOW_S, symmetric=False)
+    return np.abs((tilt_deg - local + 180.0) % 360.0 - 180.0) > TRUNK_FLIP_DEG
 
 
 def body_box(points_px: np.ndarray) -> np.ndarray:
@@ -419,10 +458,10 @@ def covered_rows(
     return covered, 0
 
 
-def choose_subject(tracks: list[Track], rule: str, n_frames: int, size: tuple[int, int]) -> SubjectChoice:
+def choose_subject(tracks: list[Track], rule: str, time_s: np.ndarray, size: tuple[int, int]) -> SubjectChoice:
     """The person to assess under `rule`: 'auto' (the one doing the movement), 'largest',
-    'center', or a track number."""
-    candidates = tuple(describe(t, n_frames, size) for t in tracks)
+    'center', or a track number (`time_s`: the clip's, one per row)."""
+    candidates = tuple(describe(t, time_s, size) for t in tracks)
     if not candidates:
         return SubjectChoice(None, 0, "nobody was found")
     if rule.isdigit() and int(rule) > len(candidates):
