@@ -241,7 +241,7 @@ def test_one_person_found_twice_for_a_moment_stays_one_track():
 
 def collapsed_fit(points: np.ndarray) -> np.ndarray:
     """A standing person read wrongly: the pelvis slid 0.6 torso sideways under still shoulders,
-    both legs folded onto one and the feet lifted (what the model did for 23 frames with a rendered
+    both legs folded onto one and the feet lifted (what the model did for about 20 frames with a rendered
     bystander cut by the picture's edge)."""
     out = points.copy()
     torso = np.linalg.norm(points[INDEX["left_shoulder"]] - points[INDEX["left_hip"]])
