@@ -140,15 +140,17 @@ class Api:
             if p.is_file() and not p.is_symlink() and FILE_NAME.fullmatch(p.name) and p.suffix in MEDIA_TYPES
         }
 
-    def describe(self, job: Job) -> dict[str, Any]:
-        """A job as the API shows it."""
+    def describe(self, job: Job, queue_positions: dict[str, int] | None = None) -> dict[str, Any]:
+        """A job as the API shows it; `queue_positions` when describing a list read at once
+        (`JobStore.queue_positions`), else its place is counted now."""
+        place = self.jobs.queue_position(job) if queue_positions is None else queue_positions.get(job.id)
         return {
             "id": job.id,
             "status": job.status,
             "stage": job.stage,
             "stage_label": STAGE_LABEL.get(job.stage or "", job.stage),
             "progress": round(job.progress, 3),
-            "queue_position": self.jobs.queue_position(job),
+            "queue_position": place,
             "error": job.error,
             "files": {name: f"/api/jobs/{job.id}/files/{name}" for name in self.files(job)},
             "label": job.label,
@@ -320,7 +322,9 @@ def add_api_routes(app: FastAPI, api: Api) -> None:
 
     @app.get("/api/jobs")
     async def list_jobs() -> dict[str, Any]:
-        return {"jobs": [api.describe(job) for job in api.jobs.all()]}
+        jobs = api.jobs.all()
+        places = api.jobs.queue_positions(jobs)
+        return {"jobs": [api.describe(job, places) for job in jobs]}
 
     @app.get("/api/jobs/{job_id}")
     async def get_job(job_id: str) -> dict[str, Any]:

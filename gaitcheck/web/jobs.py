@@ -216,13 +216,21 @@ class JobStore:
         return [Job.from_row(r) for r in self.db.execute("SELECT * FROM jobs ORDER BY seq DESC")]
 
     def queue_position(self, job: Job) -> int | None:
-        """1 for the next job to run; None when the job is not waiting."""
+        """1 for the next job to run; None when the job is not waiting. For a list of jobs use
+        `queue_positions` on one reading: counted job by job, a worker taking a job in between
+        gives two jobs the same place."""
         if job.status != "queued":
             return None
         ahead = self.db.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued' AND seq < ?", (job.seq,)).fetchone()[
             0
         ]
         return int(ahead) + 1
+
+    @staticmethod
+    def queue_positions(jobs: list[Job]) -> dict[str, int]:
+        """Each waiting job's place in the queue (1 = next to run), from one reading of the jobs."""
+        waiting = sorted((job for job in jobs if job.status == "queued"), key=lambda job: job.seq)
+        return {job.id: place for place, job in enumerate(waiting, start=1)}
 
     def delete(self, job_id: str) -> Job | None:
         """Remove the row (a running job's worker notices at its next heartbeat); the removed job."""

@@ -56,6 +56,18 @@ def test_queue_position_counts_the_jobs_ahead(tmp_path):
     assert store.queue_position(store.get(third)) == 2  # type: ignore[arg-type]
 
 
+def test_queue_positions_of_one_reading_are_consecutive_while_a_worker_takes_a_job(tmp_path):
+    """Counted job by job, a job claimed between two counts gave the next two jobs place 1
+    (seen as [1, 1, 2, ...] under load); from one reading the places are 1, 2, 3, ..."""
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    ids = add(store, 4)
+    reading = store.all()
+    assert store.claim(1) is not None  # a worker takes the first job after the list was read
+    places = store.queue_positions(reading)
+    assert [places[i] for i in ids] == [1, 2, 3, 4]
+    assert store.queue_positions(store.all()) == {ids[1]: 1, ids[2]: 2, ids[3]: 3}
+
+
 def test_an_expired_lease_requeues_and_the_old_claim_can_no_longer_write(tmp_path):
     store = JobStore(tmp_path / "jobs.sqlite3", lease_s=0.2)
     (job_id,) = add(store, 1)
