@@ -32,7 +32,11 @@ right before, now had its standing bystander (cut by the picture's edge) fitted 
 20 of 144 frames (17 set aside by the rule now), which read as more leg motion than the subject's
 shallow single-leg squat: 0 of 150 frames followed. That led to tracking.broken_fits, developed on
 clip 1 and checked on all 32 (offline, from every person sighted): no other clip's choice changed.
-Clip 1 counts as looked at since.
+Clip 1 counts as looked at since. The same run showed clip 21 (held out until then) losing the
+subject to a walker who crossed in front: the two tracks swapped identities and the subject's went
+on with the walker for 150 of 315 frames. That led to tracking.rehome (the subject does the task in
+place: detections at that spot are taken back), developed on clip 21 (clip 28 looked at) and checked
+on all 32 offline: no other clip changed. Clips 21 and 28 count as looked at since.
 """
 
 from __future__ import annotations
@@ -122,6 +126,8 @@ def looked_at(clip: int) -> str:
         return "for the painting" if clip in (16, 18, 19) else "no, but rendered before the painting"
     if clip in (22, 24):
         return "for the fragments and cuts of 2026-12-05"
+    if clip in (21, 28):
+        return "for the swap back of 2026-12-05"
     return "no (held out)"
 
 
@@ -171,7 +177,8 @@ def main() -> None:
         "(see the script's docstring); the last column says which clips were looked at while the subject choice "
         "and the jump gate (tracking.jump_rows), then the second search's painting, then joining a person found twice "
         "(tracking.found_twice) and ignoring a flickering fit as a cut (detect.CUT_PERSIST_S), then setting "
-        "broken fits aside when choosing (tracking.broken_fits), were developed. "
+        "broken fits aside when choosing (tracking.broken_fits) and swapping tracks back after a crossing "
+        "(tracking.rehome), were developed. "
         f"Machine: {machine()}. MediaPipe's landmarks differ a little between CPUs, so a clip near a "
         "decision's edge can go either way on another machine.\n\n"
         + table(rows)

@@ -37,6 +37,7 @@ from gaitcheck.tracking import (
     drop_duplicates,
     jump_rows,
     lasting,
+    rehome,
     track_people,
 )
 from gaitcheck.video import Frame, VideoInfo
@@ -635,8 +636,10 @@ def follow_subject(
     poses: list[FramePose | None] = [None] * len(everyone)
     track = next((t for t in tracks if t.id == choice.id), None)
     if track is not None:
-        jumps = set(jump_rows(track, time_s)) if len(tracks) > 1 else set()
-        others = [t for t in tracks if t is not track]
+        chosen = track
+        track, others = rehome(chosen, [t for t in tracks if t is not chosen])
+        swapped_back = sum(a != b for a, b in zip(track.detections, chosen.detections, strict=True))
+        jumps = set(jump_rows(track, time_s)) if others else set()
         covered, overlapped = covered_rows(track, others, time_s, max_cover_share, left_out=jumps)
         for row, k in zip(track.rows, track.detections, strict=True):
             poses[row] = None if row in jumps else everyone[row][k]
@@ -646,9 +649,12 @@ def follow_subject(
             jumps=len(jumps),
             covered=tuple(sorted(covered)),
             overlapped=overlapped,
+            swapped_back=swapped_back,
         )
     if len(tracks) > 1:
         log.info("subject: person %s of %d (%s)", choice.id, len(tracks), choice.reason)
+    if choice.swapped_back:
+        log.info("subject: %d frames taken back from another person's track (swapped)", choice.swapped_back)
     if choice.jumps:
         log.info("subject: %d frames left out where the trunk jumped away and back", choice.jumps)
     if choice.covered:

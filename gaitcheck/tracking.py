@@ -74,6 +74,18 @@ JUMP_WINDOW_S = 0.25
 #: render 1 on 2026-12-05; checked on all 32].
 TRUNK_FLIP_DEG = 20.0
 BROKEN_WINDOW_S = 0.5
+#: The tasks are done in place: the subject's home is the spot (cells of half a torso) where the
+#: chosen track's trunk centre is most often. Where the chosen track is further than this (torso
+#: lengths) from home while another person's detection is within it, the two tracks swapped
+#: identities while someone crossed, and the detections are swapped back (`rehome`). A deep squat
+#: lowers the trunk centre by about a torso, inside the gate [derived: bystander render 21, a walker
+#: crossing in front on 2026-12-05: the subject's track went on with the walker for 150 of 315
+#: frames; checked offline on all 32 with gates 1-1.5: no other clip changed].
+HOME_GATE_TORSO = 1.5
+#: ... only for a chosen track at home in at least this share of its frames: in-place subjects are
+#: at home in 98-100 % of them in the renders, a track swapped halfway in about half, and someone
+#: crossing the picture is at any one spot only briefly.
+MIN_HOME_SHARE = 0.4
 
 #: The body's landmarks (shoulders down) that bound a person's box in the picture.
 BODY = tuple(range(INDEX["left_shoulder"], N_LANDMARKS))
@@ -288,6 +300,7 @@ class SubjectChoice:
     jumps: int = 0  # frames left out: the track's trunk jumped away and back (`jump_rows`)
     covered: tuple[int, ...] = ()  # rows where another person covered most of the subject (`cover_by_row`)
     overlapped: int = 0  # rows as covered, but kept: someone was in the way in most of the clip
+    swapped_back: int = 0  # rows taken back from another person's track (`rehome`)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -297,6 +310,7 @@ class SubjectChoice:
             "jumps_left_out": self.jumps,
             "covered_no_angles": len(self.covered),
             "covered_kept": self.overlapped,
+            "swapped_back": self.swapped_back,
             "people": len(self.candidates),
             "candidates": [c.to_json() for c in self.candidates],
         }
@@ -358,6 +372,39 @@ def lasting(tracks: list[Track], time_s: np.ndarray) -> list[Track]:
     tracks = merge_fragments(tracks, time_s)
     long = [t for t in tracks if time_s[t.last_row] - time_s[t.rows[0]] >= MIN_TRACK_S] or tracks
     return [Track(i, t.rows, t.detections, t.points_px) for i, t in enumerate(long, start=1)]
+
+
+def _home(track: Track) -> tuple[np.ndarray, np.ndarray, float]:
+    """The track's home (the half-torso cell its trunk centre is most often in), its centre per
+    sample, and its median torso length."""
+    trunks = [centre_and_torso(p) for p in track.points_px]
+    centres, torso = np.array([c for c, _ in trunks]), float(np.median([t for _, t in trunks]))
+    cells, counts = np.unique(np.round(centres / (0.5 * torso)).astype(int), axis=0, return_counts=True)
+    return cells[int(np.argmax(counts))] * 0.5 * torso, centres, torso
+
+
+def rehome(subject: Track, others: Sequence[Track]) -> tuple[Track, list[Track]]:
+    """The subject's and the others' tracks with identities swapped back where the subject's track
+    left home for another person while that person's detection was at home (HOME_GATE_TORSO); the
+    tracks as they were when the subject is not mostly at home (MIN_HOME_SHARE) or alone."""
+    if not others:
+        return subject, list(others)
+    home, centres, torso = _home(subject)
+    away = np.linalg.norm(centres - home, axis=1) > HOME_GATE_TORSO * torso
+    if not away.any() or 1.0 - away.mean() < MIN_HOME_SHARE:
+        return subject, list(others)
+    mine = Track(subject.id, list(subject.rows), list(subject.detections), list(subject.points_px))
+    theirs = [Track(t.id, list(t.rows), list(t.detections), list(t.points_px)) for t in others]
+    at_row = {row: (t, i) for t in theirs for i, row in enumerate(t.rows)}
+    for i in np.flatnonzero(away):
+        other = at_row.get(mine.rows[i])
+        if other is None:
+            continue
+        track, j = other
+        if np.linalg.norm(centre_and_torso(track.points_px[j])[0] - home) <= HOME_GATE_TORSO * torso:
+            mine.detections[i], track.detections[j] = track.detections[j], mine.detections[i]
+            mine.points_px[i], track.points_px[j] = track.points_px[j], mine.points_px[i]
+    return mine, theirs
 
 
 def _local_medians(values: np.ndarray, t: np.ndarray, half_s: float, symmetric: bool) -> np.ndarray:

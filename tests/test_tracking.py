@@ -27,6 +27,7 @@ from gaitcheck.tracking import (
     jump_rows,
     lasting,
     near_rows,
+    rehome,
     track_people,
 )
 from gaitcheck.video import Frame, iter_frames, probe_video
@@ -270,6 +271,32 @@ def test_a_bystanders_broken_fits_do_not_outweigh_a_shallow_squat():
     assert not broken_fits(squatter, times).any()
     assert describe(bystander, times, SIZE).idle and describe(squatter, times, SIZE).leg_motion > 0.2
     assert choose_subject([squatter, bystander], "auto", times, SIZE).id == 1
+
+
+def test_tracks_swapped_while_someone_crossed_are_swapped_back():
+    """Issue 11 (bystander render 21, held out): a walker crossed in front of the squatter and the
+    two tracks swapped identities; the subject's track went on with the walker for half the clip.
+    The subject squats in place, so their detections at home are taken back."""
+    times = np.arange(120) / 30.0
+    squat = [person(640, t, squatting=True) for t in times]
+    walk = [person(100 + 300 * t, t, height_px=420) for t in times]
+    swap = 70  # from here on each track holds the other person
+    subject = Track(1, list(range(120)), [0] * 120, [squat[r] if r < swap else walk[r] for r in range(120)])
+    walker = Track(2, list(range(120)), [1] * 120, [walk[r] if r < swap else squat[r] for r in range(120)])
+    fixed, (other,) = rehome(subject, [walker])
+    assert all(np.array_equal(p, squat[r]) for r, p in zip(fixed.rows, fixed.points_px, strict=True))
+    assert all(np.array_equal(p, walk[r]) for r, p in zip(other.rows, other.points_px, strict=True))
+    assert fixed.detections == [0] * swap + [1] * (120 - swap) and subject.detections == [0] * 120  # inputs kept
+
+
+def test_someone_crossing_the_picture_keeps_their_own_detections():
+    """A chosen person who travels has no home to go back to: another person standing where they
+    passed most is not taken for them."""
+    times = np.arange(90) / 30.0
+    runner = track(1, range(90), lambda r: person(100 + 400 * times[r], times[r]))
+    standing = track(2, range(90), lambda r: person(640, times[r]))
+    fixed, _ = rehome(runner, [standing])
+    assert fixed.points_px == runner.points_px
 
 
 def test_two_people_side_by_side_are_not_joined_where_they_share_frames():
