@@ -7,7 +7,9 @@ survive people crossing. `choose_subject` then picks the person who performs the
 someone whose legs move a lot relative to their own pelvis (repetitions, strides), who stays in
 place (the tasks are done on a spot or a treadmill: someone crossing the picture is passing by),
 whose feet are in the picture and who is there for most of the clip: not the largest or nearest
-person, who in a clinic is often a coach or a bystander.
+person, who in a clinic is often a coach or a bystander. Fits the model broke (`broken_fits`) do
+not count toward that choice. Because the subject stays in place, `rehome` swaps back the frames
+where the subject's track went on with someone crossing while that person's track held the subject.
 """
 
 from __future__ import annotations
