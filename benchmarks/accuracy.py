@@ -36,6 +36,7 @@ import os
 import platform
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -580,6 +581,35 @@ def verdict_section(clips: list[ClipData]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def movement_section(clips: list[ClipData]) -> str:
+    """The movement gaitcheck found (its main segment's) against the one rendered (issue 11)."""
+    found = [(c, c.analysis.main.movement.value) for c in clips]
+    lines = [
+        "## The movement found\n",
+        "The movement of each clip's main segment, detected from the landmarks, against the one rendered "
+        "(gaitcheck grades each task against its own bands, so a wrong movement is a wrong answer): right for "
+        f"**{sum(c.movement == m for c, m in found)} of {len(found)}** clips.\n",
+        "| rendered | clips | found as such | found otherwise |",
+        "|---|---|---|---|",
+    ]
+    for movement in sorted({c.movement for c in clips}):
+        group = [m for c, m in found if c.movement == movement]
+        other = ", ".join(f"{k} {n}" for k, n in sorted(Counter(m for m in group if m != movement).items()))
+        lines.append(f"| {movement} | {len(group)} | {group.count(movement)} | {other or '-'} |")
+    wrong = [(c, m) for c, m in found if c.movement != m]
+    if wrong:
+        lines.append("\nMisses:\n")
+        for c, m in wrong:
+            f = c.factors
+            lines.append(
+                f"- {c.name}: {c.movement} found as {m}; {c.analysis.main.view.value} view, "
+                f"{float(f.get('yaw_off_square_deg', np.nan)):.0f} deg off square, camera "
+                f"{float(f.get('camera_height_m', np.nan)):.2f} m high, free leg {f.get('free_leg', '-')}, "
+                f"{float(f.get('fps', np.nan)):.0f} fps"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def camera_caveat(reasons: list[str]) -> str:
     """'yes' when gaitcheck lowered this leg's confidence for the camera's angle at its knee bend."""
     return "yes" if any("camera angle alone" in r for r in reasons) else "no"
@@ -1018,6 +1048,7 @@ def report(
         "level (roll up to 8 deg here) tilts both alike, and gaitcheck does not yet correct for it.\n",
         summary_section(clips),
         verdict_section(clips),
+        movement_section(clips),
         camera_angle_section(clips),
         allowance_section(clips),
         graded_section(clips),
