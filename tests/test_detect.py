@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from gaitcheck.detect import detect_movement, detect_view, find_cuts, split_segments, yaw_deg
+from gaitcheck.detect import detect_movement, detect_view, find_cuts, majority_movement, split_segments, yaw_deg
 from gaitcheck.landmarks import INDEX, PoseSeries
 from tests.helpers import frontal_skeleton, running_series, series_from_points, squatting_series
 
@@ -195,6 +197,15 @@ def test_a_step_down_is_a_step_down(view):
     detected = detect_movement(legs_series(feet, drop_px=drop), view)
     assert detected.value == "step-down"
     assert detected.details["feet"] == {"moved": 3}
+
+
+def test_a_tie_between_feet_planted_and_a_foot_off_the_floor_goes_to_the_foot():
+    """Bystander render 5: a single-leg squat filmed from 0.3 m, the free foot hovering; one of its
+    two repetitions showed the foot off the floor, the other nothing."""
+    assert majority_movement(Counter(["squat", "single-leg-squat"])) == ("single-leg-squat", 1)
+    assert majority_movement(Counter(["single-leg-squat", "squat", "squat"])) == ("squat", 2)
+    assert majority_movement(Counter(["squat", "lunge", "lunge", "squat"])) == ("lunge", 2)
+    assert majority_movement(Counter(["step-down", "single-leg-squat"])) == ("step-down", 1)
 
 
 def test_a_pistol_free_leg_pointing_at_the_camera_is_not_a_step_down():
