@@ -264,6 +264,11 @@ def _people(a: Analysis) -> list[Issue]:
 def _subject_frames(subject: dict) -> str:
     """What following the subject left out or could not trust, in words ('' when nothing)."""
     text = ""
+    if subject.get("swapped_back", 0):
+        text += (
+            f"; in {_frames(subject['swapped_back'])} the one followed was taken back from another person's track "
+            "(the two were swapped as someone crossed)"
+        )
     if subject.get("jumps_left_out", 0):
         text += (
             f"; {_frames(subject['jumps_left_out'])} where the person followed jumped away and back "

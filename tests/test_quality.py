@@ -84,3 +84,21 @@ def test_a_front_view_off_square_at_deep_bends_is_a_quality_issue():
     issues = quality.quality_issues(dataclasses.replace(a, segments=[turned], angles=angles))
     off = [i for i in issues if i.code == "off-square"]
     assert len(off) == 1 and "24 deg off square" in off[0].text and off[0].severity == "minor"
+
+
+def test_the_people_note_says_what_following_the_subject_changed():
+    """Frames taken back after a crossing, left out after a jump and without angles where someone
+    covered the subject are all named, with their counts."""
+    a = analysis_of(view="front", movement="single-leg-squat")
+    a.landmarks.clean.notes["people"] = {"max": 2}
+    a.landmarks.raw.notes["subject"] = {
+        "id": 1,
+        "reason": "the person doing the movement in place",
+        "swapped_back": 146,
+        "jumps_left_out": 1,
+        "covered_no_angles": 45,
+    }
+    (people,) = [i for i in quality.quality_issues(a) if i.code == "several-people"]
+    assert "in 146 frames the one followed was taken back from another person's track" in people.text
+    assert "1 frame where the person followed jumped away" in people.text
+    assert "no angles read in 45 frames" in people.text
