@@ -261,30 +261,23 @@ def _people(a: Analysis) -> list[Issue]:
     return []
 
 
+#: What following the subject changed, per summary.json `subject` count, in words ({frames}: "n frames").
+SUBJECT_FRAME_NOTES = (
+    ("swapped_back", "in {frames} the one followed was taken back from another person's track "
+     "(the two were swapped as someone crossed)"),
+    ("jumps_left_out", "{frames} where the person followed jumped away and back (another detection) left out"),
+    ("covered_no_angles", "no angles read in {frames} where another person covered most of the one followed "
+     "(the model mixes the two bodies there)"),
+    ("covered_kept", "another person covered most of the one followed in {frames}, too many to leave out: "
+     "the two bodies' landmarks may mix there"),
+)  # fmt: skip
+
+
 def _subject_frames(subject: dict) -> str:
     """What following the subject left out or could not trust, in words ('' when nothing)."""
-    text = ""
-    if subject.get("swapped_back", 0):
-        text += (
-            f"; in {_frames(subject['swapped_back'])} the one followed was taken back from another person's track "
-            "(the two were swapped as someone crossed)"
-        )
-    if subject.get("jumps_left_out", 0):
-        text += (
-            f"; {_frames(subject['jumps_left_out'])} where the person followed jumped away and back "
-            "(another detection) left out"
-        )
-    if subject.get("covered_no_angles", 0):
-        text += (
-            f"; no angles read in {_frames(subject['covered_no_angles'])} where another person covered most of "
-            "the one followed (the model mixes the two bodies there)"
-        )
-    if subject.get("covered_kept", 0):
-        text += (
-            f"; another person covered most of the one followed in {_frames(subject['covered_kept'])}, too many "
-            "to leave out: the two bodies' landmarks may mix there"
-        )
-    return text
+    return "".join(
+        "; " + words.format(frames=_frames(subject[key])) for key, words in SUBJECT_FRAME_NOTES if subject.get(key, 0)
+    )
 
 
 def _frames(n: int) -> str:

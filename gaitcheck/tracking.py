@@ -259,12 +259,10 @@ class Candidate:
 def describe(track: Track, time_s: np.ndarray, size: tuple[int, int]) -> Candidate:
     """The numbers `choose_subject` compares for one track (`time_s`: the clip's, per row), read
     from its fits that are not broken (`broken_fits`)."""
-    points = np.stack(track.points_px)  # (F, 33, 2)
-    whole = ~broken_fits(track, time_s)
-    if whole.sum() >= 5:
-        points = points[whole]
-    else:
-        whole[:] = True
+    broken = broken_fits(track, time_s)
+    if (~broken).sum() < 5:
+        broken[:] = False  # too few whole fits to read anything from: read them all
+    points = np.stack(track.points_px)[~broken]  # (F, 33, 2)
     pelvis = points[:, list(HIPS)].mean(axis=1)
     trunks = [centre_and_torso(p) for p in points]
     centres, torso = np.array([c for c, _ in trunks]), np.array([t for _, t in trunks])
@@ -287,7 +285,7 @@ def describe(track: Track, time_s: np.ndarray, size: tuple[int, int]) -> Candida
         height_px=float(np.nanmedian(bottom - top)),
         centre_offset=float(np.nanmedian(offset)),
         travel=float(np.nanpercentile(pelvis[:, 0], 95) - np.nanpercentile(pelvis[:, 0], 5)) / scale,
-        broken=int((~whole).sum()),
+        broken=int(broken.sum()),
     )
 
 
