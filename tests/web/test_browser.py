@@ -71,7 +71,7 @@ def test_upload_through_the_page_and_read_the_result(start_server, browser):
     assert page.locator("#answer .leg").count() == 2
     assert page.locator("#answer .leg.valgus, #answer .leg.borderline, #answer .leg.aligned").count() >= 1
     assert "leg" in page.inner_text("#answer h3 >> nth=0")
-    page.wait_for_function("document.getElementById('video').readyState >= 1", timeout=30_000)
+    wait_until(page, "document.getElementById('video').readyState >= 1", 30)
     assert page.evaluate("document.getElementById('video').duration") > 5
     check_curves(page)
     page.locator("#keyframes article.kf >> nth=0").wait_for(timeout=30_000)
@@ -102,7 +102,7 @@ def check_curves(page) -> None:
         "#curves path.gv-curve", "paths => paths.map(p => p.getAttribute('d').split('L').length)"
     )
     assert len(points) >= 2 and max(points) > 50, points
-    page.wait_for_function("document.getElementById('video').readyState >= 2", timeout=30_000)
+    wait_until(page, "document.getElementById('video').readyState >= 2", 30)
     layer = page.locator("#curves rect.gv-input")
     box = layer.bounding_box()
     assert box is not None
