@@ -306,6 +306,14 @@ def _at_or_nan(values: pd.Series, row: int | None) -> float:
     return _at(values, row) if row is not None else float("nan")
 
 
+def _gated_rows(angles: pd.DataFrame) -> np.ndarray:
+    """Rows with no angle at all: no person, or a plausibility gate blanked them (another person
+    covering the subject, or beside a moment they were hidden): measures read from the landmarks
+    directly are not read there either."""
+    measures = angles[[c for c in angles.columns if c not in ("frame", "time_s")]]
+    return measures.isna().all(axis=1).to_numpy()
+
+
 def _peak(values: pd.Series, rows: slice) -> float:
     window = values.iloc[rows].to_numpy(float)
     return float(np.nanmax(window)) if np.isfinite(window).any() else float("nan")
@@ -339,6 +347,7 @@ def rep_measures(
     """Per stance leg: frontal measures at the bottom (see frontal_event_row) and peaks over the rep."""
     start, bottom, end = row_of[rep.start_frame], row_of[rep.bottom_frame], row_of[rep.end_frame]
     rows = slice(start, end + 1)
+    gated = _gated_rows(angles)
     out: dict[Side, dict[str, Any]] = {}
     for side in rep.legs:
         col = lambda m, side=side: angles[f"{side}_{m}"]  # noqa: E731
@@ -353,8 +362,8 @@ def rep_measures(
             "trunk_lean_ipsilateral_deg": at(_ipsilateral_lean(angles, side)),
             "knee_flexion_peak_deg": _peak(col("knee_flexion_deg"), rows),
             "knee_medial_displacement": at(col("knee_medial_displacement")),
-            "knee_over_foot": _at(pd.Series(knee_over_foot(series, side)), bottom),
-            "knee_medial_shift": _shift(knee_over_ankle(series, side), start, bottom),
+            "knee_over_foot": _at(pd.Series(np.where(gated, np.nan, knee_over_foot(series, side))), bottom),
+            "knee_medial_shift": _shift(np.where(gated, np.nan, knee_over_ankle(series, side)), start, bottom),
             "hip_internal_rotation_deg": _at(col("hip_internal_rotation_deg"), bottom),
             "frontal_event": where,
         }

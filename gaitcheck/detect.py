@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -176,9 +176,14 @@ def detect_movement(series: PoseSeries, view: str) -> Detected:
         return Detected("run", 0.9 if cadence_like else 0.6, details=details)
     from gaitcheck.events import find_reps  # events depends on nothing here; imported late to keep layers clear
 
-    judged = [judge_rep(series, r, view) for r in find_reps(series, "single-leg-squat")]
+    reps = find_reps(series, "single-leg-squat")
+    clear = seen_clearly(series)
+    judged = [found for found in (judge_rep_clearly(series, rep, view, clear) for rep in reps) if found]
+    if len(judged) < len(reps):
+        details["reps_not_seen_clearly"] = len(reps) - len(judged)
     if not judged:
-        return Detected("squat", 0.3, details={**details, "reason": "no repetitions found"})
+        reason = "no repetitions found" if not reps else "no repetition seen clearly"
+        return Detected("squat", 0.3, details={**details, "reason": reason})
     votes = Counter(movement for movement, _ in judged)
     best, count = majority_movement(votes)
     details["rep_votes"] = dict(sorted(votes.items()))
@@ -237,6 +242,11 @@ STEP_LOWERED_LEG = 0.07
 STEP_STRAIGHT_SHARE = 0.85
 # A moment's position is the median over +- this (s): through landmark jitter, within the moment.
 MOMENT_HALF_S = 0.1
+# Someone walking in front covers the person gradually: this long (s) either side of a stretch where
+# the person was not found, the fits are of a partly hidden body [derived: in the bystander renders
+# another person covered more than 5 % of the subject for up to 0.33 s either side of each of the 8
+# stretches where MediaPipe lost the subject].
+HIDDEN_MARGIN_S = 0.4
 
 
 def _moment(values: np.ndarray, row: int, half: int) -> np.ndarray:
@@ -439,6 +449,73 @@ def judge_rep(series: PoseSeries, rep: Rep, view: str) -> tuple[str, str]:
     return "single-leg-squat", evidence
 
 
+def person_found(series: PoseSeries) -> np.ndarray:
+    """Per row: the person's hips are in the picture's landmarks."""
+    px = series.px
+    return np.isfinite(px("left_hip")).all(axis=1) & np.isfinite(px("right_hip")).all(axis=1)
+
+
+def seen_clearly(series: PoseSeries) -> np.ndarray:
+    """Per row: the person was found, and not within HIDDEN_MARGIN_S of a moment they were not."""
+    seen = person_found(series)
+    if seen.all() or not seen.any():
+        return seen
+    t, hidden_t = series.time_s, series.time_s[~seen]
+    after = np.clip(np.searchsorted(hidden_t, t), 0, len(hidden_t) - 1)
+    before = np.clip(after - 1, 0, len(hidden_t) - 1)
+    nearest = np.minimum(np.abs(t - hidden_t[after]), np.abs(t - hidden_t[before]))
+    return seen & (nearest > HIDDEN_MARGIN_S)
+
+
+def hidden_moments(series: PoseSeries) -> list[list[float]]:
+    """[start (s), duration (s)] of each stretch inside the series where the person was not found."""
+    seen = person_found(series)
+    t, dt = series.time_s, series.frame_step_s if series.n_frames > 1 else 0.0
+    return [
+        [round(float(t[start]), 2), round(float(t[stop - 1] - t[start] + dt), 2)]
+        for start, stop, found in _runs(seen)
+        if not found and start > 0 and stop < len(seen)
+    ]
+
+
+def judge_rep_clearly(series: PoseSeries, rep: Rep, view: str, clear: np.ndarray) -> tuple[str, str] | None:
+    """`judge_rep`, reading the feet only where the person was seen clearly (`seen_clearly`). A
+    repetition during which someone passed in front is judged with its bottom at the deepest frame
+    seen clearly, and its standing moments where they were; None (no vote) when too little was.
+    Beside the gap the fits are of a half-hidden body, whose feet read as moved [derived: bystander
+    renders 4, 8 and 16, bilateral squats whose one repetition, its bottom beside such a gap, read
+    as single-leg]."""
+    rows = (series.frame >= rep.start_frame) & (series.frame <= rep.end_frame)
+    if clear[rows].all():
+        return judge_rep(series, rep, view)
+    moved = _bottom_seen_clearly(series, rep, clear)
+    if moved is None:
+        return None
+    image, world = series.image_px.copy(), series.world_m.copy()
+    image[~clear], world[~clear] = np.nan, np.nan
+    blanked = series.replace(image_px=image, world_m=world)
+    return judge_rep(blanked, moved, view) if feet_in_rep(blanked, moved) is not None else None
+
+
+def _bottom_seen_clearly(series: PoseSeries, rep: Rep, clear: np.ndarray) -> Rep | None:
+    """The repetition with its bottom at the deepest frame seen clearly between its start and end,
+    or None when that frame is less than half as deep as the bottom found."""
+    from gaitcheck.events import pelvis_depth_torso  # as in detect_movement
+
+    depth = pelvis_depth_torso(series)
+    bottom = int(np.flatnonzero(series.frame == rep.bottom_frame)[0])
+    if clear[bottom]:
+        return rep
+    rows = (series.frame >= rep.start_frame) & (series.frame <= rep.end_frame) & clear & np.isfinite(depth)
+    if not rows.any():
+        return None
+    deepest = int(np.flatnonzero(rows)[np.argmax(depth[rows])])
+    standing = depth[bottom] - rep.depth_torso
+    if not depth[deepest] - standing >= 0.5 * rep.depth_torso:
+        return None
+    return replace(rep, bottom_frame=int(series.frame[deepest]), bottom_s=float(series.time_s[deepest]))
+
+
 def classify_rep(series: PoseSeries, rep: Rep, view: str) -> str:
     """Bilateral squat, lunge, step-down or single-leg squat, from what the feet do.
 
@@ -460,6 +537,11 @@ CUT_RESCALE_LOG = 0.25  # ... or its torso changing length by this (log ratio, ~
 CUT_PERSIST_S = 0.2  # ... when the change holds: the medians of this long after and before differ as much
 MIN_SEGMENT_S = 1.5  # shorter stretches are not analysed on their own
 MIN_VIEW_CHANGE_S = 2.0  # a new view must last this long to start a segment
+#: The person out of sight for up to this long (s), with the same view before and after and no cut
+#: between, stays in one segment: someone walking past in front hides them for 0.2-0.8 s in the
+#: bystander renders, and a repetition spanning that is still one repetition [derived: bystander
+#: render 21, hidden 0.3 s]. Longer absences (out of the picture, a camera put down) split.
+MAX_HIDDEN_S = 1.0
 FACING_CENTRE_DEG = {"front": 0.0, "side": 90.0, "back": 180.0}  # |yaw| of each coarse facing
 FACING_HYSTERESIS_DEG = 15.0  # the facing changes once |yaw| is this far past a boundary (45, 135 deg)
 
@@ -560,6 +642,17 @@ def _absorb_short_runs(labels: np.ndarray, min_frames: int) -> np.ndarray:
     return out
 
 
+def _bridge_short_absences(labels: np.ndarray, max_frames: int) -> np.ndarray:
+    """A copy of the facing labels in which a stretch without the person ('') of at most
+    `max_frames`, between two stretches of the same facing, takes that facing."""
+    out = labels.copy()
+    runs = _runs(labels)
+    for before, (start, stop, label), after in zip(runs, runs[1:], runs[2:], strict=False):
+        if label == "" and stop - start <= max_frames and before[2] == after[2] != "":
+            out[start:stop] = before[2]
+    return out
+
+
 def split_segments(series: PoseSeries) -> list[tuple[int, int]]:
     """Frame ranges [start, stop) to analyse separately: each shot between edited cuts, split again
     where the view changes for good. Filtering and repetitions never run across a boundary.
@@ -569,12 +662,14 @@ def split_segments(series: PoseSeries) -> list[tuple[int, int]]:
     min_frames = max(2, int(round(MIN_SEGMENT_S / dt)))
     min_view_frames = max(2, int(round(MIN_VIEW_CHANGE_S / dt)))
     labels = _absorb_short_runs(labels, min_view_frames)
+    seen = labels != ""
+    bridged = _bridge_short_absences(labels, max(1, int(round(MAX_HIDDEN_S / dt))))
     bounds = {0, series.n_frames, *find_cuts(series).tolist()}
-    bounds |= {start for start, _, _ in _runs(labels)}
+    bounds |= {start for start, _, _ in _runs(bridged)}
     edges = sorted(bounds)
     segments = []
     for start, stop in itertools.pairwise(edges):
-        person = labels[start:stop] != ""
+        person = seen[start:stop]
         if person.sum() >= min_frames:
             first, last = start + int(np.argmax(person)), stop - int(np.argmax(person[::-1]))
             segments.append((first, last))

@@ -26,13 +26,13 @@ from gaitcheck.assess import THRESHOLDS, assess_events, assess_legs, frame_stats
 from gaitcheck.calibration import default_calibration
 from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.context import RunContext
-from gaitcheck.detect import detect_movement, detect_view, split_segments
+from gaitcheck.detect import detect_movement, detect_view, hidden_moments, seen_clearly, split_segments
 from gaitcheck.errors import InputError, NoPersonError
 from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_motion_estimate
 from gaitcheck.kinematics import angle_columns, compute_angles
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.model import Analysis, Detected, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
-from gaitcheck.plausibility import gate_covered, gate_far_knee, gate_knee_flexion, plausible_steps
+from gaitcheck.plausibility import gate_covered, gate_far_knee, gate_knee_flexion, gate_unclear, plausible_steps
 from gaitcheck.pose import Sightings, look, pose_series
 from gaitcheck.quality import leg_caveats, quality_issues
 from gaitcheck.sagittal import sagittal_running
@@ -230,11 +230,14 @@ def analyse_segments(pre: PoseSeries, settings: Settings) -> tuple[PoseSeries, p
 
 
 def add_counts(total: dict[str, Any], more: dict[str, Any]) -> dict[str, Any]:
-    """Per-segment gate counts summed over a clip (non-numbers: the last segment's that has one)."""
+    """Per-segment gate counts summed over a clip, lists joined (other values: the last segment's
+    that has one)."""
     out = dict(total)
     for key, value in more.items():
         if isinstance(value, int) and not isinstance(value, bool):
             out[key] = int(out.get(key, 0)) + value
+        elif isinstance(value, list):
+            out[key] = [*out.get(key, []), *value]
         elif value is not None or key not in out:
             out[key] = value
     return out
@@ -246,6 +249,7 @@ def _analyse_segment(
     """One segment: its view and movement, filtered landmarks, angles and events."""
     sub = pre.select(slice(start, stop))
     view, movement = view_and_movement(sub, settings)
+    clear, hidden_s = seen_clearly(sub), hidden_moments(sub)
     sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
     notes = dict(sub.notes)
     table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg, movement.value)
@@ -258,6 +262,7 @@ def _analyse_segment(
     table, dropped["covered_frames_no_angles"] = gate_covered(
         table, sub.frame, (sub.notes.get("subject") or {}).get("covered_frames", ())
     )
+    table, dropped["beside_hidden_frames_no_angles"] = gate_unclear(table, clear)
     segment = Segment(index, start, stop, float(pre.time_s[start]), float(pre.time_s[stop - 1]), view, movement)
     if movement.value == "run":
         steps = find_steps(sub, view.value, segment=index)
@@ -268,7 +273,7 @@ def _analyse_segment(
         dropped = {**dropped, **dropped_steps}
     else:
         segment.reps = find_reps(sub, movement.value, segment=index, first_index=first_rep)
-    notes["plausibility"] = {**dropped, "far_knee_not_measured": far_knee}
+    notes["plausibility"] = {**dropped, "far_knee_not_measured": far_knee, "hidden_moments_s": hidden_s}
     log.info(
         "segment %d (%.1f-%.1f s): %s view, %s, %d reps, %d steps",
         index, segment.start_s, segment.end_s, view.value, movement.value, len(segment.reps), len(segment.steps),

@@ -7,7 +7,8 @@ shadow gives values that look like measurements. Before anything is plotted or g
 * in a side view of a bilateral squat both knees bend alike, so a far knee that is mostly hidden
   or disagrees grossly with the near one is not measured;
 * a running step must last as long as a stance can, and the legs must alternate;
-* where another person covers most of the subject, no angle is read.
+* where another person covers most of the subject, no angle is read, nor beside a moment the
+  subject was not found at all (someone passing in front covers them gradually).
 
 Each gate returns what it kept and a count of what it dropped, with the reason; the pipeline
 records the counts (summary.json `cleaning.plausibility`) and warns.
@@ -93,17 +94,33 @@ def _jump_glitches(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     return bad
 
 
+def _measures(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if c not in ("frame", "time_s")]
+
+
+def _blank_rows(table: pd.DataFrame, blank: np.ndarray) -> tuple[pd.DataFrame, int]:
+    """Every angle of the rows marked set missing; the table (a copy when any) and how many."""
+    if not blank.any():
+        return table, 0
+    out = table.copy()
+    out.loc[blank, _measures(out)] = np.nan
+    return out, int(blank.sum())
+
+
 def gate_covered(table: pd.DataFrame, frames: np.ndarray, covered_frames: Iterable[int]) -> tuple[pd.DataFrame, int]:
     """Every angle set missing in the frames where another person covered most of the subject
     (pose.follow_subject: the model mixes the two bodies there; benchmarks/cover.py). Returns the
     table and how many of its frames were blanked."""
-    blank = np.isin(np.asarray(frames, dtype=int), np.fromiter(covered_frames, dtype=int))
-    if not blank.any():
-        return table, 0
-    out = table.copy()
-    measures = [c for c in out.columns if c not in ("frame", "time_s")]
-    out.loc[blank, measures] = np.nan
-    return out, int(blank.sum())
+    return _blank_rows(table, np.isin(np.asarray(frames, dtype=int), np.fromiter(covered_frames, dtype=int)))
+
+
+def gate_unclear(table: pd.DataFrame, seen_clearly: np.ndarray) -> tuple[pd.DataFrame, int]:
+    """Every angle set missing in the frames where the person was found but not seen clearly: beside
+    a moment they were not found at all (detect.seen_clearly), where someone passing in front covers
+    part of them and the model fits what it sees of a body. Returns the table and how many of its
+    frames were blanked."""
+    found = table[_measures(table)].notna().any(axis=1).to_numpy()
+    return _blank_rows(table, found & ~np.asarray(seen_clearly, dtype=bool))
 
 
 def gate_far_knee(table: pd.DataFrame, view: str, movement: str) -> tuple[pd.DataFrame, str | None]:

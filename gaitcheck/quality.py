@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from gaitcheck.assess import MIN_REPS, MIN_STEPS, nearer_square_deg, threshold_for
+from gaitcheck.detect import HIDDEN_MARGIN_S
 from gaitcheck.kinematics import view_artefact_fppa_deg, view_artefact_shift
 from gaitcheck.landmarks import INDEX, PoseSeries
 from gaitcheck.model import Analysis, Caveat, Issue, Segment, VideoInfo
@@ -156,6 +157,7 @@ TIPS: dict[str, str] = {
     "implausible-dropped": "Film with the whole body in view, one person, the legs unhidden; higher frame rates help.",
     "far-knee-hidden": "Film a second clip from the other side for the other knee, or film from the front.",
     "several-parts": "Film one continuous shot from one place, without edits.",
+    "hidden-moment": "Keep the space between the camera and the person clear while filming.",
     "camera-tilted": "Level the phone (use a tripod and the camera's level or grid).",
     "few-events": "Record at least 5 repetitions per leg, or 7 or more steps per leg.",
     "leg-hidden": "Wear shorts or tight leggings, light the legs evenly and keep both feet in frame.",
@@ -254,7 +256,8 @@ def _people(a: Analysis) -> list[Issue]:
     people = a.landmarks.clean.notes.get("people", {})
     if people.get("max", 1) > 1:
         text = (
-            f"up to {people['max']} people are in the picture: gaitcheck followed {_subject_words(a)}; "
+            f"more than one person is in the picture (up to {people['max']} found at once): "
+            f"gaitcheck followed {_subject_words(a)}; "
             "check the annotated video shows the right person (--subject chooses another)"
         )
         return [_issue("several-people", "minor", text + _subject_frames(a.landmarks.raw.notes.get("subject") or {}))]
@@ -287,9 +290,28 @@ def _frames(n: int) -> str:
 def _parts(a: Analysis) -> list[Issue]:
     if len(a.segments) > 1:
         parts = ", ".join(f"{s.start_s:.1f}-{s.end_s:.1f} s {s.view.value} {s.movement.value}" for s in a.segments)
-        text = f"the clip has {len(a.segments)} parts (cuts or a change of view), analysed separately: {parts}"
+        text = (
+            f"the clip has {len(a.segments)} parts (cuts, a change of view or the person out of sight), "
+            f"analysed separately: {parts}"
+        )
         return [_issue("several-parts", "minor", text)]
     return []
+
+
+def _hidden(a: Analysis) -> list[Issue]:
+    """Moments the person was out of sight inside a part (detect.MAX_HIDDEN_S): analysed across, with
+    no angles read beside them (plausibility.gate_unclear)."""
+    gates = a.landmarks.clean.notes.get("plausibility") or {}
+    moments = gates.get("hidden_moments_s") or []
+    if not moments:
+        return []
+    when = ", ".join(f"{length:.1f} s at {start:.1f} s" for start, length in moments[:3])
+    more = f" and {len(moments) - 3} more" if len(moments) > 3 else ""
+    text = (
+        f"the person was out of sight for a moment ({when}{more}): the clip is analysed across it, with no angles "
+        f"read within {HIDDEN_MARGIN_S:.1f} s either side, where they were partly hidden"
+    )
+    return [_issue("hidden-moment", "minor", text)]
 
 
 def _roll(a: Analysis) -> list[Issue]:
@@ -382,6 +404,7 @@ CHECKS: tuple[Callable[[Analysis], list[Issue]], ...] = (
     _detection,
     _people,
     _parts,
+    _hidden,
     _roll,
     _legs,
     _implausible,

@@ -538,9 +538,9 @@ def _auto(candidates: tuple[Candidate, ...]) -> SubjectChoice:
     eligible = [c for c in eligible if not c.idle] or eligible
     eligible = [c for c in eligible if c.travel <= IN_PLACE_TRAVEL_TORSO] or eligible
     chosen = max(eligible, key=lambda c: (c.score, c.frames))
-    others = len(candidates) - 1
+    # no count of the others: a person fitted in pieces or found twice makes several tracks
     reason = (
         f"the person doing the movement in place (legs moving most about the pelvis, feet in the picture, "
-        f"{chosen.share:.0%} of the clip); {others} other {'person' if others == 1 else 'people'} ignored"
+        f"{chosen.share:.0%} of the clip); everyone else ignored"
     )
     return SubjectChoice(chosen.id, chosen.frames, reason, candidates)

@@ -7,8 +7,19 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from gaitcheck.detect import detect_movement, detect_view, find_cuts, majority_movement, split_segments, yaw_deg
+from gaitcheck.detect import (
+    detect_movement,
+    detect_view,
+    find_cuts,
+    judge_rep_clearly,
+    majority_movement,
+    seen_clearly,
+    split_segments,
+    yaw_deg,
+)
+from gaitcheck.events import pelvis_depth_torso
 from gaitcheck.landmarks import INDEX, PoseSeries
+from gaitcheck.model import Rep
 from tests.helpers import frontal_skeleton, running_series, series_from_points, squatting_series
 
 LEG_PX = 300.0  # frontal_skeleton: hips at y = 300, ankles at y = 600
@@ -102,6 +113,59 @@ def test_frames_without_a_person_are_left_out():
     assert split_segments(series.replace(image_px=image, world_m=world)) == [(0, 200)]
 
 
+def hidden(series: PoseSeries, rows: slice) -> PoseSeries:
+    """The same series with nobody found in `rows` (someone passing in front, say)."""
+    image, world = series.image_px.copy(), series.world_m.copy()
+    image[rows], world[rows] = np.nan, np.nan
+    return series.replace(image_px=image, world_m=world)
+
+
+def test_a_person_hidden_briefly_stays_in_one_segment():
+    series = hidden(squatting_series(240, fps=30.0, reps=4), slice(100, 118))  # 0.6 s
+    assert split_segments(series) == [(0, 240)]
+
+
+def test_a_person_gone_for_longer_splits_the_clip():
+    series = hidden(squatting_series(240, fps=30.0, reps=4), slice(100, 145))  # 1.5 s
+    assert split_segments(series) == [(0, 100), (145, 240)]
+
+
+def test_a_repetition_with_a_moment_hidden_is_read_where_the_person_was_seen_clearly():
+    """Both feet planted, two repetitions; in the second the person is hidden just after the bottom
+    and the half-hidden fits either side of the gap put the right ankle well inside: read there,
+    that repetition would vote single-leg (and win the tie); read where the person was seen
+    clearly, it is a squat like the first."""
+
+    def feet(phase):
+        return {"left": (360.0, 600.0), "right": (240.0, 600.0)}
+
+    series = legs_series(feet, reps=2, n=240)  # 30 fps, bottoms at rows 60 and 180
+    image = series.image_px.copy()
+    image[170:211, INDEX["right_ankle"], 0] += 0.5 * LEG_PX  # the fits within 0.4 s of the gap
+    series = series.replace(image_px=image)
+    assert detect_movement(series, "front").value == "single-leg-squat"  # were it seen so
+    found = detect_movement(hidden(series, slice(182, 199)), "front")
+    assert found.value == "squat"
+    assert found.details["rep_votes"] == {"squat": 2}
+
+
+def test_a_single_leg_repetition_with_a_moment_hidden_still_votes_single_leg():
+    series = legs_series(single_leg_feet, reps=2, n=240)
+    found = detect_movement(hidden(series, slice(182, 199)), "front")
+    assert found.value == "single-leg-squat"
+    assert found.details["rep_votes"] == {"single-leg-squat": 2}
+
+
+def test_a_repetition_seen_clearly_only_near_standing_does_not_vote():
+    """Hidden from halfway down to halfway up (rows 150-210): the deepest frame seen clearly, 0.4 s
+    from the gap, is a fifth of the way down, too shallow for the feet to tell anything."""
+    series = hidden(legs_series(single_leg_feet, reps=2, n=240), slice(150, 211))
+    t = series.time_s
+    depth = pelvis_depth_torso(series)[[120, 149]]
+    rep = Rep(1, 120, 149, 239, float(t[120]), float(t[149]), float(t[239]), "left", float(depth[1] - depth[0]))
+    assert judge_rep_clearly(series, rep, "front", seen_clearly(series)) is None
+
+
 # ------------------------------------------------------------------------------------------------
 # movement from what the feet do
 # ------------------------------------------------------------------------------------------------
@@ -130,6 +194,11 @@ def legs_series(feet, drop_px: float = 120.0, reps: int = 3, n: int = 180, depth
                 world[i, INDEX[f"{side}_ankle"], 2] = z
         series = series.replace(world_m=world)
     return series
+
+
+def single_leg_feet(phase: float) -> dict:
+    """Standing on the left foot; the right one held up and carried out to the side by the body."""
+    return {"left": (360.0, 600.0), "right": (250.0 + 0.5 * LEG_PX * phase, 560.0 + 0.1 * LEG_PX * phase)}
 
 
 def floor_oblique_bilateral(phase: float) -> dict:

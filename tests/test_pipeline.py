@@ -19,7 +19,7 @@ from gaitcheck.context import STAGES, RunContext
 from gaitcheck.errors import Cancelled
 from gaitcheck.model import VideoInfo
 from gaitcheck.settings import OutputOptions, Settings
-from tests.helpers import running_series
+from tests.helpers import running_series, squatting_series
 from tests.test_assess import info_for, single_leg_squats
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -224,3 +224,26 @@ def test_slow_motion_is_posed_at_the_rate_squat_like_tasks_need(fps, movement, s
     info = VideoInfo("clip.mp4", "mp4", "h264", 720, 1280, 0, fps=fps, n_frames=int(fps * 5), duration_s=5.0)
     assert pipeline.pose_stride(info, Settings(movement=movement)) == stride
     assert pipeline.pose_stride(info, Settings(movement=movement, max_pose_fps=0)) == 1
+
+
+# ------------------------------------------------------------------------------------------------
+# someone passing in front: the person hidden for a moment
+# ------------------------------------------------------------------------------------------------
+def test_a_person_hidden_for_a_moment_is_analysed_across_it_without_angles_beside_it():
+    """A bilateral squat (5 repetitions of 2 s) in which the person is not found for 0.5 s just
+    after the third bottom: one part, every repetition counted, nothing read within 0.4 s of the
+    gap (where a passer-by covers part of the body), and the report says so."""
+    series = squatting_series(300, fps=30.0, reps=5.0)  # bottoms at rows 30, 90, 150, 210, 270
+    image, world = series.image_px.copy(), series.world_m.copy()
+    image[152:167], world[152:167] = float("nan"), float("nan")
+    a = pipeline.analyze_landmarks(series.replace(image_px=image, world_m=world), info_for(series), Settings())
+    assert [(s.start_row, s.stop_row) for s in a.segments] == [(0, 300)]
+    assert a.movement.value == "squat"
+    hidden_rep = next(r for r in a.reps if r.start_frame < 152 < r.end_frame)
+    assert len(a.reps) == 5 and hidden_rep.bottom_frame == 150
+    beside = a.angles.frame.between(141, 177)
+    assert a.angles.loc[beside, "left_fppa_deg"].isna().all() and a.angles.loc[~beside].left_fppa_deg.notna().any()
+    hidden_result = next(r for r in a.rep_results if r.rep.index == hidden_rep.index)
+    assert [leg.verdict for leg in hidden_result.legs.values()] == ["insufficient-data"] * 2
+    issue = next(i for i in a.issues if i.code == "hidden-moment")
+    assert "0.5 s at 5.1 s" in issue.text

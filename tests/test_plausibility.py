@@ -15,6 +15,7 @@ from gaitcheck.plausibility import (
     gate_covered,
     gate_far_knee,
     gate_knee_flexion,
+    gate_unclear,
     plausible_steps,
 )
 from tests.helpers import running_series
@@ -169,3 +170,14 @@ def test_no_angle_is_read_where_another_person_covers_the_subject():
     )
     assert out.loc[~out.frame.isin([103, 104])].notna().all().all() and list(out.time_s) == list(table.time_s)
     assert gate_covered(table, frames, []) == (table, 0)
+
+
+def test_no_angle_is_read_beside_a_moment_the_person_was_hidden():
+    frames = np.arange(10)
+    table = pd.DataFrame({"frame": frames, "time_s": frames / 30.0, "left_fppa_deg": 5.0, "trunk_lean_deg": 2.0})
+    table.loc[4:5, ["left_fppa_deg", "trunk_lean_deg"]] = np.nan  # nobody found
+    clear = np.array([True, True, False, False, False, False, False, True, True, True])
+    out, blanked = gate_unclear(table, clear)
+    assert blanked == 3  # rows 2, 3 and 6: found, not clearly; 4 and 5 had nothing to blank
+    assert out.loc[[2, 3, 4, 5, 6], "left_fppa_deg"].isna().all() and out.loc[[0, 1, 7, 8, 9]].notna().all().all()
+    assert gate_unclear(table, np.ones(10, dtype=bool)) == (table, 0)

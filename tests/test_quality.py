@@ -102,3 +102,12 @@ def test_the_people_note_says_what_following_the_subject_changed():
     assert "in 146 frames the one followed was taken back from another person's track" in people.text
     assert "1 frame where the person followed jumped away" in people.text
     assert "no angles read in 45 frames" in people.text
+    assert people.text.startswith("more than one person is in the picture (up to 2 found at once)")
+
+
+def test_a_moment_the_person_was_out_of_sight_is_named_with_when_and_how_long():
+    a = analysis_of(view="front", movement="squat")
+    assert "hidden-moment" not in {i.code for i in quality.quality_issues(a)}
+    a.landmarks.clean.notes["plausibility"] = {"hidden_moments_s": [[2.63, 0.3]], "beside_hidden_frames_no_angles": 40}
+    (hidden,) = [i for i in quality.quality_issues(a) if i.code == "hidden-moment"]
+    assert "out of sight for a moment (0.3 s at 2.6 s)" in hidden.text and "within 0.4 s either side" in hidden.text
