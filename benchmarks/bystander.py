@@ -42,6 +42,9 @@ clip (detect.MAX_HIDDEN_S), with the feet and angles not read within detect.HIDD
 developed on clip 21, the margin measured from the renders' own occlusion shares around the 8 such
 moments (clips 4, 8, 16, 18, 19, 21, 22), and the effect looked at on clips 4, 8, 16, 18, 19 and 28
 (checked on all 32, the accuracy renders and the shared real clips): those count as looked at since.
+The new parts column then showed clip 24 still cut at its first bottom (its trunk leaning and its fit
+flickering): detect.CUT_HOLD_SHARE, developed on clip 24 and checked on all the cached clips (no
+other changed).
 """
 
 from __future__ import annotations

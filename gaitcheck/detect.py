@@ -534,7 +534,11 @@ def classify_rep(series: PoseSeries, rep: Rep, view: str) -> str:
 CUT_PICTURE_CHANGE = 25.0  # mean grey-level change (0-255) between frames that marks an edited cut
 CUT_JUMP_TORSO = 0.6  # the body jumping this far (torso lengths) in one frame is a cut too
 CUT_RESCALE_LOG = 0.25  # ... or its torso changing length by this (log ratio, ~28 %) in one frame
-CUT_PERSIST_S = 0.2  # ... when the change holds: the medians of this long after and before differ as much
+CUT_PERSIST_S = 0.2  # ... when the change holds: the medians of this long after and before differ as much,
+#: ... and this share of the frames after it differ from the median before by as much: a new shot holds
+#: in every frame, a trunk whose fit flickers between whole and half while it leans at a squat's bottom
+#: does not [derived: bystander render 24, a squat seen from behind cut at its first bottom on 2026-12-05].
+CUT_HOLD_SHARE = 0.8
 MIN_SEGMENT_S = 1.5  # shorter stretches are not analysed on their own
 MIN_VIEW_CHANGE_S = 2.0  # a new view must last this long to start a segment
 #: The person out of sight for up to this long (s), with the same view before and after and no cut
@@ -570,7 +574,8 @@ def find_cuts(series: PoseSeries) -> np.ndarray:
 
 def _lasting_change(values: np.ndarray, candidates: np.ndarray, half: int, limit: float) -> np.ndarray:
     """Of the `candidates` frames (bool), those i where the median of `values` (T, k) over the
-    `half` frames from i differs from that over the `half` frames before i by more than `limit`."""
+    `half` frames from i differs from that over the `half` frames before i by more than `limit`,
+    as do at least CUT_HOLD_SHARE of those frames one by one."""
     out = np.zeros(len(values), dtype=bool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN window: no change found there
@@ -578,8 +583,10 @@ def _lasting_change(values: np.ndarray, candidates: np.ndarray, half: int, limit
             if i == 0:
                 continue
             before = np.nanmedian(values[max(0, i - half) : i], axis=0)
-            after = np.nanmedian(values[i : i + half], axis=0)
-            out[i] = bool(np.linalg.norm(after - before) > limit)
+            after = values[i : i + half]
+            changed = np.linalg.norm(after - before, axis=1) > limit
+            held = changed.sum() >= CUT_HOLD_SHARE * np.isfinite(after).all(axis=1).sum()
+            out[i] = bool(np.linalg.norm(np.nanmedian(after, axis=0) - before) > limit and held)
     return out
 
 
