@@ -134,6 +134,12 @@ def test_a_person_hidden_briefly_stays_in_one_segment():
     assert split_segments(series) == [(0, 240)]
 
 
+def test_a_person_hidden_briefly_who_comes_back_turned_starts_a_new_segment():
+    series = squatting_series(300, fps=30.0, reps=5)
+    yaw = np.where(np.arange(300) < 150, 0.0, 90.0)
+    assert split_segments(hidden(turned(series, yaw), slice(135, 150))) == [(0, 135), (150, 300)]
+
+
 def test_a_person_gone_for_longer_splits_the_clip():
     series = hidden(squatting_series(240, fps=30.0, reps=4), slice(100, 145))  # 1.5 s
     assert split_segments(series) == [(0, 100), (145, 240)]
