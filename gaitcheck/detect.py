@@ -663,7 +663,8 @@ def _bridge_short_absences(labels: np.ndarray, max_frames: int) -> np.ndarray:
 def split_segments(series: PoseSeries) -> list[tuple[int, int]]:
     """Frame ranges [start, stop) to analyse separately: each shot between edited cuts, split again
     where the view changes for good. Filtering and repetitions never run across a boundary.
-    Stretches without a person, or shorter than MIN_SEGMENT_S, are left out."""
+    Stretches without a person, or shorter than MIN_SEGMENT_S, are left out; a moment without
+    the person (up to MAX_HIDDEN_S, the same facing either side) stays inside its segment."""
     labels = view_track(series)
     dt = series.frame_step_s if series.n_frames > 1 else 1.0
     min_frames = max(2, int(round(MIN_SEGMENT_S / dt)))
