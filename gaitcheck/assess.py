@@ -310,8 +310,7 @@ def _gated_rows(angles: pd.DataFrame) -> np.ndarray:
     """Rows with no angle at all: no person, or a plausibility gate blanked them (another person
     covering the subject, or beside a moment they were hidden): measures read from the landmarks
     directly are not read there either."""
-    measures = angles[[c for c in angles.columns if c not in ("frame", "time_s")]]
-    return measures.isna().all(axis=1).to_numpy()
+    return angles[k.measure_columns(angles.columns)].isna().all(axis=1).to_numpy()
 
 
 def _peak(values: pd.Series, rows: slice) -> float:

@@ -18,6 +18,8 @@ direction when the camera is not level. Every function accepts arrays of shape (
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -280,10 +282,18 @@ PER_LEG_MEASURES = (*FRONTAL_MEASURES, "knee_flexion_deg", "hip_internal_rotatio
 WHOLE_BODY_MEASURES = ("trunk_lean_deg", "knee_separation_ratio")
 
 
+INDEX_COLUMNS = ("frame", "time_s")  # the columns of an angle table that say when, not what
+
+
 def angle_columns() -> list[str]:
     """The columns of angles.csv, in order."""
     per_leg = [f"{side}_{m}" for side in SIDES for m in PER_LEG_MEASURES]
-    return ["frame", "time_s", *per_leg, *WHOLE_BODY_MEASURES]
+    return [*INDEX_COLUMNS, *per_leg, *WHOLE_BODY_MEASURES]
+
+
+def measure_columns(columns: Iterable[str]) -> list[str]:
+    """Of an angle table's columns, the measures (all but frame and time_s)."""
+    return [c for c in columns if c not in INDEX_COLUMNS]
 
 
 #: Tasks whose hip internal rotation estimate is reported. In single-leg tasks the pelvis frame

@@ -29,7 +29,7 @@ from gaitcheck.context import RunContext
 from gaitcheck.detect import detect_movement, detect_view, hidden_moments, seen_clearly, split_segments
 from gaitcheck.errors import InputError, NoPersonError
 from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_motion_estimate
-from gaitcheck.kinematics import angle_columns, compute_angles
+from gaitcheck.kinematics import angle_columns, compute_angles, measure_columns
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.model import Analysis, Detected, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
 from gaitcheck.plausibility import gate_covered, gate_far_knee, gate_knee_flexion, gate_unclear, plausible_steps
@@ -172,7 +172,7 @@ def analyze_landmarks(
             segments=segments,
             primary=choose_primary(segments),
             legs={},
-            frame_stats=frame_stats(angles, [c for c in angle_columns() if c not in ("frame", "time_s")]),
+            frame_stats=frame_stats(angles, measure_columns(angle_columns())),
             model_sha256=model_sha256(settings.model_path),
             created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         )

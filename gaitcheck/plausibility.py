@@ -21,6 +21,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from gaitcheck.kinematics import measure_columns
 from gaitcheck.model import Step
 from gaitcheck.vocabulary import SIDES, other_side
 
@@ -94,16 +95,12 @@ def _jump_glitches(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
     return bad
 
 
-def _measures(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns if c not in ("frame", "time_s")]
-
-
 def _blank_rows(table: pd.DataFrame, blank: np.ndarray) -> tuple[pd.DataFrame, int]:
     """Every angle of the rows marked set missing; the table (a copy when any) and how many."""
     if not blank.any():
         return table, 0
     out = table.copy()
-    out.loc[blank, _measures(out)] = np.nan
+    out.loc[blank, measure_columns(out.columns)] = np.nan
     return out, int(blank.sum())
 
 
@@ -119,7 +116,7 @@ def gate_unclear(table: pd.DataFrame, seen_clearly: np.ndarray) -> tuple[pd.Data
     a moment they were not found at all (detect.seen_clearly), where someone passing in front covers
     part of them and the model fits what it sees of a body. Returns the table and how many of its
     frames were blanked."""
-    found = table[_measures(table)].notna().any(axis=1).to_numpy()
+    found = table[measure_columns(table.columns)].notna().any(axis=1).to_numpy()
     return _blank_rows(table, found & ~np.asarray(seen_clearly, dtype=bool))
 
 
