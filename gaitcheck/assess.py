@@ -221,6 +221,28 @@ def nearer_square_deg(off_square_deg: float) -> float:
     return float(np.sign(off_square_deg)) * max(0.0, abs(off_square_deg) - OFF_SQUARE_ERROR_DEG)
 
 
+def foreshortening_off_square_deg(view: Detected) -> float | None:
+    """The camera's angle off square that knee flexion read from foreshortening allows for
+    (kinematics.compute_angles), taken nearer square like the camera allowance; None beyond the
+    angles gaitcheck grades at (MAX_OFF_SQUARE_DEG), where a thigh tilting forward mostly turns in
+    the picture instead of shortening and the model's 3-D estimate is kept."""
+    if view.value == "side" or view.off_square_deg > MAX_OFF_SQUARE_DEG:
+        return None
+    return abs(nearer_square_deg(view.off_square_deg))
+
+
+def knee_flexion_source(view: Detected, movement: str) -> str:
+    """Where a segment's knee flexion comes from (kinematics.compute_angles), in words for summary.json."""
+    if view.value == "side":
+        return "2-D image (side view)"
+    if movement in k.FORESHORTENING_TASKS and foreshortening_off_square_deg(view) is not None:
+        return (
+            "the thigh's and shank's foreshortening in the picture, or MediaPipe's 3-D world landmarks where they "
+            "read more; the free leg of a single-leg task from the 3-D landmarks (lower confidence)"
+        )
+    return "3-D world landmarks (lower confidence)"
+
+
 def allow_for_camera(
     measures: dict[str, Any],
     side: str,

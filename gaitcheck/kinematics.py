@@ -18,7 +18,7 @@ direction when the camera is not level. Every function accepts arrays of shape (
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -173,6 +173,45 @@ def knee_flexion_deg(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray) -> np
     return 180.0 - included_angle_deg(hip, knee, ankle)
 
 
+#: The share of the frames in which a segment is taken as seen at its full length: its projected
+#: length's 95th percentile over the stretch analysed stands for its length held square to the camera.
+FULL_LENGTH_PERCENTILE = 95.0
+
+
+def out_of_picture_deg(length_px: np.ndarray, off_square_deg: float = 0.0) -> np.ndarray:
+    """How far a segment tilts forward or back out of the frontal plane, in deg (0-90, unsigned),
+    from its projected length against its full length (FULL_LENGTH_PERCENTILE of `length_px`): a
+    segment tilted a out of the picture's plane shows cos(a) of its length [D]. Seen
+    `off_square_deg` from square, a forward tilt a shows as sin(a) cos(psi) out of the picture's
+    plane, so the sine is divided by cos(psi)."""
+    if not np.isfinite(length_px).any():
+        return np.full(length_px.shape, np.nan)
+    full = np.nanpercentile(length_px, FULL_LENGTH_PERCENTILE)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.clip(length_px / full, 0.0, 1.0)
+    sine = np.sqrt(1.0 - share**2) / np.cos(np.radians(off_square_deg))
+    return np.degrees(np.arcsin(np.clip(sine, 0.0, 1.0)))
+
+
+def foreshortened_knee_flexion_deg(
+    hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, off_square_deg: float = 0.0
+) -> np.ndarray:
+    """A loaded knee's flexion seen from the front or back, in deg, from how much thigh and shank
+    shorten in the picture (`out_of_picture_deg`).
+
+    A knee bent under load in a squat-like task lies ahead of both hip and ankle: the thigh tilts
+    forward out of the picture's plane and the shank back, and flexion is the sum of the two tilts
+    [D]. Not for a lifted leg (a straight leg raised forward tilts both one way: 0 flexion). The
+    person must stay about as far from the camera throughout (squat-like tasks, not running toward
+    it). MediaPipe's 3-D world landmarks, whose depth is compressed, read the bottom of frontal
+    squats, single-leg squats and step-downs 26-41 deg short on renders; this 0-6 deg short
+    (docs/accuracy.md, 'Knee flexion seen from the front').
+    """
+    thigh = out_of_picture_deg(np.linalg.norm(knee - hip, axis=-1), off_square_deg)
+    shank = out_of_picture_deg(np.linalg.norm(ankle - knee, axis=-1), off_square_deg)
+    return thigh + shank
+
+
 def view_artefact_fppa_deg(off_square_deg: float, knee_flexion_deg: float) -> float:
     """How far the camera angle alone moves FPPA, in deg, at a knee bent `knee_flexion_deg` filmed
     `off_square_deg` from square (front or back).
@@ -303,14 +342,28 @@ def measure_columns(columns: Iterable[str]) -> list[str]:
 HIP_ROTATION_TASKS: tuple[str, ...] = ("squat",)
 
 
+#: Tasks done in place, where a frontal view's knee flexion comes from the segments' foreshortening
+#: (`foreshortened_knee_flexion_deg`): the person stays at one distance from the camera.
+FORESHORTENING_TASKS: tuple[str, ...] = ("squat", "single-leg-squat", "step-down")
+
+
 def compute_angles(
-    series: PoseSeries, view: str, min_knee_flexion_for_rotation_deg: float = 20.0, movement: str | None = None
+    series: PoseSeries,
+    view: str,
+    min_knee_flexion_for_rotation_deg: float = 20.0,
+    movement: str | None = None,
+    off_square_deg: float | None = 0.0,
+    free_rows: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """One row per frame with every angle; frontal-plane measures are NaN in a side view.
 
-    Knee flexion comes from the image in a side view and from MediaPipe's 3-D world landmarks
-    otherwise (lower confidence). Hip internal rotation is always a 3-D estimate, reported only
-    where the knee is flexed enough to define the knee flexion plane, only in HIP_ROTATION_TASKS
+    Knee flexion comes from the image in a side view; seen from the front or back, from the
+    thigh's and shank's foreshortening in FORESHORTENING_TASKS (with the camera `off_square_deg`
+    from square; None: too far off square for it) where the leg bears weight, and from MediaPipe's
+    3-D world landmarks otherwise (lower confidence: running, a camera far off square, and a
+    single-leg task's free leg, per leg the rows in `free_rows`). Hip internal rotation is always a
+    3-D estimate, reported only where the knee is flexed enough to define the knee flexion plane,
+    only in HIP_ROTATION_TASKS
     (movement None: every task, for scoring), and never from behind: seen from the back,
     MediaPipe's depth for the knee is unreliable and the estimate had no relation to the truth on
     rendered bodies (bias -22 deg, r -0.1; docs/accuracy.md).
@@ -339,9 +392,15 @@ def compute_angles(
             for m in FRONTAL_MEASURES:
                 table[f"{side}_{m}"] = nan
         w_hip, w_knee, w_ankle = world(f"{side}_hip"), world(f"{side}_knee"), world(f"{side}_ankle")
-        flexion = knee_flexion_deg(hip, knee, ankle) if not frontal else knee_flexion_deg(w_hip, w_knee, w_ankle)
-        table[f"{side}_knee_flexion_deg"] = flexion
         flexion_3d = knee_flexion_deg(w_hip, w_knee, w_ankle)
+        if not frontal:
+            table[f"{side}_knee_flexion_deg"] = knee_flexion_deg(hip, knee, ankle)
+        elif movement in FORESHORTENING_TASKS and off_square_deg is not None:
+            loaded = np.fmax(foreshortened_knee_flexion_deg(hip, knee, ankle, off_square_deg), flexion_3d)
+            free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
+            table[f"{side}_knee_flexion_deg"] = np.where(free, flexion_3d, loaded)
+        else:
+            table[f"{side}_knee_flexion_deg"] = flexion_3d
         rotation = hip_angles_3d_deg(side, w_hip, w_knee, w_ankle, world(f"{other}_hip"), mid_shoulder_w)[
             "internal_rotation"
         ]

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import THRESHOLDS, assess_events, assess_legs, frame_stats
+from gaitcheck.assess import THRESHOLDS, assess_events, assess_legs, foreshortening_off_square_deg, frame_stats
 from gaitcheck.calibration import default_calibration
 from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.context import RunContext
@@ -40,7 +40,7 @@ from gaitcheck.settings import Settings
 from gaitcheck.summary import primary_cadence_spm
 from gaitcheck.version import __version__
 from gaitcheck.video import iter_frames, prefetch, probe_video
-from gaitcheck.vocabulary import SIDES
+from gaitcheck.vocabulary import SIDES, other_side
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,15 @@ def _analyse_segment(
     clear, hidden_s = seen_clearly(sub), hidden_moments(sub)
     sub = lowpass(sub, cutoff_for(movement.value, settings), settings.filter_order)
     notes = dict(sub.notes)
-    table = compute_angles(sub, view.value, settings.min_knee_flexion_for_rotation_deg, movement.value)
+    reps = [] if movement.value == "run" else find_reps(sub, movement.value, segment=index, first_index=first_rep)
+    table = compute_angles(
+        sub,
+        view.value,
+        settings.min_knee_flexion_for_rotation_deg,
+        movement.value,
+        foreshortening_off_square_deg(view),
+        free_leg_rows(reps, sub.frame),
+    )
     calibration = default_calibration() if settings.calibrate and view.value != "side" else None
     if calibration is not None:
         table = calibration.apply(table)
@@ -272,13 +280,23 @@ def _analyse_segment(
         segment.steps, dropped_steps = plausible_steps(steps, factor)
         dropped = {**dropped, **dropped_steps}
     else:
-        segment.reps = find_reps(sub, movement.value, segment=index, first_index=first_rep)
+        segment.reps = reps
     notes["plausibility"] = {**dropped, "far_knee_not_measured": far_knee, "hidden_moments_s": hidden_s}
     log.info(
         "segment %d (%.1f-%.1f s): %s view, %s, %d reps, %d steps",
         index, segment.start_s, segment.end_s, view.value, movement.value, len(segment.reps), len(segment.steps),
     )  # fmt: skip
     return segment, sub, table, notes
+
+
+def free_leg_rows(reps: list[Rep], frames: np.ndarray) -> dict[str, np.ndarray]:
+    """Per leg, the rows where it is the free leg of a single-leg repetition (lifted, not loaded)."""
+    free: dict[str, np.ndarray] = {side: np.zeros(len(frames), dtype=bool) for side in SIDES}
+    for rep in reps:
+        if rep.stance_leg in SIDES:
+            rows = (frames >= rep.start_frame) & (frames <= rep.end_frame)
+            free[other_side(rep.stance_leg)] |= rows
+    return free
 
 
 def choose_primary(segments: list[Segment]) -> list[int]:

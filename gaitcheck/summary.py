@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import asymmetry, graded_measure, squat_depth
+from gaitcheck.assess import asymmetry, graded_measure, knee_flexion_source, squat_depth
 from gaitcheck.events import running_cadence_spm
 from gaitcheck.kinematics import PER_LEG_MEASURES, WHOLE_BODY_MEASURES
 from gaitcheck.landmarks import PoseSeries
@@ -78,8 +78,7 @@ def segment_json(segment: Segment, series: PoseSeries, withhold: bool = False) -
 def build(analysis: Analysis) -> dict[str, Any]:
     """The content of summary.json."""
     clean, raw, stats = analysis.landmarks.clean, analysis.landmarks.raw, analysis.frame_stats
-    side_view = analysis.view.value == "side"
-    knee_flexion_source = "2-D image (side view)" if side_view else "3-D world landmarks (lower confidence)"
+    flexion_source = knee_flexion_source(analysis.view, analysis.movement.value)
     legs = {
         side: {
             **analysis.legs[side].to_json(),
@@ -121,7 +120,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
             "detection_rate": round(raw.detection_rate, 4),
         },
         "cleaning": clean.notes,
-        "measures": {**MEASURE_NOTES, "knee_flexion_deg": f"knee flexion from {knee_flexion_source}"},
+        "measures": {**MEASURE_NOTES, "knee_flexion_deg": f"knee flexion from {flexion_source}"},
         "whole_body": {m: stats.get(m, {"n_frames": 0}) for m in WHOLE_BODY_MEASURES},
         "quality": {
             "warnings": analysis.warnings,
@@ -136,8 +135,8 @@ def build(analysis: Analysis) -> dict[str, Any]:
 def rep_json(result: RepResult, angles: pd.DataFrame, view: str) -> dict[str, Any]:
     """A repetition as summary.json holds it, with its depth in side views: the stance knees' peak
     flexion over the repetition (the mean of both knees' peaks in a bilateral squat) and its name
-    (assess.squat_depth). Front and back views get none: there knee flexion comes from the pose
-    model's 3-D guess, which read a true 85 deg squat as 22 deg (samples/squat_front.mp4)."""
+    (assess.squat_depth). Front and back views get none: there knee flexion is inferred from how
+    much thigh and shank shorten in the picture, not seen (docs/definitions.md, 'Knee flexion')."""
     rep = result.rep
     rows = angles["frame"].between(rep.start_frame, rep.end_frame)
     peaks = []

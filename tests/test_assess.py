@@ -270,6 +270,17 @@ def test_a_camera_within_its_estimate_error_of_square_gets_no_allowance(turn):
     assert assess.allow_for_camera(event, "left", _turned(turn)) == event
 
 
+@pytest.mark.parametrize(("turn", "expected"), [(20.0, 16.0), (-3.0, 0.0), (36.0, None)])
+def test_foreshortening_allows_for_the_turn_as_the_allowance_does_within_the_graded_range(turn, expected):
+    assert assess.foreshortening_off_square_deg(_turned(turn)) == expected
+
+
+def test_no_foreshortening_in_a_side_view():
+    from gaitcheck.model import Detected
+
+    assert assess.foreshortening_off_square_deg(Detected("side", 1.0, details={"yaw_deg": 80.0})) is None
+
+
 def test_no_allowance_without_the_knee_bend():
     event = {"fppa_deg": 12.0, "knee_flexion_peak_deg": float("nan")}
     assert assess.allow_for_camera(event, "left", _turned(25.0)) == event
@@ -291,3 +302,12 @@ def test_a_measure_only_some_repetitions_have_is_summarised_over_those():
     assert out["fppa_deg"] == {"mean": 7.33, "sd": 1.15, "n": 3}
     assert out["fppa_deg_picture"] == {"mean": 12.0, "sd": 0.0, "n": 2}
     assert "verdict" not in out and aggregate([]) == {}
+
+
+def test_the_summary_names_where_knee_flexion_came_from():
+    from gaitcheck.model import Detected
+
+    assert "foreshortening" in assess.knee_flexion_source(_turned(10.0), "step-down")
+    assert assess.knee_flexion_source(_turned(10.0), "run").startswith("3-D")
+    assert assess.knee_flexion_source(_turned(50.0), "squat").startswith("3-D")
+    assert assess.knee_flexion_source(Detected("side", 1.0), "squat").startswith("2-D")

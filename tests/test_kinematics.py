@@ -359,3 +359,74 @@ def test_turned_camera_allowance_has_the_sign_a_turned_camera_gives_each_leg(tur
     for side in ("left", "right"):
         assert seen[f"{side}_fppa"] == pytest.approx(k.turned_camera_fppa_deg(side, seen["turn"], flexion), abs=1e-6)
         assert seen[f"{side}_shift"] == pytest.approx(k.turned_camera_shift(side, seen["turn"], flexion), abs=1e-6)
+
+
+def _squatting_leg_px(flexion_deg: float, off_square: float, thigh_share: float = 0.5) -> tuple[np.ndarray, ...]:
+    """Hip, knee and ankle in the picture of a loaded leg bent `flexion_deg` (the thigh tilted forward
+    `thigh_share` of it, the shank back the rest), the camera turned `off_square` deg, orthographic."""
+    thigh_tilt, shank_tilt = math.radians(flexion_deg * thigh_share), math.radians(flexion_deg * (1 - thigh_share))
+    hip = np.array([0.0, 0.0, 0.0])
+    knee = hip + 0.45 * np.array([0.0, math.cos(thigh_tilt), -math.sin(thigh_tilt)])  # y down, z away
+    ankle = knee + 0.42 * np.array([0.0, math.cos(shank_tilt), math.sin(shank_tilt)])
+    turn = math.radians(off_square)
+    rotate = np.array([[math.cos(turn), 0.0, math.sin(turn)], [0.0, 1.0, 0.0], [-math.sin(turn), 0.0, math.cos(turn)]])
+    return tuple(1000 * (rotate @ p)[:2] for p in (hip, knee, ankle))
+
+
+def _squat_series_px(bottom_deg: float, off_square: float, thigh_share: float = 0.5) -> tuple[np.ndarray, ...]:
+    """(T, 2) hip, knee and ankle over a squat from standing to `bottom_deg` and back."""
+    bends = np.r_[np.zeros(5), np.linspace(0, bottom_deg, 20), np.linspace(bottom_deg, 0, 20)]
+    legs = [_squatting_leg_px(b, off_square, thigh_share) for b in bends]
+    return tuple(np.stack([leg[j] for leg in legs]) for j in range(3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.floats(10.0, 120.0), st.floats(0.0, 35.0), st.floats(0.3, 0.7))
+def test_foreshortening_recovers_a_loaded_knees_flexion(bottom, off_square, thigh_share):
+    """A squatting leg seen from the front, square or turned: thigh and shank shorten in the picture by
+    the cosines of their tilts, which give the knee's flexion back at every frame."""
+    hip, knee, ankle = _squat_series_px(bottom, off_square, thigh_share)
+    flexion = k.foreshortened_knee_flexion_deg(hip, knee, ankle, off_square)
+    truth = np.r_[np.zeros(5), np.linspace(0, bottom, 20), np.linspace(bottom, 0, 20)]
+    assert flexion == pytest.approx(truth, abs=1e-6)
+
+
+def test_foreshortening_without_the_turn_reads_a_turned_camera_short():
+    hip, knee, ankle = _squat_series_px(90.0, 30.0)
+    assert np.nanmax(k.foreshortened_knee_flexion_deg(hip, knee, ankle, 0.0)) < 80.0
+    assert np.nanmax(k.foreshortened_knee_flexion_deg(hip, knee, ankle, 30.0)) == pytest.approx(90.0, abs=1e-6)
+
+
+def test_out_of_picture_is_nan_without_lengths():
+    assert np.isnan(k.out_of_picture_deg(np.full(4, np.nan))).all()
+
+
+def _squat_pose(bottom_deg: float) -> tuple:
+    """A two-legged squat seen square on: a series with compressed 3-D depth (the world landmarks
+    of series_from_points are flat), so the model's own 3-D knee flexion reads nearly nothing."""
+    from tests.helpers import series_from_points
+
+    hip, knee, ankle = _squat_series_px(bottom_deg, 0.0)
+    frames = []
+    for i in range(len(hip)):
+        points = {}
+        for side, dx in (("left", 100.0), ("right", -100.0)):
+            offset = np.array([dx, 0.0]) + (300.0, 100.0)
+            for joint, xy in (("hip", hip[i]), ("knee", knee[i]), ("ankle", ankle[i])):
+                points[f"{side}_{joint}"] = xy + offset
+            points[f"{side}_shoulder"] = hip[i] + offset - (0, 500)
+        frames.append(points)
+    return series_from_points(frames)
+
+
+def test_compute_angles_reads_squat_like_tasks_from_foreshortening_and_free_legs_from_3d():
+    series = _squat_pose(90.0)
+    squat = k.compute_angles(series, "front", movement="squat", off_square_deg=0.0)
+    assert squat["left_knee_flexion_deg"].max() == pytest.approx(90.0, abs=0.5)
+    running = k.compute_angles(series, "front", movement="run", off_square_deg=0.0)
+    assert running["left_knee_flexion_deg"].max() < 30.0  # the flat 3-D landmarks: no foreshortening in running
+    far_off = k.compute_angles(series, "front", movement="squat", off_square_deg=None)
+    assert far_off["left_knee_flexion_deg"].max() < 30.0  # too far off square for it
+    free = {"left": np.ones(series.n_frames, dtype=bool), "right": np.zeros(series.n_frames, dtype=bool)}
+    lifted = k.compute_angles(series, "front", movement="single-leg-squat", off_square_deg=0.0, free_rows=free)
+    assert lifted["left_knee_flexion_deg"].max() < 30.0 and lifted["right_knee_flexion_deg"].max() > 85.0

@@ -31,6 +31,16 @@ def run(stance: str, movement: str, context: RunContext | None = None):
     return pipeline.analyze_landmarks(series, info_for(series), settings, context=context)
 
 
+def test_the_free_leg_of_each_single_leg_repetition_is_known_before_the_angles():
+    a = run("right", "single-leg-squat")
+    free = pipeline.free_leg_rows(a.segments[0].reps, a.angles["frame"].to_numpy())
+    assert not free["right"].any()
+    for rep in a.segments[0].reps:
+        rows = a.angles["frame"].between(rep.start_frame, rep.end_frame).to_numpy()
+        assert free["left"][rows].all()
+    assert not free["left"][: a.segments[0].reps[0].start_frame].any()  # standing on both feet before
+
+
 def test_regrading_with_another_threshold_needs_no_pose():
     a = run("right", "single-leg-squat")
     assert a.legs["right"].verdict in ("borderline", "valgus")

@@ -300,8 +300,10 @@ def _events(result: Result) -> list:
         caption += " " + wording.DEPTH_NOTE
     if not side_on and any(k == "knee_flexion_peak_deg" for k, _, _ in present):
         caption += (
-            " Knee flexion (greyed) in a front or back view is the pose model's 3-D guess and can read far too low "
-            "(a true 85° squat read 22°): film from the side for depth."
+            " Knee flexion (greyed) in a front or back view is inferred, not seen: in squat-like tasks from how much "
+            "thigh and shank shorten in the picture (within about 7° at the bottom on renders, untested against real "
+            "people's truth), in running from the pose model's 3-D guess, which can read far too low. Film from the "
+            "side for depth."
         )
     if result.summary.get("side_view"):
         caption = (

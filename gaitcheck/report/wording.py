@@ -51,8 +51,9 @@ LIMITATIONS = (
     "shifts FPPA by several degrees. Compare legs and sessions first; treat absolute cut-offs with care.",
     "Hip internal rotation cannot be seen in one 2-D picture. The value shown is a low-confidence estimate from "
     "MediaPipe's 3-D landmarks and should not be used for decisions; from behind it is not estimated at all.",
-    "Knee flexion from a front or back view comes from MediaPipe's 3-D landmarks (lower confidence); film from "
-    "the side for knee flexion.",
+    "Knee flexion from a front or back view is inferred, not seen: from how much thigh and shank shorten in the "
+    "picture in squats, single-leg squats and step-downs, and from MediaPipe's 3-D landmarks otherwise (lower "
+    "confidence); film from the side for knee flexion.",
     "No validated cut-offs exist for running; the single-leg-task values are used as a guide only (Souza 2016).",
 )
 
