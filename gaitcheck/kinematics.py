@@ -204,12 +204,24 @@ def foreshortened_knee_flexion_deg(
     [D]. Not for a lifted leg (a straight leg raised forward tilts both one way: 0 flexion). The
     person must stay about as far from the camera throughout (squat-like tasks, not running toward
     it). MediaPipe's 3-D world landmarks, whose depth is compressed, read the bottom of frontal
-    squats, single-leg squats and step-downs 26-41 deg short on renders; this 0-6 deg short
-    (docs/accuracy.md, 'Knee flexion seen from the front').
+    squats, single-leg squats and step-downs about 34 deg short on renders; this, taken with them
+    (`frontal_knee_flexion_deg`), about 4 deg short (docs/accuracy.md, 'Knee flexion seen from the
+    front').
     """
     thigh = out_of_picture_deg(np.linalg.norm(knee - hip, axis=-1), off_square_deg)
     shank = out_of_picture_deg(np.linalg.norm(ankle - knee, axis=-1), off_square_deg)
     return thigh + shank
+
+
+def frontal_knee_flexion_deg(
+    leg_px: tuple[np.ndarray, np.ndarray, np.ndarray], flexion_3d: np.ndarray, free: np.ndarray, off_square_deg: float
+) -> np.ndarray:
+    """Knee flexion of a squat-like task seen from the front: the larger of the foreshortening's
+    reading (hip, knee and ankle in `leg_px`) and MediaPipe's 3-D one, since each fails by reading
+    too little (the 3-D landmarks' depth is compressed; a segment seen from well above or below
+    looks longer than its tilt implies) [D]; the 3-D reading alone in `free` rows (a lifted leg)."""
+    loaded = np.fmax(foreshortened_knee_flexion_deg(*leg_px, off_square_deg), flexion_3d)
+    return np.where(free, flexion_3d, loaded)
 
 
 def view_artefact_fppa_deg(off_square_deg: float, knee_flexion_deg: float) -> float:
@@ -361,12 +373,13 @@ def compute_angles(
     thigh's and shank's foreshortening in FORESHORTENING_TASKS (with the camera `off_square_deg`
     from square; None: too far off square for it) where the leg bears weight, and from MediaPipe's
     3-D world landmarks otherwise (lower confidence: running, a camera far off square, and a
-    single-leg task's free leg, per leg the rows in `free_rows`). Hip internal rotation is always a
-    3-D estimate, reported only where the knee is flexed enough to define the knee flexion plane,
-    only in HIP_ROTATION_TASKS
-    (movement None: every task, for scoring), and never from behind: seen from the back,
-    MediaPipe's depth for the knee is unreliable and the estimate had no relation to the truth on
-    rendered bodies (bias -22 deg, r -0.1; docs/accuracy.md).
+    single-leg task's free leg, per leg the rows in `free_rows`; `frontal_knee_flexion_deg`).
+
+    Hip internal rotation is always a 3-D estimate, reported only where the knee is flexed enough
+    to define the knee flexion plane, only in HIP_ROTATION_TASKS (movement None: every task, for
+    scoring), and never from behind: seen from the back, MediaPipe's depth for the knee is
+    unreliable and the estimate had no relation to the truth on rendered bodies (bias -22 deg,
+    r -0.1; docs/accuracy.md).
     """
     px, world = series.px, series.world
     frontal = view != "side"
@@ -393,12 +406,13 @@ def compute_angles(
                 table[f"{side}_{m}"] = nan
         w_hip, w_knee, w_ankle = world(f"{side}_hip"), world(f"{side}_knee"), world(f"{side}_ankle")
         flexion_3d = knee_flexion_deg(w_hip, w_knee, w_ankle)
+        free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
         if not frontal:
             table[f"{side}_knee_flexion_deg"] = knee_flexion_deg(hip, knee, ankle)
         elif movement in FORESHORTENING_TASKS and off_square_deg is not None:
-            loaded = np.fmax(foreshortened_knee_flexion_deg(hip, knee, ankle, off_square_deg), flexion_3d)
-            free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
-            table[f"{side}_knee_flexion_deg"] = np.where(free, flexion_3d, loaded)
+            table[f"{side}_knee_flexion_deg"] = frontal_knee_flexion_deg(
+                (hip, knee, ankle), flexion_3d, free, off_square_deg
+            )
         else:
             table[f"{side}_knee_flexion_deg"] = flexion_3d
         rotation = hip_angles_3d_deg(side, w_hip, w_knee, w_ankle, world(f"{other}_hip"), mid_shoulder_w)[

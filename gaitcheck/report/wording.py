@@ -45,7 +45,8 @@ LIMITATIONS = (
     "Camera angle: a camera turned about 15° from square can turn an apparent varus into valgus, and the effect "
     "grows with knee flexion, so deep squats are the most sensitive (Englander et al. 2019). gaitcheck allows for "
     "the angle it estimates in each repetition's and step's FPPA (the picture's own value is kept beside it); the "
-    "allowance is approximate and falls short at deep bends, so filming square is still what makes FPPA reliable.",
+    "allowance is approximate (both the camera's angle and the knee's bend are estimated), so filming square is "
+    "still what makes FPPA reliable.",
     "Landmarks, not skin markers: published norms used markers on the ASIS, femoral condyles and malleoli; "
     "MediaPipe's hip point is a learned joint-centre estimate 3–5 cm away from them (Needham et al. 2021), which "
     "shifts FPPA by several degrees. Compare legs and sessions first; treat absolute cut-offs with care.",
