@@ -32,8 +32,8 @@ MEASURE_NOTES = {
     "shank lengths; + inside",
     "knee_medial_shift": "how far the knee moves medially over the ankle centre from standing to the bottom, "
     "in standing shank lengths; + inward (bilateral squats are graded on it)",
-    "hip_internal_rotation_deg": "EXPERIMENTAL, low confidence: 3-D estimate from one camera (knee flexion plane "
-    "vs pelvis), only where the knee is flexed; do not use for decisions",
+    "hip_internal_rotation_deg": "not reported (blank): a 3-D estimate from one camera (knee flexion plane vs "
+    "pelvis) did not follow the true rotation on held-out renders (kinematics.HIP_ROTATION_TASKS)",
     "trunk_lean_deg": "2-D mid-hip to mid-shoulder line vs vertical; + toward the subject's right",
     "trunk_lean_ipsilateral_deg": "trunk lean toward the stance leg (+)",
     "knee_separation_ratio": "knee gap / ankle gap along the pelvis line (bilateral squats)",

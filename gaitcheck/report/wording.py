@@ -50,8 +50,8 @@ LIMITATIONS = (
     "Landmarks, not skin markers: published norms used markers on the ASIS, femoral condyles and malleoli; "
     "MediaPipe's hip point is a learned joint-centre estimate 3–5 cm away from them (Needham et al. 2021), which "
     "shifts FPPA by several degrees. Compare legs and sessions first; treat absolute cut-offs with care.",
-    "Hip internal rotation cannot be seen in one 2-D picture. The value shown is a low-confidence estimate from "
-    "MediaPipe's 3-D landmarks and should not be used for decisions; from behind it is not estimated at all.",
+    "Hip internal rotation cannot be seen in one 2-D picture. gaitcheck's estimate from MediaPipe's 3-D landmarks "
+    "did not follow the true rotation on test renders, so it is not reported.",
     "Knee flexion from a front or back view is inferred, not seen: from how much thigh and shank shorten in the "
     "picture in squats, single-leg squats and step-downs, and from MediaPipe's 3-D landmarks otherwise (lower "
     "confidence); film from the side for knee flexion.",
