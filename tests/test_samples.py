@@ -145,6 +145,32 @@ def test_squat_depth_is_named_from_side_views_only(run, name):
         assert abs(rep["depth"]["knee_flexion_peak_deg"] - true_peak) < 20  # accuracy.md: reads 15-20 deg low
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "squat_front.mp4",
+        "single_leg_squat_left_front.mp4",
+        "single_leg_squat_right_valgus_front.mp4",
+        "step_down_front.mp4",
+    ],
+)
+def test_a_loaded_knees_bend_seen_from_the_front_is_read_near_its_truth(run, name):
+    """Seen from the front, the stance knee's peak flexion per repetition comes from the thigh's and
+    shank's foreshortening: within 12 deg of the truth (docs/accuracy.md: MAE 7 deg). The 3-D
+    landmarks alone failed this on three of the four (squat_front.mp4's 85 deg read 22), which left
+    the camera allowance too little bend to work with."""
+    analysis, _ = run(name)
+    truth = pd.read_csv(SAMPLES / name.replace(".mp4", ".truth.csv"))
+    assert analysis.reps
+    for rep in analysis.reps:
+        for side in rep.legs:
+            rows = analysis.angles["frame"].between(rep.start_frame, rep.end_frame)
+            true_rows = truth["frame"].between(rep.start_frame, rep.end_frame)
+            read = float(analysis.angles.loc[rows, f"{side}_knee_flexion_deg"].max())
+            true_peak = float(truth.loc[true_rows, f"{side}_knee_flexion_deg"].max())
+            assert abs(read - true_peak) < 12, (side, rep.index, read, true_peak)
+
+
 def _high_rate_copy(name: str, path: Path, repeat: int, seconds: float | None = None) -> Path:
     """`name` with every frame written `repeat` times at `repeat` x its rate (a 240 fps phone clip's
     cost and timing, without its extra motion detail)."""
