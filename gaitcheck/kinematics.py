@@ -217,9 +217,11 @@ def frontal_knee_flexion_deg(
     leg_px: tuple[np.ndarray, np.ndarray, np.ndarray], flexion_3d: np.ndarray, free: np.ndarray, off_square_deg: float
 ) -> np.ndarray:
     """Knee flexion of a squat-like task seen from the front: the larger of the foreshortening's
-    reading (hip, knee and ankle in `leg_px`) and MediaPipe's 3-D one, since each fails by reading
-    too little (the 3-D landmarks' depth is compressed; a segment seen from well above or below
-    looks longer than its tilt implies) [D]; the 3-D reading alone in `free` rows (a lifted leg)."""
+    reading (hip, knee and ankle in `leg_px`) and MediaPipe's 3-D one, since at deep bends each
+    fails by reading too little (the 3-D landmarks' depth is compressed; a segment seen from well
+    above or below looks longer than its tilt implies) [D]; the 3-D reading alone in `free` rows (a
+    lifted leg). Near straight both read too much (14-20 deg on a standing render): the arccos is
+    steep there, so a few per cent of length jitter shows as a bend."""
     loaded = np.fmax(foreshortened_knee_flexion_deg(*leg_px, off_square_deg), flexion_3d)
     return np.where(free, flexion_3d, loaded)
 
