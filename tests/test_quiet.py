@@ -131,4 +131,8 @@ def test_decoder_errors_stay_off_the_terminal_unless_verbose(bad_corpus, tmp_pat
     verbose = analyze_quietly(folder / "flipped.mp4", tmp_path / "verbose", [*flags, "--verbose"])
     assert verbose.returncode == 1
     assert "libav.h264" in verbose.stderr and "gaitcheck.pipeline" in verbose.stderr
-    assert verbose.stderr.splitlines()[-1] == quiet.stderr.strip()
+    # the same one sentence ends both; its counts may differ: FFmpeg conceals the damage in its decoding
+    # threads, and two runs have found the person in 1 and in 0 of the 24 frames
+    for sentence in (verbose.stderr.splitlines()[-1], quiet.stderr.strip()):
+        assert sentence.startswith("gaitcheck: error:") and str(folder / "flipped.mp4") in sentence, sentence
+        assert "person" in sentence, sentence
