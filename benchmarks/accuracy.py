@@ -928,9 +928,8 @@ def frontal_flexion_section(clips: list[ClipData]) -> str:
         world = compute_angles(c.analysis.landmarks.clean, c.analysis.view.value)  # no task: the 3-D estimate
         ours = event_pairs(c, "knee_flexion_peak_deg", c.estimate)
         only_3d = event_pairs(c, "knee_flexion_peak_deg", world)
-        edges = BINS["yaw_off_square_deg"]
-        upper = int(np.clip(np.searchsorted(edges, _f(c, "yaw_off_square_deg"), side="right"), 1, len(edges) - 1))
-        rows.append(ours.assign(world=only_3d["estimate"], movement=c.movement, off_square=upper))
+        off_square = factor_bin(c, "yaw_off_square_deg")
+        rows.append(ours.assign(world=only_3d["estimate"], movement=c.movement, off_square=off_square))
     if not rows:
         return ""
     pairs = pd.concat(rows, ignore_index=True).dropna(subset=["truth"])
@@ -939,11 +938,8 @@ def frontal_flexion_section(clips: list[ClipData]) -> str:
         "|---|---|---|---|---|---|",
     ]
     groups = [(f"task {m}", pairs[pairs.movement == m]) for m in sorted(pairs.movement.unique())]
-    edges = BINS["yaw_off_square_deg"]
-    groups += [
-        (f"{edges[b - 1]:g}-{edges[b]:g} deg off square", pairs[pairs.off_square == b])
-        for b in sorted(pairs.off_square.unique())
-    ]
+    bins = sorted(pairs.off_square.dropna().unique(), key=lambda label: float(label.split("-")[0]))
+    groups += [(f"{b} deg off square", pairs[pairs.off_square == b]) for b in bins]
     for label, g in [*groups, ("all", pairs)]:
         e_world, e_ours = g["world"] - g["truth"], g["estimate"] - g["truth"]
         lines.append(

@@ -231,16 +231,17 @@ def foreshortening_off_square_deg(view: Detected) -> float | None:
     return abs(nearer_square_deg(view.off_square_deg))
 
 
+KNEE_FLEXION_SOURCE = {
+    "image": "2-D image (side view)",
+    "foreshortening": "the thigh's and shank's foreshortening in the picture, or MediaPipe's 3-D world landmarks "
+    "where they read more; the free leg of a single-leg task from the 3-D landmarks (lower confidence)",
+    "3-d": "3-D world landmarks (lower confidence)",
+}
+
+
 def knee_flexion_source(view: Detected, movement: str) -> str:
-    """Where a segment's knee flexion comes from (kinematics.compute_angles), in words for summary.json."""
-    if view.value == "side":
-        return "2-D image (side view)"
-    if movement in k.FORESHORTENING_TASKS and foreshortening_off_square_deg(view) is not None:
-        return (
-            "the thigh's and shank's foreshortening in the picture, or MediaPipe's 3-D world landmarks where they "
-            "read more; the free leg of a single-leg task from the 3-D landmarks (lower confidence)"
-        )
-    return "3-D world landmarks (lower confidence)"
+    """Where a segment's knee flexion comes from (kinematics.knee_flexion_method), in words for summary.json."""
+    return KNEE_FLEXION_SOURCE[k.knee_flexion_method(view.value, movement, foreshortening_off_square_deg(view))]
 
 
 def allow_for_camera(

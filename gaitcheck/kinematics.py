@@ -364,6 +364,17 @@ HIP_ROTATION_TASKS: tuple[str, ...] = ()
 FORESHORTENING_TASKS: tuple[str, ...] = ("squat", "single-leg-squat", "step-down")
 
 
+def knee_flexion_method(view: str, movement: str | None, off_square_deg: float | None) -> str:
+    """How `compute_angles` reads knee flexion: 'image' in a side view, 'foreshortening' seen from the
+    front in FORESHORTENING_TASKS with a camera near enough square (`off_square_deg` not None), and
+    '3-d' (MediaPipe's world landmarks) otherwise."""
+    if view == "side":
+        return "image"
+    if movement in FORESHORTENING_TASKS and off_square_deg is not None:
+        return "foreshortening"
+    return "3-d"
+
+
 def compute_angles(
     series: PoseSeries,
     view: str,
@@ -388,6 +399,7 @@ def compute_angles(
     """
     px, world = series.px, series.world
     frontal = view != "side"
+    method = knee_flexion_method(view, movement, off_square_deg)
     table: dict[str, np.ndarray] = {"frame": series.frame, "time_s": series.time_s}
     nan = np.full(series.n_frames, np.nan)
     mid_shoulder_w = (world("left_shoulder") + world("right_shoulder")) / 2
@@ -411,10 +423,10 @@ def compute_angles(
                 table[f"{side}_{m}"] = nan
         w_hip, w_knee, w_ankle = world(f"{side}_hip"), world(f"{side}_knee"), world(f"{side}_ankle")
         flexion_3d = knee_flexion_deg(w_hip, w_knee, w_ankle)
-        free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
-        if not frontal:
+        if method == "image":
             table[f"{side}_knee_flexion_deg"] = knee_flexion_deg(hip, knee, ankle)
-        elif movement in FORESHORTENING_TASKS and off_square_deg is not None:
+        elif method == "foreshortening" and off_square_deg is not None:
+            free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
             table[f"{side}_knee_flexion_deg"] = frontal_knee_flexion_deg(
                 (hip, knee, ankle), flexion_3d, free, off_square_deg
             )

@@ -407,7 +407,7 @@ def annotate_frame(rgb: np.ndarray, scene: Scene, row: int, scale: float, time_s
     margin = max(6, size // 2)
     paste_panel(rgb, _readout(tuple(tuple(r) for r in _readout_rows(scene, row)), size), margin, margin)
     label = scene.events[row] or ("between contacts" if scene.running else "between repetitions")
-    footer = _readout(((((label, "#f3f4f6", True),),)), size)  # the same label for many frames running
+    footer = _readout((((label, "#f3f4f6", True),),), size)  # the same label for many frames running
     clock = text_panel([[(f"t = {fmt(time_s, 2, 's')}", "#aab3bf", False)]], size)
     paste_panel(rgb, footer, margin, h - footer.height - margin)
     paste_panel(rgb, clock, margin + footer.width + margin // 2, h - clock.height - margin)
