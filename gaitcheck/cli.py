@@ -302,6 +302,7 @@ def run_analyze(args: argparse.Namespace) -> int:
         settings, outputs = _options_from(args, Settings())
         out = Path(args.out) if args.out else Path(f"{video.stem}_gaitcheck")
         args._out = out
+        report.prepare(outputs)
         try:
             analysis = pipeline.analyze(video, settings, context=context)
         finally:

@@ -59,6 +59,7 @@ def process(job: VideoJob, landmarkers: LandmarkerCache | None = None) -> VideoR
 def analyse_into(job: VideoJob, stage: Path, landmarkers: LandmarkerCache | None = None) -> int:
     """What a front-end does for one video (pipeline, store, report) into `stage`; the frame count."""
     context = RunContext(landmarkers=landmarkers)
+    report.prepare(job.outputs)
     analysis = pipeline.analyze(job.video, job.settings, context=context)
     store.save(analysis, stage)
     report.write(analysis, stage, job.outputs, context=context)

@@ -127,6 +127,7 @@ def analyse(options: ServeOptions, job: Job, context: RunContext) -> str | None:
     shutil.rmtree(result, ignore_errors=True)  # whatever a killed attempt left
     try:
         settings = Settings().replace(movement=job.movement, view=job.view)
+        report.prepare(OutputOptions())
         analysis = pipeline.analyze(video, settings, context=context)
         with store.staged(result) as stage:
             store.save(analysis, stage)

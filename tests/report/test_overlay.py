@@ -58,3 +58,22 @@ def test_longer_text_makes_a_wider_panel():
     short = text_panel([[("t = 1.00 s", "#ffffff", False)]], size=18)
     longer = text_panel([[("t = 1.00 s", "#ffffff", False)], [("between repetitions", "#ffffff", True)]], size=18)
     assert longer.width > short.width and longer.height > short.height
+
+
+def test_a_value_put_together_from_its_characters_reads_as_the_font_draws_it():
+    """Runs with digits (values, the clock) are composed from remembered characters: the ink
+    must sit where the font itself would put it, to a pixel."""
+    from PIL import Image, ImageDraw
+
+    from gaitcheck.report.overlay import _font
+
+    text, size = "t = 12.38 s  +7 deg", 18
+    panel = text_panel([[(text, "#ffffff", False)]], size=size, pad=0)
+    ink = 1.0 - panel.through[..., 0] / (1.0 - PANEL_OPACITY / 255)  # text lets less of the frame through
+    font = _font(size)
+    drawn = Image.new("L", (panel.width, panel.height), 0)
+    ImageDraw.Draw(drawn).text((0, 0), text, font=font, fill=255)
+    reference = np.asarray(drawn, dtype=float) / 255.0
+    inner = (slice(2, -2), slice(4, -4))  # away from the rounded corners
+    assert np.abs(ink[inner] - reference[inner]).mean() < 0.02
+    assert (np.abs(ink[inner] - reference[inner]) > 0.5).mean() < 0.01

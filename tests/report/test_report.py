@@ -413,3 +413,36 @@ def test_a_cancel_while_drawing_the_video_stops_at_once_and_leaves_no_folder(tmp
     assert not out.exists()
     assert max(e.done for e in seen if e.stage == "video") == 5, "stopped at the next frame"
     assert analysis.video.n_frames > 5
+
+
+def test_prepare_imports_the_outputs_modules_in_a_thread_and_write_waits_for_it():
+    """`report.prepare` (called by the front-ends before the analysis) imports matplotlib's
+    figures while the clip is analysed; without it, importing gaitcheck does not."""
+    script = (
+        "import sys, threading\n"
+        "from gaitcheck import report\n"
+        "before = 'gaitcheck.report.plots' in sys.modules\n"
+        "report.prepare()\n"
+        "for t in threading.enumerate():\n"
+        "    if t.name == 'gaitcheck-prepare': t.join()\n"
+        "print(before, 'gaitcheck.report.plots' in sys.modules, 'matplotlib.figure' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["False", "True", "True"]
+    assert run.stderr == ""
+
+
+def test_prepare_for_no_outputs_starts_nothing():
+    from gaitcheck.settings import OutputOptions
+
+    script = (
+        "import sys, threading\n"
+        "from gaitcheck import report\n"
+        "from gaitcheck.settings import OutputOptions\n"
+        "report.prepare(OutputOptions(report=False, annotated_video=False))\n"
+        "print(any(t.name == 'gaitcheck-prepare' for t in threading.enumerate()))\n"
+    )
+    assert OutputOptions(report=False, annotated_video=False).pdf is False
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.stdout.split() == ["False"], run.stderr
