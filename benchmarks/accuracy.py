@@ -134,26 +134,45 @@ def _build_one(args: tuple[str, Any, str]) -> tuple[str, str | None]:
     return name, None
 
 
-def results_folder(cache: Path, model: Path | None) -> Path:
-    """Where a model's landmarks are cached: `results` for gaitcheck's own bundle."""
-    return cache / ("results" if model is None else f"results-{model.stem}")
+@dataclasses.dataclass(frozen=True)
+class Posing:
+    """How the clips are posed: a pose landmarker bundle (None: gaitcheck's own) and flip averaging."""
+
+    model: Path | None = None
+    flip_average: bool = True
+
+    @classmethod
+    def named(cls, name: str) -> Posing:
+        """`no-flip` (gaitcheck's model, flip averaging off) or a model: full, heavy or a .task path."""
+        return cls(flip_average=False) if name == "no-flip" else cls(model=Settings(model=name).model_path)
+
+    @property
+    def label(self) -> str:
+        model = f"`{self.model.name}`" if self.model is not None else "gaitcheck's own model"
+        return model if self.flip_average else f"{model} without flip averaging"
+
+
+def results_folder(cache: Path, posing: Posing) -> Path:
+    """Where a posing's landmarks are cached: `results` for gaitcheck's own model and settings."""
+    model = "" if posing.model is None else f"-{posing.model.stem}"
+    return cache / ("results" + model + ("" if posing.flip_average else "-no-flip"))
 
 
 def _pose_one(args: tuple[str, str, Path | None]) -> str:
     """MediaPipe once per clip: the saved raw landmarks are re-analysed by every later run."""
-    name, cache, model = args
+    name, cache, posing = args
     import gaitcheck
     from gaitcheck import store
 
-    folder = results_folder(Path(cache), model) / name
+    folder = results_folder(Path(cache), posing) / name
     if not (folder / "summary.json").exists():
-        settings = gaitcheck.Settings(calibrate=False, model=model)
+        settings = gaitcheck.Settings(calibrate=False, model=posing.model, flip_average=posing.flip_average)
         store.save(gaitcheck.analyze(Path(cache) / f"{name}.mp4", settings), folder)
     return name
 
 
 def build_and_pose(
-    specs: list[tuple[str, Any]], cache: Path, jobs: int, model: Path | None
+    specs: list[tuple[str, Any]], cache: Path, jobs: int, posing: Posing
 ) -> tuple[list[tuple[str, Any]], dict[str, str]]:
     """Render and pose what is not cached; the specs that made a clip, and why the others did not."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -173,7 +192,7 @@ def build_and_pose(
             if why is not None:
                 skipped[name] = why
         made = [(name, spec) for name, spec in specs if name not in skipped]
-        for name in pool.imap_unordered(_pose_one, [(name, str(cache), model) for name, _ in made]):
+        for name in pool.imap_unordered(_pose_one, [(name, str(cache), posing) for name, _ in made]):
             print(f"posed {name}", flush=True)
     return made, skipped
 
@@ -234,10 +253,10 @@ def ungated(analysis: Analysis) -> pd.DataFrame:
     return out
 
 
-def load_clip(name: str, cache: Path, model: Path | None = None) -> ClipData:
+def load_clip(name: str, cache: Path, posing: Posing = Posing()) -> ClipData:
     from gaitcheck import pipeline, store
 
-    raw, info, settings = store.load_landmarks(results_folder(cache, model) / name)
+    raw, info, settings = store.load_landmarks(results_folder(cache, posing) / name)
     analysis = pipeline.analyze_landmarks(raw, info, dataclasses.replace(settings, calibrate=False))
     factors = json.loads((cache / f"{name}.factors.json").read_text())
     factors["abs_roll_deg"] = abs(float(factors.get("roll_deg", 0.0)))
@@ -991,8 +1010,9 @@ def summary_section(clips: list[ClipData]) -> str:
     return title + "\n\n" + "\n".join(lines) + "\n"
 
 
-def compare_section(clips: list[ClipData], others: list[ClipData], model: Path) -> str:
-    """The same renders posed by another model and analysed by the same code: is it better, and where not?"""
+def compare_section(clips: list[ClipData], others: list[ClipData], posing: Posing) -> str:
+    """The same renders posed another way (another model, or without flip averaging) and analysed
+    by the same code: is it better, and where not?"""
     lines = [
         "| measure | event MAE | event bias | event slope | frame MAE |",
         "|---|---|---|---|---|",
@@ -1012,20 +1032,23 @@ def compare_section(clips: list[ClipData], others: list[ClipData], model: Path) 
         f"{sum(r['right'] for r in verdicts[1] if r['movement'] == movement)}"
         for movement in sorted({r["movement"] for r in verdicts[0]})
     )
-    worse = worse_bins(clips, others, "fppa_deg")
+    worse, better = worse_bins(clips, others, "fppa_deg"), worse_bins(clips, others, "fppa_deg", sign=-1)
     return (
-        f"## Another pose model on the same renders: `{model.name}`\n\n"
-        "The same clips posed by the other bundle and analysed by the same code (gaitcheck's default model -> "
-        "the other; all clips, raw values). Verdicts right (legs filmed over 35 deg off square left out): "
+        f"## Another posing of the same renders: {posing.label}\n\n"
+        "The same clips posed that way and analysed by the same code (gaitcheck's default posing -> the other; "
+        "all clips, raw values). Verdicts right (legs filmed over 35 deg off square left out): "
         f"{right[0]} -> {right[1]} ({per_task}).\n\n" + "\n".join(lines) + "\n\n"
-        "FPPA factor bins (at least 5 events) where the other model's event MAE is more than 0.5 deg worse: "
+        "FPPA factor bins (at least 5 events) where the other posing's event MAE is more than 0.5 deg worse: "
         + (", ".join(worse) if worse else "none")
+        + "; more than 0.5 deg better: "
+        + (", ".join(better) if better else "none")
         + ".\n"
     )
 
 
-def worse_bins(clips: list[ClipData], others: list[ClipData], measure: str) -> list[str]:
-    """Factor bins where the other clips' event MAE exceeds ours by more than 0.5 deg."""
+def worse_bins(clips: list[ClipData], others: list[ClipData], measure: str, sign: int = 1) -> list[str]:
+    """Factor bins (at least 5 events) where the other clips' event MAE exceeds ours by more than
+    0.5 deg (sign -1: falls short of ours by more than that), as 'factor bin (ours -> theirs)'."""
     found = []
     for factor in list(CATEGORIES[1:]) + list(BINS):
         for label in sorted({b for c in scored_clips(clips, measure) if (b := factor_bin(c, factor)) is not None}):
@@ -1033,7 +1056,8 @@ def worse_bins(clips: list[ClipData], others: list[ClipData], measure: str) -> l
             for group in (clips, others):
                 members = [c for c in scored_clips(group, measure) if factor_bin(c, factor) == label]
                 scores.append(pooled(members, measure, raw_estimates(members), events=True))
-            if scores[0].get("n", 0) >= 5 and scores[1].get("mae", 0.0) > scores[0].get("mae", 0.0) + 0.5:
+            gap = scores[1].get("mae", 0.0) - scores[0].get("mae", 0.0)
+            if min(scores[0].get("n", 0), scores[1].get("n", 0)) >= 5 and sign * gap > 0.5:
                 found.append(f"{factor} {label} ({fmt(scores[0], 'mae')} -> {fmt(scores[1], 'mae')})")
     return found
 
@@ -1049,11 +1073,12 @@ DECIDED_NOTE = (
 )
 HELD_OUT_NOTE = (
     "**Held out**: these clips were rendered with seeds no other figure used, after every setting, margin and "
-    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used twice "
+    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used three times "
     "(2026-12-05): to check the frontal knee flexion chosen on docs/accuracy.md's clips (its limit to cameras "
     "within 35 deg of square was set after it failed on one of these clips, a step-down filmed 58 deg off square), "
     "and their hip rotation results made gaitcheck stop reporting hip rotation in bilateral squats (a removal, not "
-    "a fit). Read them as a check on docs/accuracy.md, with few clips per bin."
+    "a fit); and once more to see what turning flip averaging off would cost (the last section: it stays on). "
+    "Read them as a check on docs/accuracy.md, with few clips per bin."
 )
 
 
@@ -1147,7 +1172,12 @@ def main() -> None:
         "--model", type=Path, default=None, help="another pose landmarker bundle (.task); default: gaitcheck's own"
     )
     parser.add_argument(
-        "--compare", metavar="NAME|PATH", help="also pose the clips with this model (full, heavy, a .task) and compare"
+        "--compare",
+        metavar="NAME|PATH",
+        action="append",
+        default=[],
+        help="also pose the clips another way and compare: a model (full, heavy, a .task) or no-flip (flip "
+        "averaging off); may be repeated",
     )
     args = parser.parse_args()
     if args.held_out and args.fit:
@@ -1155,16 +1185,17 @@ def main() -> None:
     command = "python benchmarks/accuracy.py " + " ".join(sys.argv[1:])
     started = time.time()
     specs = clip_specs(args.n, args.side, args.seed)
-    specs, skipped = build_and_pose(specs, args.cache, args.jobs, args.model)
-    clips = [load_clip(name, args.cache, args.model) for name, _ in specs]
+    posing = Posing(model=args.model)
+    specs, skipped = build_and_pose(specs, args.cache, args.jobs, posing)
+    clips = [load_clip(name, args.cache, posing) for name, _ in specs]
     decisions_text, decisions = held_out_section(clips)
     drop_text, drop_fit = drop_section(clips)
     print(f"single-leg pelvic drop correction to ship (offset, slope): {drop_fit}")
     if args.fit:
         write_calibration(clips, decisions, command)
     text = report(clips, command.strip(), decisions_text, drop_text, fresh=args.held_out, skipped=skipped)
-    if args.compare:
-        other = Settings(model=args.compare).model_path
+    for name in args.compare:
+        other = Posing.named(name)
         build_and_pose(specs, args.cache, args.jobs, other)
         text += "\n" + compare_section(clips, [load_clip(name, args.cache, other) for name, _ in specs], other)
     args.out.write_text(text)
