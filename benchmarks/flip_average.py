@@ -8,7 +8,7 @@ rendered truth in the frames where the leg's knee bends more than 20 deg, and th
 `analyze`. samples/ are renders of gaitcheck's own generator (samples/README.md), a handful of
 clips: read the table as a direction, not as an accuracy figure (docs/accuracy.md has those). The
 third way is `--model heavy` (the larger landmark network, flip averaging on), to put a time on its
-accuracy (docs/accuracy.md, 'Another pose model').
+accuracy (docs/accuracy.md, 'Another posing of the same renders').
 
     python benchmarks/flip_average.py      # writes the section "Flip averaging" of docs/performance.md
 """

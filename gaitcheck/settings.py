@@ -32,7 +32,7 @@ MODEL_NAME = "pose_landmarker_full.task"
 #: The pose models in models/, by name (--model full|heavy); "heavy" (30 MB) is not kept in git and is
 #: built once by `make heavy-model`. It is the larger BlazePose
 #: GHUM landmark network: on 52 renders it cut FPPA error at the events by a fifth and every other
-#: measure's too (docs/accuracy.md, 'Another pose model'), for about 2.2 times the analysis time
+#: measure's too (docs/accuracy.md, 'Another posing of the same renders'), for about 2.2 times the analysis time
 #: (docs/performance.md, 'Flip averaging').
 BUNDLED_MODELS = {"full": MODEL_NAME, "heavy": "pose_landmarker_heavy.task"}
 
