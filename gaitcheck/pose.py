@@ -503,7 +503,11 @@ class PeopleFinder:
         landmarker, mirror = self._main
         if mirror is None or self._pool is None:
             return landmarker.detect(frame.rgb, frame.time_s, self._size)
-        flipped_rgb = np.ascontiguousarray(frame.rgb[:, ::-1])
+        import cv2
+
+        # OpenCV's flip, not numpy's reversed-stride copy: 0.6 instead of 4 ms a 720x1280 frame,
+        # which both landmarkers waited for (about a tenth of pose time, timed by hand)
+        flipped_rgb = cv2.flip(frame.rgb, 1)
         # in a copy of this thread's context, so its log lines and warnings reach this run's log
         run_here = contextvars.copy_context().run
         pending = self._pool.submit(run_here, mirror.detect, flipped_rgb, frame.time_s, self._size)
