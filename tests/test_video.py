@@ -212,3 +212,11 @@ def test_to_rgb_keeps_ffmpegs_colours_for_tagged_pictures(colorspace, color_rang
     ours = to_rgb(frame, 720, 1280).astype(int)
     ffmpeg = frame.to_ndarray(format="rgb24", width=720, height=1280).astype(int)
     assert np.abs(ours - ffmpeg).mean() < 3.0
+
+
+@pytest.mark.parametrize("rotation_deg", [0, 90, 180, 270, -90])
+def test_upright_turns_as_numpy_would_and_packs_padded_rows(rotation_deg):
+    padded = np.arange(6 * 9 * 3, dtype=np.uint8).reshape(6, 9, 3)[:, :7]  # rows longer than the picture
+    turned = upright(padded, rotation_deg)
+    assert np.array_equal(turned, np.rot90(padded, k=(rotation_deg // 90) % 4))
+    assert turned.flags["C_CONTIGUOUS"]
