@@ -1032,7 +1032,7 @@ def compare_section(clips: list[ClipData], others: list[ClipData], posing: Posin
         f"{sum(r['right'] for r in verdicts[1] if r['movement'] == movement)}"
         for movement in sorted({r["movement"] for r in verdicts[0]})
     )
-    worse, better = worse_bins(clips, others, "fppa_deg"), worse_bins(clips, others, "fppa_deg", sign=-1)
+    worse, better = differing_bins(clips, others, "fppa_deg"), differing_bins(clips, others, "fppa_deg", sign=-1)
     return (
         f"## Another posing of the same renders: {posing.label}\n\n"
         "The same clips posed that way and analysed by the same code (gaitcheck's default posing -> the other; "
@@ -1046,7 +1046,7 @@ def compare_section(clips: list[ClipData], others: list[ClipData], posing: Posin
     )
 
 
-def worse_bins(clips: list[ClipData], others: list[ClipData], measure: str, sign: int = 1) -> list[str]:
+def differing_bins(clips: list[ClipData], others: list[ClipData], measure: str, sign: int = 1) -> list[str]:
     """Factor bins (at least 5 events) where the other clips' event MAE exceeds ours by more than
     0.5 deg (sign -1: falls short of ours by more than that), as 'factor bin (ours -> theirs)'."""
     found = []

@@ -22,6 +22,7 @@ Real-time factor = clip duration / seconds.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing as mp
 import os
@@ -157,20 +158,13 @@ def stage_pose(clip: str) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - started, "frames": len(frames)}
 
 
-def stage_analyze(clip: str) -> dict[str, Any]:
+def stage_analyze(clip: str, **overrides: Any) -> dict[str, Any]:
+    """`analyze` without outputs, with settings `overrides` (flip_average=False: one pose inference a
+    frame, not two)."""
     started = time.perf_counter()
     import gaitcheck
 
-    analysis = gaitcheck.analyze(clip)
-    return {"seconds": time.perf_counter() - started, "movement": analysis.movement.value}
-
-
-def stage_analyze_no_flip(clip: str) -> dict[str, Any]:
-    """`analyze` with flip averaging off (`--no-flip-average`): one pose inference a frame, not two."""
-    started = time.perf_counter()
-    import gaitcheck
-
-    analysis = gaitcheck.analyze(clip, flip_average=False)
+    analysis = gaitcheck.analyze(clip, **overrides)
     return {"seconds": time.perf_counter() - started, "movement": analysis.movement.value}
 
 
@@ -222,7 +216,7 @@ STAGES: dict[str, Callable[[str], dict[str, Any]]] = {
     "decode": stage_decode,
     "pose": stage_pose,
     "analyze": stage_analyze,
-    "analyze_no_flip": stage_analyze_no_flip,
+    "analyze_no_flip": functools.partial(stage_analyze, flip_average=False),
     "outputs": stage_outputs,
 }
 

@@ -173,9 +173,9 @@ def _dashed(img: np.ndarray, a: np.ndarray, b: np.ndarray, colour, width: int, d
         return
     n = max(1, int(length / dash))
     starts = np.arange(0, n, 2)
-    ends = np.minimum(starts + 1, n)
-    fixed = np.rint((a + (b - a) * np.concatenate([starts, ends])[:, None] / n) * 16).astype(np.int32)
-    dashes = list(np.stack([fixed[: len(starts)], fixed[len(starts) :]], axis=1))
+    shares = np.stack([starts, np.minimum(starts + 1, n)], axis=1) / n  # (dashes, 2): where each starts and ends
+    ends_px = a + (b - a) * shares[..., None]
+    dashes = list(np.rint(ends_px * 16).astype(np.int32))
     cv2.polylines(img, dashes, False, colour, width, cv2.LINE_AA, shift=4)  # one call for every dash
 
 
@@ -227,20 +227,16 @@ def _run(text: str, size: int, bold: bool) -> tuple[float, np.ndarray]:
     return _rasterised(text, size, bold)
 
 
-@lru_cache(maxsize=1024)
-def _character(text: str, size: int, bold: bool) -> tuple[float, np.ndarray]:
-    return _rasterised(text, size, bold)
-
-
 def _composed(text: str, size: int, bold: bool) -> tuple[float, np.ndarray]:
-    """`text` from its characters' coverage laid side by side (no kerning: digits, signs and
-    units have none worth a pixel at these sizes)."""
-    glyphs = [_character(c, size, bold) for c in text]
+    """`text` from its characters' coverage (each a remembered `_run`) laid side by side (no
+    kerning: digits, signs and units have none worth a pixel at these sizes)."""
+    glyphs = [_run(c, size, bold) for c in text]
     advance = sum(step for step, _ in glyphs)
     coverage = np.zeros((glyphs[0][1].shape[0], int(np.ceil(advance)) + size, 1), dtype=np.float32)
     x = 0.0
     for step, ink in glyphs:
-        region = coverage[:, int(round(x)) : int(round(x)) + ink.shape[1]]
+        left = int(round(x))
+        region = coverage[:, left : left + ink.shape[1]]
         np.maximum(region, ink[:, : region.shape[1]], out=region)
         x += step
     coverage.flags.writeable = False

@@ -126,12 +126,12 @@ def analyse(options: ServeOptions, job: Job, context: RunContext) -> str | None:
     result = folder / RESULT_DIR
     shutil.rmtree(result, ignore_errors=True)  # whatever a killed attempt left
     try:
-        settings = Settings().replace(movement=job.movement, view=job.view)
-        report.prepare(OutputOptions())
+        settings, outputs = Settings().replace(movement=job.movement, view=job.view), OutputOptions()
+        report.prepare(outputs)
         analysis = pipeline.analyze(video, settings, context=context)
         with store.staged(result) as stage:
             store.save(analysis, stage)
-            report.write(analysis, stage, OutputOptions(), context=context)
+            report.write(analysis, stage, outputs, context=context)
     except Cancelled:
         raise
     except GaitcheckError as exc:
