@@ -456,8 +456,11 @@ def person_found(series: PoseSeries) -> np.ndarray:
 
 
 def seen_clearly(series: PoseSeries) -> np.ndarray:
-    """Per row: the person was found, and not within HIDDEN_MARGIN_S of a moment they were not."""
-    seen = person_found(series)
+    """Per row: the person was found and not covered by someone else (the subject choice's
+    `covered_frames`), and is not within HIDDEN_MARGIN_S of a moment they were either: both are a
+    body partly out of sight, whose fits mix with the other body or the background beside it."""
+    covered = (series.notes.get("subject") or {}).get("covered_frames", ())
+    seen = person_found(series) & ~np.isin(series.frame, np.fromiter(covered, dtype=int))
     if seen.all() or not seen.any():
         return seen
     t, hidden_t = series.time_s, series.time_s[~seen]

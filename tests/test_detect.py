@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from gaitcheck.detect import (
+    HIDDEN_MARGIN_S,
     detect_movement,
     detect_view,
     find_cuts,
@@ -162,6 +163,28 @@ def test_a_repetition_with_a_moment_hidden_is_read_where_the_person_was_seen_cle
     found = detect_movement(hidden(series, slice(182, 199)), "front")
     assert found.value == "squat"
     assert found.details["rep_votes"] == {"squat": 2}
+
+
+def test_feet_are_not_read_where_someone_else_covers_the_person():
+    """Bystander render 4: a walker crossed in front during the squat's one repetition; the subject
+    choice marks those frames covered, where the two bodies' landmarks mix and a planted foot reads
+    as moved. Covered frames count as a moment out of sight: the feet are read only where the
+    person was seen clearly, here nowhere deep enough, so the repetition casts no vote."""
+
+    def feet(phase):
+        return {"left": (360.0, 600.0), "right": (240.0, 600.0)}
+
+    series = legs_series(feet, reps=1, n=120)  # 30 fps, bottom at row 60
+    image = series.image_px.copy()
+    image[40:81, INDEX["right_ankle"], 0] += 0.5 * LEG_PX
+    series = series.replace(image_px=image)
+    assert detect_movement(series, "front").value == "single-leg-squat"  # were it read there
+    covered = series.replace(notes={"subject": {"covered_frames": [int(f) for f in series.frame[40:81]]}})
+    clear, margin = seen_clearly(covered), int(HIDDEN_MARGIN_S * 30)  # frames
+    assert not clear[40 - margin + 1 : 81 + margin - 1].any()
+    assert clear[: 40 - margin - 1].all() and clear[81 + margin + 1 :].all()
+    found = detect_movement(covered, "front")
+    assert "rep_votes" not in found.details and found.details["reason"] == "no repetition seen clearly"
 
 
 def test_a_single_leg_repetition_with_a_moment_hidden_still_votes_single_leg():

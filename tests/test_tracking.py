@@ -220,7 +220,7 @@ def broken_fit(points: np.ndarray) -> np.ndarray:
     return out
 
 
-def track(track_id: int, rows: range, points_of) -> Track:
+def track(track_id: int, rows: range | list[int], points_of) -> Track:
     return Track(track_id, list(rows), [0] * len(rows), [points_of(r) for r in rows])
 
 
@@ -238,6 +238,24 @@ def test_one_person_found_twice_for_a_moment_stays_one_track():
     torso = [np.linalg.norm(p[INDEX["left_shoulder"]] - p[INDEX["left_hip"]]) for p in subject.points_px]
     assert min(torso) == pytest.approx(100.0)  # the whole fit kept where both were found
     assert choose_subject(tracks, "auto", times, SIZE).id == subject.id
+
+
+def test_a_subject_fitted_brokenly_every_few_frames_stays_one_track():
+    """Issue 11 (bystander render 22): a small subject beside a bystander was fitted whole in some
+    frames and pulled toward the bystander in others. Whole fits after a run of broken ones started
+    a second track, and the two went on interleaved, sharing no frame. The later one's first fits
+    link to the earlier one's whole fits a few frames back, so the two are one person."""
+    times = np.arange(150) / 30.0
+    whole = lambda r: person(640, times[r], squatting=True)  # noqa: E731
+    broken_rows = set(range(86, 90)) | set(range(92, 150, 3))
+    pulled = lambda r: whole(r) - (110.0, 0.0) if r in broken_rows else whole(r)  # noqa: E731  (1.1 torso: no link)
+    early = track(1, [r for r in range(150) if r < 86 or r in broken_rows], pulled)
+    later = track(2, [r for r in range(90, 150) if r not in broken_rows], whole)
+    bystander = track(3, range(150), lambda r: person(250, times[r]))
+    tracks = lasting([early, later, bystander], times)
+    assert len(tracks) == 2
+    subject = next(t for t in tracks if t.id == choose_subject(tracks, "auto", times, SIZE).id)
+    assert subject.rows == list(range(150))
 
 
 def collapsed_fit(points: np.ndarray) -> np.ndarray:
