@@ -138,10 +138,20 @@ def leg_caveats(
     visibility = leg_visibility(clean, rows, side)
     if np.isfinite(visibility) and visibility < LOW_VISIBILITY:
         caveats.append(Caveat(f"low landmark visibility on the {side} leg ({visibility:.2f})", visibility < 0.4))
-    people = clean.notes.get("people", {})
-    if people.get("max", 1) > 1:
+    if several_people(clean.notes):
         caveats.append(Caveat("more than one person in the picture"))
     return caveats
+
+
+def several_people(notes: dict) -> bool:
+    """Whether more than one person was followed for more than a moment (the subject choice's
+    count of people, tracking.MIN_TRACK_S); results saved before that count: more than one found at
+    once. A detection that lasts a frame or two (a reflection, a poster) is no one to be confused
+    with, and lowers nothing."""
+    subject = notes.get("subject") or {}
+    if "people" in subject:
+        return int(subject["people"]) > 1
+    return int((notes.get("people") or {}).get("max", 1)) > 1
 
 
 #: Share of the frames with the head below the ankles that makes a picture upside down.
@@ -254,7 +264,7 @@ def _subject_words(a: Analysis) -> str:
 
 def _people(a: Analysis) -> list[Issue]:
     people = a.landmarks.clean.notes.get("people", {})
-    if people.get("max", 1) > 1:
+    if several_people(a.landmarks.clean.notes):
         text = (
             f"more than one person is in the picture (up to {people['max']} found at once): "
             f"gaitcheck followed {_subject_words(a)}; "

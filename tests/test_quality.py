@@ -105,6 +105,20 @@ def test_the_people_note_says_what_following_the_subject_changed():
     assert people.text.startswith("more than one person is in the picture (up to 2 found at once)")
 
 
+def test_a_second_person_found_for_a_moment_only_is_not_reported_nor_lowers_confidence():
+    """A shared real clip (a pistol squat in a gym): the people count found two people in 1 of 60
+    checked frames, nobody but the subject lasted, and the report said 'more than one person is in
+    the picture ... gaitcheck followed person 1, the only person in the picture'."""
+    a = analysis_of(view="front", movement="single-leg-squat")
+    a.landmarks.clean.notes["people"] = {"max": 2, "checked_frames": 60, "frames_with_more": 1}
+    a.landmarks.clean.notes["subject"] = {"id": 1, "reason": "the only person in the picture", "people": 1}
+    assert "several-people" not in {i.code for i in quality.quality_issues(a)}
+    assert not quality.several_people(a.landmarks.clean.notes)
+    a.landmarks.clean.notes["subject"]["people"] = 2
+    assert quality.several_people(a.landmarks.clean.notes)
+    assert "several-people" in {i.code for i in quality.quality_issues(a)}
+
+
 def test_a_moment_the_person_was_out_of_sight_is_named_with_when_and_how_long():
     a = analysis_of(view="front", movement="squat")
     assert "hidden-moment" not in {i.code for i in quality.quality_issues(a)}
