@@ -103,10 +103,7 @@ def build_report(
                 QUALITY,
                 [
                     Callout(
-                        f"{len(warnings)} problem{'s' if len(warnings) != 1 else ''} with the recording: read the "
-                        "results with these in mind"
-                        if warnings
-                        else "Notes on this report",
+                        quality_heading(len(warnings), list(quality.get("issues") or [])),
                         warnings + notes,
                         wording.tips_for(list(quality.get("issues") or [])),
                     )
@@ -138,6 +135,17 @@ def build_report(
 
 
 # ------------------------------------------------------------------------------------------------
+def quality_heading(n_warnings: int, issues: list[dict]) -> str:
+    """'N problems with the recording' when one is major; 'N notes' when all are minor (a frame or
+    two not shown is worth knowing, not a reason to doubt the results)."""
+    plural = "s" if n_warnings != 1 else ""
+    if not n_warnings:
+        return "Notes on this report"
+    if any(issue.get("severity") == "major" for issue in issues):
+        return f"{n_warnings} problem{plural} with the recording: read the results with these in mind"
+    return f"{n_warnings} note{plural} on the recording"
+
+
 def _answer(result: Result) -> list:
     cards = []
     for side in SIDES:

@@ -183,15 +183,19 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         average = f"the knee frontal plane projection angle (FPPA) {moment} averaged {_mean_sd(mean, sd, n)}"
         t = result.threshold
         low, high, error = (t.borderline_from, t.valgus_from, t.margin) if t else (10.0, 15.0, 0.0)
+        margin = fmt(error, 0 if float(error).is_integer() else 1, "deg")  # as the Measured line gives it
         if verdict == "valgus":
             what = f"the knee moved medially relative to the hip–ankle line: {average}{other_text}"
         elif verdict == "borderline":
             what = (
                 f"the knee moved slightly medially relative to the hip–ankle line: {average}{other_text}, "
-                f"between {_deg(low)} and {_deg(high)} or within the measurement error (± {_deg(error)}) of either"
+                f"between {_deg(low)} and {_deg(high)} or within the measurement error (± {margin}) of either"
             )
         else:
-            what = f"the knee stayed close to the hip–ankle line: {average}{other_text}, below {_deg(low - error)}"
+            what = (
+                f"the knee stayed close to the hip–ankle line: {average}{other_text}, "
+                f"below {_deg(low)} by more than the measurement error (± {margin})"
+            )
         sentences.append(f"{lead}, {what}.")
         sentences.append(_reference_sentence(result, verdict))
     sentences.extend(_hip_sentences(result, side, verdict))

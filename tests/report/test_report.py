@@ -275,7 +275,7 @@ def test_outputs_follow_the_output_options(tmp_path):
     assert (args.annotated_video, args.pdf, args.blur_faces, args.trc) == (False, True, True, True)
 
 
-@pytest.mark.parametrize("valgus_px,stance", ((45.0, "right"), (0.0, "left"), (20.0, "left")))
+@pytest.mark.parametrize("valgus_px,stance", ((45.0, "right"), (0.0, "left"), (20.0, "left"), (-20.0, "right")))
 def test_wording_describes_and_never_diagnoses(valgus_px, stance):
     series = single_leg_squats(stance, valgus_px=valgus_px, n_reps=4)
     analysis = analyze_landmarks(series, info_for(series), Settings(view="front", movement="single-leg-squat"))
@@ -287,6 +287,16 @@ def test_wording_describes_and_never_diagnoses(valgus_px, stance):
     assert first.startswith(f"During the {stance} single-leg squat (4 reps, front view)")
     expected = {"valgus": "moved medially", "borderline": "slightly medially", "aligned": "stayed close"}
     assert expected[analysis.legs[stance].verdict] in first
+    if analysis.legs[stance].verdict == "aligned":  # the band as the Measured line gives it: 10, +- 3.5
+        assert "below 10° by more than the measurement error (± 3.5°)" in first
+
+
+def test_thequality_heading_says_problem_only_when_one_is_major():
+    minor = {"code": "implausible-dropped", "severity": "minor", "text": "..."}
+    major = {"code": "off-square", "severity": "major", "text": "..."}
+    assert content.quality_heading(1, [minor]) == "1 note on the recording"
+    assert content.quality_heading(2, [minor, major]).startswith("2 problems with the recording")
+    assert content.quality_heading(0, []) == "Notes on this report"
 
 
 # ------------------------------------------------------------------------------------------------
