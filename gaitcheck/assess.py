@@ -132,10 +132,6 @@ ASYMMETRY_ERROR = {
 #: the value is reported as measured and the shortfall is said in the verdict's reasons.
 SINGLE_LEG_DROP_UNDER_READ_DEG = 3.0
 MIN_REPS = 3  # Willson/Munro average 3 trials; Crossley and Piva use 5
-#: Below this share of its standing length, the thigh points too much at the camera for a frontal
-#: angle: FPPA is then read in the descent, at the deepest frame where the thigh is still seen well
-#: (Herrington 2014 measured single-leg squats at 45-60 deg knee flexion for the same reason).
-THIGH_VISIBLE_SHARE = 0.6
 #: Beyond this camera yaw, apparent varus and valgus can swap (Englander et al. 2019, OJSM).
 MAX_OFF_SQUARE_DEG = 35.0
 MIN_STEPS = 7  # Dingenen 2018: >= 7 steps per leg for a stable mean
@@ -341,23 +337,14 @@ def _peak(values: pd.Series, rows: slice) -> float:
     return float(np.nanmax(window)) if np.isfinite(window).any() else float("nan")
 
 
-def thigh_visible_share(series: PoseSeries, side: str, rows: slice) -> np.ndarray:
-    """Projected thigh length over its standing (longest) length in these frames: ~1 when the thigh
-    lies in the picture's plane, small when it points at the camera."""
-    thigh = np.linalg.norm(series.px(f"{side}_hip")[rows] - series.px(f"{side}_knee")[rows], axis=1)
-    reference = np.nanpercentile(thigh, 95) if np.isfinite(thigh).any() else np.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return thigh / reference
-
-
 def frontal_event_row(series: PoseSeries, side: str, start: int, bottom: int, end: int) -> tuple[int | None, str]:
     """The frame to read frontal angles at: the bottom, or, when the thigh points at the camera
     there, the deepest frame of the descent where it is still seen well enough."""
-    share = thigh_visible_share(series, side, slice(start, end + 1))
+    share = k.thigh_visible_share(series, side, slice(start, end + 1))
     at_bottom = share[bottom - start]
-    if np.isfinite(at_bottom) and at_bottom >= THIGH_VISIBLE_SHARE:
+    if np.isfinite(at_bottom) and at_bottom >= k.THIGH_VISIBLE_SHARE:
         return bottom, "bottom"
-    descent = np.flatnonzero(np.nan_to_num(share[: bottom - start + 1], nan=0.0) >= THIGH_VISIBLE_SHARE)
+    descent = np.flatnonzero(np.nan_to_num(share[: bottom - start + 1], nan=0.0) >= k.THIGH_VISIBLE_SHARE)
     if descent.size == 0:
         return None, "thigh foreshortened"
     return start + int(descent[-1]), "descent"

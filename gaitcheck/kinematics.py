@@ -193,6 +193,55 @@ def out_of_picture_deg(length_px: np.ndarray, off_square_deg: float = 0.0) -> np
     return np.degrees(np.arcsin(np.clip(sine, 0.0, 1.0)))
 
 
+#: Below this share of its standing length, the thigh points too much at the camera for a frontal
+#: angle drawn along it (FPPA, hip and femoral adduction): those are read in the descent instead, at
+#: the deepest frame where the thigh is still seen well (Herrington 2014 measured single-leg squats
+#: at 45-60 deg knee flexion for the same reason), and not given at all where it is not.
+THIGH_VISIBLE_SHARE = 0.6
+#: Outside a repetition (and for a free leg), a thigh's standing length is its
+#: FULL_LENGTH_PERCENTILE projected length within this long either side of a frame (s): a runner's
+#: thigh stands straight in every stride, a free leg is down between repetitions, and a runner
+#: coming toward the camera grows little in that time.
+THIGH_REFERENCE_HALF_S = 2.0
+#: ... evaluated on a grid this fine (s) and interpolated: a long clip's frames need not each sort
+#: a window of their own.
+THIGH_REFERENCE_STEP_S = 0.1
+
+
+def thigh_length_px(series: PoseSeries, side: str) -> np.ndarray:
+    return np.linalg.norm(series.px(f"{side}_hip") - series.px(f"{side}_knee"), axis=1)
+
+
+def thigh_visible_share(series: PoseSeries, side: str, rows: slice) -> np.ndarray:
+    """Per row of a stretch that starts and ends standing (a repetition), the thigh's projected
+    length over its standing length there (FULL_LENGTH_PERCENTILE): about 1 when the thigh lies in
+    the picture's plane, small when it points at the camera."""
+    thigh = thigh_length_px(series, side)[rows]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return thigh / _percentile_or_nan(thigh)
+
+
+def thigh_visible_share_nearby(series: PoseSeries, side: str) -> np.ndarray:
+    """`thigh_visible_share` for every row, against the standing length within
+    THIGH_REFERENCE_HALF_S of it; NaN where the hip or knee is missing."""
+    thigh, time_s = thigh_length_px(series, side), series.time_s
+    if not np.isfinite(thigh).any():
+        return np.full(thigh.shape, np.nan)
+    grid = np.arange(time_s[0], time_s[-1] + THIGH_REFERENCE_STEP_S, THIGH_REFERENCE_STEP_S)
+    lo = np.searchsorted(time_s, grid - THIGH_REFERENCE_HALF_S)
+    hi = np.searchsorted(time_s, grid + THIGH_REFERENCE_HALF_S, side="right")
+    reference = np.array([_percentile_or_nan(thigh[a:b]) for a, b in zip(lo, hi, strict=True)])
+    known = np.isfinite(reference)
+    standing = np.interp(time_s, grid[known], reference[known])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return thigh / standing
+
+
+def _percentile_or_nan(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.percentile(finite, FULL_LENGTH_PERCENTILE)) if finite.size else float("nan")
+
+
 def foreshortened_knee_flexion_deg(
     hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, off_square_deg: float = 0.0
 ) -> np.ndarray:

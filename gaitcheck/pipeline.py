@@ -32,7 +32,14 @@ from gaitcheck.events import apparent_cadence_spm, find_reps, find_steps, slow_m
 from gaitcheck.kinematics import angle_columns, compute_angles, measure_columns
 from gaitcheck.landmarks import Landmarks, PoseSeries
 from gaitcheck.model import Analysis, Detected, Rep, Segment, SlowMotion, Threshold, VideoInfo, given
-from gaitcheck.plausibility import gate_covered, gate_far_knee, gate_knee_flexion, gate_unclear, plausible_steps
+from gaitcheck.plausibility import (
+    gate_covered,
+    gate_far_knee,
+    gate_foreshortened_thigh,
+    gate_knee_flexion,
+    gate_unclear,
+    plausible_steps,
+)
 from gaitcheck.pose import Sightings, look, pose_series
 from gaitcheck.quality import leg_caveats, quality_issues
 from gaitcheck.sagittal import sagittal_running
@@ -267,6 +274,8 @@ def _analyse_segment(
         notes["calibration"] = calibration.to_json()
     table, dropped = gate_knee_flexion(table, sub.time_s)
     table, far_knee = gate_far_knee(table, view.value, movement.value)
+    repetitions = [(*np.searchsorted(sub.frame, (r.start_frame, r.end_frame)), r.legs) for r in reps]
+    table, dropped["thigh_at_camera_leg_frames"] = gate_foreshortened_thigh(table, sub, view.value, repetitions)
     table, dropped["covered_frames_no_angles"] = gate_covered(
         table, sub.frame, (sub.notes.get("subject") or {}).get("covered_frames", ())
     )

@@ -8,7 +8,10 @@ shadow gives values that look like measurements. Before anything is plotted or g
   or disagrees grossly with the near one is not measured;
 * a running step must last as long as a stance can, and the legs must alternate;
 * where another person covers most of the subject, no angle is read, nor beside a moment the
-  subject was not found at all (someone passing in front covers them gradually).
+  subject was not found at all (someone passing in front covers them gradually);
+* seen from the front or behind, angles drawn along the thigh are not read where it points at the
+  camera (its direction in the picture is then mostly noise: FPPA swung by 100 deg and more at
+  every pistol squat's bottom on a shared real clip).
 
 Each gate returns what it kept and a count of what it dropped, with the reason; the pipeline
 records the counts (summary.json `cleaning.plausibility`) and warns.
@@ -21,7 +24,13 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from gaitcheck.kinematics import measure_columns
+from gaitcheck.kinematics import (
+    THIGH_VISIBLE_SHARE,
+    measure_columns,
+    thigh_visible_share,
+    thigh_visible_share_nearby,
+)
+from gaitcheck.landmarks import PoseSeries
 from gaitcheck.model import Step
 from gaitcheck.vocabulary import SIDES, other_side
 
@@ -93,6 +102,36 @@ def _jump_glitches(values: np.ndarray, time_s: np.ndarray) -> np.ndarray:
         bad[seen[start + 1 : stop + 1] if back is not None else seen[start + 1]] = True
         k = int(np.searchsorted(jumps, stop, side="right"))
     return bad
+
+
+#: The angles drawn along the thigh in the picture (kinematics.compute_angles).
+ALONG_THE_THIGH = ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg")
+
+
+def gate_foreshortened_thigh(
+    table: pd.DataFrame, series: PoseSeries, view: str, repetitions: Iterable[tuple[int, int, Iterable[str]]] = ()
+) -> tuple[pd.DataFrame, int]:
+    """In a frontal or oblique view, the angles drawn along a thigh set missing where it is seen at
+    less than THIGH_VISIBLE_SHARE of its standing length: it points at the camera there. For a
+    stance leg within a repetition ((first row, last row, stance legs)), the standing length is the
+    repetition's own, as where its events are read (assess.frontal_event_row); else the one
+    nearby. Returns the table and how many leg-frames were blanked (by design, not a fault of the
+    recording)."""
+    if view == "side":
+        return table, 0
+    out, blanked = table, 0
+    for side in SIDES:
+        share = thigh_visible_share_nearby(series, side)
+        for first, last, legs in repetitions:
+            if side in legs:
+                share[first : last + 1] = thigh_visible_share(series, side, slice(first, last + 1))
+        hidden = np.isfinite(share) & (share < THIGH_VISIBLE_SHARE)
+        columns = [f"{side}_{m}" for m in ALONG_THE_THIGH if f"{side}_{m}" in table]
+        if hidden.any() and columns:
+            out = out.copy() if out is table else out
+            out.loc[hidden, columns] = np.nan
+            blanked += int(hidden.sum())
+    return out, blanked
 
 
 def _blank_rows(table: pd.DataFrame, blank: np.ndarray) -> tuple[pd.DataFrame, int]:

@@ -8,17 +8,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gaitcheck.assess import frontal_event_row
 from gaitcheck.events import cadence_spm, feet_alternation_hz
 from gaitcheck.model import Step
 from gaitcheck.plausibility import (
     MAX_KNEE_SPEED_DEG_S,
     gate_covered,
     gate_far_knee,
+    gate_foreshortened_thigh,
     gate_knee_flexion,
     gate_unclear,
     plausible_steps,
 )
-from tests.helpers import running_series
+from tests.helpers import frontal_skeleton, running_series, series_from_points
 
 
 def knee_table(left: np.ndarray, right: np.ndarray | None = None) -> pd.DataFrame:
@@ -181,3 +183,39 @@ def test_no_angle_is_read_beside_a_moment_the_person_was_hidden():
     assert blanked == 3  # rows 2, 3 and 6: found, not clearly; 4 and 5 had nothing to blank
     assert out.loc[[2, 3, 4, 5, 6], "left_fppa_deg"].isna().all() and out.loc[[0, 1, 7, 8, 9]].notna().all().all()
     assert gate_unclear(table, np.ones(10, dtype=bool)) == (table, 0)
+
+
+def thigh_pointing_at_the_camera(rows: range, n: int = 120):
+    """A person standing seen from the front whose left knee rises toward the hip in `rows` (the
+    thigh pointing at the camera: a third of its length left), and a table of thigh angles."""
+    frames = []
+    for i in range(n):
+        points = frontal_skeleton("front")
+        if i in rows:
+            points["left_knee"] = points["left_knee"] + (0.0, -100.0)
+        frames.append(points)
+    series = series_from_points(frames)
+    table = pd.DataFrame({f"{side}_{m}": np.ones(n) for side in ("left", "right") for m in
+                          ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg", "pelvic_drop_deg")})  # fmt: skip
+    return series, table
+
+
+def test_thigh_angles_are_not_read_where_the_thigh_points_at_the_camera():
+    series, table = thigh_pointing_at_the_camera(range(50, 70))
+    gated, blanked = gate_foreshortened_thigh(table, series, "front")
+    assert blanked == 20
+    for m in ("fppa_deg", "hip_adduction_deg", "femoral_adduction_deg"):
+        assert gated[f"left_{m}"].isna().to_numpy().nonzero()[0].tolist() == list(range(50, 70))
+        assert gated[f"right_{m}"].notna().all()
+    assert gated["left_pelvic_drop_deg"].notna().all()  # not drawn along the thigh
+    assert gate_foreshortened_thigh(table, series, "side") == (table, 0)
+
+
+def test_a_repetitions_event_row_keeps_its_thigh_angles():
+    """Within a repetition the gate measures the thigh against the repetition's own standing length,
+    as assess does where it reads the event: the frame it reads always has its angles."""
+    series, table = thigh_pointing_at_the_camera(range(55, 66))
+    gated, _ = gate_foreshortened_thigh(table, series, "front", [(40, 80, ("left",))])
+    row, where = frontal_event_row(series, "left", 40, 60, 80)
+    assert where == "descent" and row == 54 and np.isfinite(gated["left_fppa_deg"][row])
+    assert gated["left_fppa_deg"][55:66].isna().all()

@@ -80,11 +80,10 @@ def _session_curves(ax, result: Result, measure: str, label: str, dashed: bool =
         curves = plots.normalised_curves(result, side, measure)
         if not len(curves):
             continue
-        mean = np.nanmean(curves, axis=0)
+        mean, sd = plots.mean_and_sd(curves)
         ax.plot(x, mean, color=LEG_COLOUR[side], lw=2.0, ls="--" if dashed else "-",
                 label=f"{side} {label} (n={len(curves)})")  # fmt: skip
         if band and len(curves) > 1:
-            sd = np.nanstd(curves, axis=0, ddof=1)
             ax.fill_between(x, mean - sd, mean + sd, color=LEG_COLOUR[side], alpha=0.15, linewidth=0)
 
 

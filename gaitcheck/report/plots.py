@@ -167,13 +167,21 @@ def curves_figure(result: Result, measures: list[str], width: float = 10.0, pane
 
 def _event_markers(ax, result: Result, side: str, measure: str) -> None:
     """A dot where each of this leg's repetitions (or steps) was measured."""
-    rows = result.event_windows(side)
-    if not rows:
-        return
     values = result.angles[f"{side}_{measure}"].to_numpy(float)
     t = result.angles["time_s"].to_numpy(float)
-    idx = np.array([r[1] for r in rows])
-    ax.plot(t[idx], values[idx], "o", ms=4.5, color=LEG_COLOUR[side], mec=INK, mew=0.7, zorder=4)
+    windows = [(event if result.running else start, event) for start, event, _ in result.event_windows(side)]
+    idx = [i for start, event in windows if (i := read_row(values, start, event)) is not None]
+    if idx:
+        ax.plot(t[idx], values[idx], "o", ms=4.5, color=LEG_COLOUR[side], mec=INK, mew=0.7, zorder=4)
+
+
+def read_row(values: np.ndarray, start: int, event: int) -> int | None:
+    """Where a repetition's value was read: its key frame, or the last frame before it (from
+    `start`) with a value: angles drawn along the thigh are read in the descent where the thigh
+    pointed at the camera at the bottom, and not given there (plausibility.gate_foreshortened_thigh).
+    A step's is read at midstance only (`start` = `event`)."""
+    finite = np.flatnonzero(np.isfinite(values[start : event + 1]))
+    return start + int(finite[-1]) if finite.size else None
 
 
 def _legend(fig: Figure, result: Result, tints: set[str], banded: bool) -> None:
@@ -195,7 +203,8 @@ def _legend(fig: Figure, result: Result, tints: set[str], banded: bool) -> None:
 
 
 def normalised_curves(result: Result, side: str, measure: str, n: int = 101) -> np.ndarray:
-    """(events, n) curves of one leg's repetitions or stance phases, resampled to 0-100 %."""
+    """(events, n) curves of one leg's repetitions or stance phases, resampled to 0-100 %; NaN
+    where a value is missing on either side (a gap is not bridged with a line no one measured)."""
     column = f"{side}_{measure}"
     if column not in result.angles:
         return np.zeros((0, n))
@@ -205,12 +214,22 @@ def normalised_curves(result: Result, side: str, measure: str, n: int = 101) -> 
         if end - start < 2:
             continue
         segment = values[start : end + 1]
-        x = np.linspace(0, 1, len(segment))
-        good = np.isfinite(segment)
-        if good.sum() < 2:
+        if np.isfinite(segment).sum() < 2:
             continue
-        out.append(np.interp(np.linspace(0, 1, n), x[good], segment[good]))
+        out.append(np.interp(np.linspace(0, 1, n), np.linspace(0, 1, len(segment)), segment))
     return np.array(out) if out else np.zeros((0, n))
+
+
+def mean_and_sd(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column of (events, n) curves, the mean and sample SD over the events with a value (NaN
+    where none has one; the SD where fewer than two)."""
+    counts = np.isfinite(curves).sum(axis=0)
+    total = np.nansum(curves, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(counts > 0, total / counts, np.nan)
+        squares = np.nansum((curves - mean) ** 2, axis=0)
+        sd = np.where(counts > 1, np.sqrt(squares / (counts - 1)), np.nan)
+    return mean, sd
 
 
 def rep_curves_figure(result: Result, measure: str, width: float = 5.0, height: float = 3.0) -> Figure:
@@ -226,9 +245,7 @@ def rep_curves_figure(result: Result, measure: str, width: float = 5.0, height: 
             for curve in curves:
                 ax.plot(x, curve, color=LEG_COLOUR[side], lw=0.8, alpha=0.35)
             if len(curves):
-                ax.plot(
-                    x, np.nanmean(curves, axis=0), color=LEG_COLOUR[side], lw=2.2, label=f"{side} (n={len(curves)})"
-                )
+                ax.plot(x, mean_and_sd(curves)[0], color=LEG_COLOUR[side], lw=2.2, label=f"{side} (n={len(curves)})")
         ax.axhline(0, color="#9aa5b1", lw=0.7)
         _threshold_bands(ax, result, measure)
         event = "stance phase" if result.running else "repetition"

@@ -24,7 +24,7 @@ from gaitcheck.errors import Cancelled
 from gaitcheck.landmarks import INDEX
 from gaitcheck.model import Analysis
 from gaitcheck.pipeline import analyze_landmarks
-from gaitcheck.report import content
+from gaitcheck.report import content, plots
 from gaitcheck.report.compare import compare_folders
 from gaitcheck.report.exports import EVENT_COLUMNS, read_trc
 from gaitcheck.report.overlay import face_boxes, render_video
@@ -291,7 +291,23 @@ def test_wording_describes_and_never_diagnoses(valgus_px, stance):
         assert "below 10° by more than the measurement error (± 3.5°)" in first
 
 
-def test_thequality_heading_says_problem_only_when_one_is_major():
+def test_mean_and_sd_over_repetitions_skip_missing_values_quietly(recwarn):
+    curves = np.array([[1.0, 2.0, np.nan, np.nan], [3.0, np.nan, 5.0, np.nan]])
+    mean, sd = plots.mean_and_sd(curves)
+    np.testing.assert_allclose(mean, [2.0, 2.0, 5.0, np.nan])
+    np.testing.assert_allclose(sd, [np.sqrt(2.0), np.nan, np.nan, np.nan])
+    assert not recwarn.list
+
+
+def test_a_repetitions_dot_sits_where_its_value_was_read():
+    """At the bottom the thigh pointed at the camera (no FPPA there): the value was read at the
+    last frame of the descent that has one."""
+    fppa = np.array([1.0, 2.0, 3.0, np.nan, np.nan, np.nan, 2.0])
+    assert plots.read_row(fppa, 0, 4) == 2
+    assert plots.read_row(fppa, 1, 1) == 1 and plots.read_row(fppa, 3, 5) is None
+
+
+def test_the_quality_heading_says_problem_only_when_one_is_major():
     minor = {"code": "implausible-dropped", "severity": "minor", "text": "..."}
     major = {"code": "off-square", "severity": "major", "text": "..."}
     assert content.quality_heading(1, [minor]) == "1 note on the recording"

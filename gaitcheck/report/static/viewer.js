@@ -436,7 +436,10 @@
       // a dot where each of this leg's repetitions or steps was measured (as in the static figures)
       for (const event of this.data.events) {
         if (event.leg !== leg || !event.primary || event.key_s === null) continue;
-        const i = nearestIndex(this.times, event.key_s);
+        // read at the key moment, or just before it where the thigh pointed at the camera (plots.read_row)
+        let i = nearestIndex(this.times, event.key_s);
+        const first = event.kind !== "rep" || event.start_s === null ? i : nearestIndex(this.times, event.start_s);
+        while (i > first && values[i] === null) i--;
         if (values[i] === null) continue;
         svg("circle", { cx: this.x(this.times[i]), cy: y(values[i]), r: 3.6, fill: colour, class: "gv-marker", "data-leg": leg }, g);
       }
