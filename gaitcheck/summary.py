@@ -23,9 +23,11 @@ from gaitcheck.version import __version__
 from gaitcheck.vocabulary import SIDES
 
 MEASURE_NOTES = {
-    "fppa_deg": "2-D knee frontal plane projection angle (hip keypoint-knee-ankle); + valgus",
-    "hip_adduction_deg": "2-D femur vs the perpendicular to the pelvis line; + adduction",
-    "femoral_adduction_deg": "2-D femur vs vertical; + knee medial to hip",
+    "fppa_deg": "2-D knee frontal plane projection angle (hip keypoint-knee-ankle); + valgus; "
+    "blank where the thigh points at the camera",
+    "hip_adduction_deg": "2-D femur vs the perpendicular to the pelvis line; + adduction; "
+    "blank where the thigh points at the camera",
+    "femoral_adduction_deg": "2-D femur vs vertical; + knee medial to hip; blank where the thigh points at the camera",
     "pelvic_drop_deg": "2-D pelvis line vs horizontal, this leg as stance leg; + opposite hip lower",
     "knee_medial_displacement": "knee offset from the hip-ankle line in shank lengths; + medial",
     "knee_over_foot": "knee offset from the foot's midline (heel to toe tip) along the medial direction, "

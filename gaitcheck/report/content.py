@@ -276,13 +276,15 @@ def _events(result: Result) -> list:
     present = [c for c in columns if any(r.get(c[0]) is not None for r in rows)]
     by_hand = any(r.get("hand_adjusted") for r in rows)
     side_on = result.view == "side"
-    header = ["#", "Leg", "Time"] + [label for _, label, _ in present] + ["Grade"] + (["By hand"] if by_hand else [])
+    # the grade next to the time: a wide table scrolls, and the answer must not be the part off screen
+    header = ["#", "Leg", "Time", "Grade"] + [label for _, label, _ in present] + (["By hand"] if by_hand else [])
     table_rows = []
     for r in rows:
         cells = [
             Cell(str(r["number"]), numeric=True, muted=not r["primary"]),
             Cell(r["leg"], leg=r["leg"]),
             _n(r.get("event_s"), 2, "s"),
+            Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"]),
         ]
         for key, _, digits in present:
             if isinstance(r.get(key), str):  # a word (side view: the step's foot strike)
@@ -292,7 +294,6 @@ def _events(result: Result) -> list:
             cell = _n(r.get(key), digits, unit, signed=unit in ("deg", "shank lengths") and "flex" not in key)
             cell.muted = key == "hip_internal_rotation_deg" or (key == "knee_flexion_peak_deg" and not side_on)
             cells.append(cell)
-        cells.append(Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"]))
         if by_hand:
             cells.append(_hand_cell(r.get("hand_adjusted")))
         table_rows.append(cells)

@@ -90,7 +90,7 @@ figcaption { font-size: 12.5px; color: var(--muted); margin-top: 6px; }
 .imagerow figure img { border: 1px solid var(--rule); }
 .tablewrap { overflow-x: auto; margin: 0 0 10px; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; font-variant-numeric: tabular-nums; }
-caption { caption-side: bottom; text-align: left; font-size: 12px; color: var(--muted); padding-top: 6px; }
+.tablecaption { font-size: 12px; color: var(--muted); margin: -4px 0 12px; }
 th { text-align: left; font-weight: 600; color: var(--muted); font-size: 11.5px; text-transform: none;
   border-bottom: 1.5px solid var(--ink); padding: 6px 6px; vertical-align: bottom; }
 td { border-bottom: 1px solid #e8ebef; padding: 5px 6px; vertical-align: top; }
@@ -214,10 +214,12 @@ def _table(table: Table) -> str:
         leg = next((c.leg for c in row if c.leg in ("left", "right")), None)
         attr = f' class="leg-{leg}"' if leg else ""
         body.append(f"<tr{attr}>" + "".join(_cell(c) for c in row) + "</tr>")
-    caption = f"<caption>{escape(table.caption)}</caption>" if table.caption else ""
+    # the caption sits under the scrolling wrapper, not in the table: a wide table's caption is as
+    # wide as the table, and was cut off at the page's edge
+    caption = f'<p class="tablecaption">{escape(table.caption)}</p>' if table.caption else ""
     return (
-        f'<div class="tablewrap"><table>{caption}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
+        f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>{caption}"
     )
 
 
