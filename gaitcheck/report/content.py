@@ -275,45 +275,39 @@ def _events(result: Result) -> list:
     columns = EVENT_COLUMNS_STEP if result.running else EVENT_COLUMNS_REP
     present = [c for c in columns if any(r.get(c[0]) is not None for r in rows)]
     by_hand = any(r.get("hand_adjusted") for r in rows)
-    side_on = result.view == "side"
-    # the grade next to the time: a wide table scrolls, and the answer must not be the part off screen
-    header = ["#", "Leg", "Time", "Grade"] + [label for _, label, _ in present] + (["By hand"] if by_hand else [])
-    table_rows = []
-    for r in rows:
-        cells = [
-            Cell(str(r["number"]), numeric=True, muted=not r["primary"]),
-            Cell(r["leg"], leg=r["leg"]),
-            _n(r.get("event_s"), 2, "s"),
-            Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"]),
-        ]
-        for key, _, digits in present:
-            if isinstance(r.get(key), str):  # a word (side view: the step's foot strike)
-                cells.append(Cell(r[key]))
-                continue
-            unit = MEASURE_UNIT.get(key, "")
-            cell = _n(r.get(key), digits, unit, signed=unit in ("deg", "shank lengths") and "flex" not in key)
-            cell.muted = key == "hip_internal_rotation_deg" or (key == "knee_flexion_peak_deg" and not side_on)
-            cells.append(cell)
-        if by_hand:
-            cells.append(_hand_cell(r.get("hand_adjusted")))
-        table_rows.append(cells)
-    moment = "at midstance (peaks over stance)" if result.running else "at the deepest point (peaks over the rep)"
-    caption = (
-        f"Angles in degrees {moment}; knee over foot in shank lengths (+ inside). Grade: this {result.event}'s "
-        f"{_lower_first(MEASURE_LABEL.get(result.graded, result.graded))} against the task's threshold "
-        "(Inward = in the valgus range)."
-    )
-    if any(k == "hip_internal_rotation_deg" for k, _, _ in present):
-        caption += " *Hip internal rotation: experimental, low-confidence estimate; do not use for decisions."
-    if any(k == "depth" for k, _, _ in present):
-        caption += " " + wording.DEPTH_NOTE
-    if not side_on and any(k == "knee_flexion_peak_deg" for k, _, _ in present):
-        caption += (
-            " Knee flexion (greyed) in a front or back view is inferred, not seen: in squat-like tasks from how much "
-            "thigh and shank shorten in the picture (within about 7° at the bottom on renders, untested against real "
-            "people's truth), in running from the pose model's 3-D guess, which can read far too low. Film from the "
-            "side for depth."
-        )
+    # the grade next to the time: a wide table scrolls, and the answer must not be the part off screen;
+    # none where nothing was graded (a side view)
+    graded = any(r["verdict"] != "insufficient-data" for r in rows)
+    header = ["#", "Leg", "Time", *(["Grade"] if graded else [])] + [label for _, label, _ in present]
+    header += ["By hand"] if by_hand else []
+    table_rows = [_event_cells(r, present, graded, by_hand, result.view == "side") for r in rows]
+    return [Table(header, table_rows, _events_caption(result, rows, present, graded, by_hand))]
+
+
+def _event_cells(r: dict, present: list, graded: bool, by_hand: bool, side_on: bool) -> list[Cell]:
+    """One repetition's or step's row of the events table."""
+    cells = [
+        Cell(str(r["number"]), numeric=True, muted=not r["primary"]),
+        Cell(r["leg"], leg=r["leg"]),
+        _n(r.get("event_s"), 2, "s"),
+        *([Cell(VERDICT_SHORT.get(r["verdict"], r["verdict"]), verdict=r["verdict"])] if graded else []),
+    ]
+    for key, _, digits in present:
+        if isinstance(r.get(key), str):  # a word (side view: the step's foot strike)
+            cells.append(Cell(r[key]))
+            continue
+        unit = MEASURE_UNIT.get(key, "")
+        cell = _n(r.get(key), digits, unit, signed=unit in ("deg", "shank lengths") and "flex" not in key)
+        cell.muted = key == "hip_internal_rotation_deg" or (key == "knee_flexion_peak_deg" and not side_on)
+        cells.append(cell)
+    if by_hand:
+        cells.append(_hand_cell(r.get("hand_adjusted")))
+    return cells
+
+
+def _events_caption(result: Result, rows: list[dict], present: list, graded: bool, by_hand: bool) -> str:
+    """What the events table's numbers are, and the notes its rows need."""
+    keys = {k for k, _, _ in present}
     if result.summary.get("side_view"):
         caption = (
             "Side view: knee flexion at contact and its peak over stance; overstride in shank lengths (heel ahead "
@@ -321,6 +315,25 @@ def _events(result: Result) -> list:
             "forward lean over stance; vertical oscillation of the pelvis in leg lengths. Contact and stance are "
             f"re-timed from the foot's height (section '{SIDE_VIEW}'); a step left out as implausible shows no values."
         )
+    else:
+        moment = "at midstance (peaks over stance)" if result.running else "at the deepest point (peaks over the rep)"
+        caption = f"Angles in degrees {moment}; knee over foot in shank lengths (+ inside)."
+        if graded:
+            caption += (
+                f" Grade: this {result.event}'s {_lower_first(MEASURE_LABEL.get(result.graded, result.graded))} "
+                "against the task's threshold (Inward = in the valgus range)."
+            )
+        if "hip_internal_rotation_deg" in keys:
+            caption += " *Hip internal rotation: experimental, low-confidence estimate; do not use for decisions."
+        if "depth" in keys:
+            caption += " " + wording.DEPTH_NOTE
+        if result.view != "side" and "knee_flexion_peak_deg" in keys:
+            caption += (
+                " Knee flexion (greyed) in a front or back view is inferred, not seen: in squat-like tasks from how "
+                "much thigh and shank shorten in the picture (within about 7° at the bottom on renders, untested "
+                "against real people's truth), in running from the pose model's 3-D guess, which can read far too "
+                "low. Film from the side for depth."
+            )
     if any(not r["primary"] for r in rows):
         caption += " Greyed numbers: parts of the clip the verdicts do not rest on."
     if any(r.get("frontal_event") == "descent" for r in rows):
@@ -330,7 +343,7 @@ def _events(result: Result) -> list:
         )
     if by_hand:
         caption += " " + wording.HAND_ADJUSTED_NOTE
-    return [Table(header, table_rows, caption)]
+    return caption
 
 
 def _hand_cell(edit: dict | None) -> Cell:
@@ -402,11 +415,9 @@ SIDE_VIEW_ROWS: tuple[tuple[str, int], ...] = (
 )
 
 
-def side_view_blocks(result: Result) -> list:
-    """The running measures read beside the runner (summary side_view, gaitcheck.sagittal): per leg
-    mean ± SD over its plausible steps, left minus right, foot strike, cadence and what was left out.
-    Described, never graded."""
-    view = result.summary.get("side_view") or {}
+def side_view_rows(view: dict) -> list[list[Cell]]:
+    """Per side-view measure: each leg's mean ± SD (n), left minus right, and that difference
+    against the measurement error."""
     legs = view.get("legs") or {}
     diffs = view.get("left_minus_right") or {}
     unit_text = {"deg": "deg", "shank lengths": "shank lengths", "leg lengths": "leg lengths", "s": "s"}
@@ -430,10 +441,22 @@ def side_view_blocks(result: Result) -> list:
         if error is not None and diff.get("left_minus_right") is not None:
             judged = diff.get("beyond_error")
             where = "too few steps" if judged is None else ("beyond" if judged else "within")
+            if judged and view.get("near_leg"):  # near and far legs are not seen alike (the note below)
+                where = "beyond, or the far leg misread"
             cells.append(Cell(f"{fmt(error, 1, 'deg')} — {where}", numeric=True))
         else:
             cells.append(Cell("–", numeric=True, muted=True))
         rows.append(cells)
+    return rows
+
+
+def side_view_blocks(result: Result) -> list:
+    """The running measures read beside the runner (summary side_view, gaitcheck.sagittal): per leg
+    mean ± SD over its plausible steps, left minus right, foot strike, cadence and what was left out.
+    Described, never graded."""
+    view = result.summary.get("side_view") or {}
+    legs = view.get("legs") or {}
+    rows = side_view_rows(view)
     strikes = []
     for side in SIDES:
         leg = legs.get(side) or {}

@@ -307,6 +307,21 @@ def test_a_repetitions_dot_sits_where_its_value_was_read():
     assert plots.read_row(fppa, 1, 1) == 1 and plots.read_row(fppa, 3, 5) is None
 
 
+def test_a_side_views_left_right_difference_beyond_error_names_the_far_leg():
+    """Near and far legs are not seen alike from the side: a difference beyond the measurement error
+    may be the far leg misread, and the table says so instead of a plain 'beyond'."""
+    stats = {"mean": 27.0, "sd": 4.0, "n": 9}
+    view = {
+        "legs": {side: {"measures": {"knee_flexion_peak_deg": stats}} for side in ("left", "right")},
+        "left_minus_right": {"knee_flexion_peak_deg": {"left_minus_right": -23.0, "measurement_error": 3.8,
+                                                       "beyond_error": True}},
+    }  # fmt: skip
+    (row,) = content.side_view_rows(view)
+    assert row[-1].text.endswith("— beyond")
+    (row,) = content.side_view_rows({**view, "near_leg": "right"})
+    assert row[-1].text.endswith("— beyond, or the far leg misread")
+
+
 def test_the_quality_heading_says_problem_only_when_one_is_major():
     minor = {"code": "implausible-dropped", "severity": "minor", "text": "..."}
     major = {"code": "off-square", "severity": "major", "text": "..."}

@@ -300,7 +300,9 @@
       html("caption", {}, table, `Click a row to jump to that ${data.event_label}'s ${data.key_moment}.`);
       const head = html("tr", {}, html("thead", {}, table));
       const moment = data.key_moment.charAt(0).toUpperCase() + data.key_moment.slice(1);
-      for (const title of ["#", "Leg", moment, data.graded_label, "Grade"]) html("th", {}, head, title);
+      // no graded value or grade columns where nothing was graded (a side view): a column of dashes
+      const graded = data.events.some((event) => event.verdict !== "insufficient-data");
+      for (const title of ["#", "Leg", moment, ...(graded ? [data.graded_label, "Grade"] : [])]) html("th", {}, head, title);
       const body = html("tbody", {}, table);
       const digits = data.graded_unit === "deg" ? 1 : 2;
       for (const event of data.events) {
@@ -311,9 +313,11 @@
         html("span", { class: "gv-legdot", style: `background:${data.colours.leg[event.leg]}` }, leg);
         leg.appendChild(document.createTextNode(event.leg));
         html("td", { class: "gv-num" }, row, fmt(event.key_s, 2, "s"));
-        html("td", { class: "gv-num" }, row, fmt(event.graded_value, digits, data.graded_unit, true));
-        const grade = html("td", {}, row);
-        html("span", { class: "gv-badge", style: `background:${data.colours.verdict[event.verdict] || data.colours.muted}` }, grade, event.verdict_label);
+        if (graded) {
+          html("td", { class: "gv-num" }, row, fmt(event.graded_value, digits, data.graded_unit, true));
+          const grade = html("td", {}, row);
+          html("span", { class: "gv-badge", style: `background:${data.colours.verdict[event.verdict] || data.colours.muted}` }, grade, event.verdict_label);
+        }
         const jump = () => {
           this.video.pause();
           this.seekTime(event.key_s);
