@@ -46,9 +46,11 @@ OUT_OF_MEMORY = "The computer ran out of memory analysing this clip; try a short
 
 def user_sentence(exc: BaseException, video: str | os.PathLike[str]) -> str:
     """A core error as one sentence for a page or a table cell: the video's path and name replaced
-    by "the video" (no server or clinic paths), a capital first letter and a full stop."""
-    path = str(video)
-    text = str(exc).replace(path, "the video").replace(os.path.basename(path), "the video").strip()
+    by "the video" (no server or clinic paths; "the file" where the sentence says it is not a video),
+    a capital first letter and a full stop."""
+    path, text = str(video), str(exc)
+    name = "the file" if "not a video" in text else "the video"
+    text = text.replace(path, name).replace(os.path.basename(path), name).strip()
     text = " ".join(text.split())  # one line, whatever the message held
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
