@@ -27,7 +27,7 @@ def test_a_bad_file_fails_alone_with_a_sentence(local_run):
         ("squat_front.mp4", "left", "ok"),
         ("squat_front.mp4", "right", "ok"),
     ]
-    assert rows[0]["error"].startswith("The video is not a video") and "\n" not in rows[0]["error"]
+    assert rows[0]["error"].startswith("The file is not a video") and "\n" not in rows[0]["error"]
     assert all(r["verdict"] in ("aligned", "borderline", "valgus", "insufficient-data") for r in rows[1:])
     assert all(r["movement"] == "squat" and r["view"] == "front" and r["error"] == "" for r in rows[1:])
     summary = json.loads((local_run / rows[1]["result"] / "summary.json").read_text())

@@ -165,7 +165,7 @@ def test_the_table_has_a_row_per_video_and_leg_in_input_order(tmp_path):
     items = [Item(tmp_path / f"{n}.mp4", f"{n}.mp4", {"subject_id": n.upper()}) for n in ("a", "b", "c", "d")]
     entries = [
         Entry(items[0], finished(tmp_path, "a-111", SUMMARY)),
-        Entry(items[1], finished(tmp_path, "b-222", status="failed", error="The video is not a video.")),
+        Entry(items[1], finished(tmp_path, "b-222", status="failed", error="The file is not a video.")),
         Entry(items[2], None, "File not found: c.mp4."),
         Entry(Item(items[3].video, "d.mp4", leg="right"), finished(tmp_path, "d-444", SUMMARY)),
     ]
@@ -180,7 +180,7 @@ def test_the_table_has_a_row_per_video_and_leg_in_input_order(tmp_path):
     assert rows[1]["verdict"] == "valgus" and rows[1]["fppa_deg_mean"] == 14.0 and rows[1]["fppa_deg_sd"] == 1.0
     assert rows[0]["asymmetry_fppa_deg_left_minus_right"] == -12.0 and rows[0]["asymmetry_beyond_error"] == "fppa_deg"
     assert rows[0]["warnings"] == "one | two" and rows[0]["subject_id"] == "A"
-    assert rows[2]["error"] == "The video is not a video." and rows[3]["error"] == "File not found: c.mp4."
+    assert rows[2]["error"] == "The file is not a video." and rows[3]["error"] == "File not found: c.mp4."
     names = columns(["clinician"])
     assert names[:5] == ["video", "subject_id", "session", "date", "clinician"]
     with open(write_csv(rows, names, tmp_path / SUMMARY_CSV), newline="") as handle:
