@@ -140,25 +140,38 @@ class Posing:
 
     model: Path | None = None
     flip_average: bool = True
+    max_pose_fps: float | None = None  # None: gaitcheck's default
 
     @classmethod
     def named(cls, name: str) -> Posing:
-        """`no-flip` (gaitcheck's model, flip averaging off) or a model: full, heavy or a .task path."""
-        return cls(flip_average=False) if name == "no-flip" else cls(model=Settings(model=name).model_path)
+        """`no-flip` (gaitcheck's model, flip averaging off), `pose-<N>fps` (squat-like tasks posed at
+        most N frames a second) or a model: full, heavy or a .task path."""
+        if name == "no-flip":
+            return cls(flip_average=False)
+        if name.startswith("pose-") and name.endswith("fps"):
+            return cls(max_pose_fps=float(name[len("pose-") : -len("fps")]))
+        return cls(model=Settings(model=name).model_path)
 
     @property
     def label(self) -> str:
         model = f"`{self.model.name}`" if self.model is not None else "gaitcheck's own model"
+        if self.max_pose_fps is not None:
+            model += f", squat-like tasks posed at most {self.max_pose_fps:g} frames a second"
         return model if self.flip_average else f"{model} without flip averaging"
+
+    def settings(self) -> Settings:
+        rate = {} if self.max_pose_fps is None else {"max_pose_fps": self.max_pose_fps}
+        return Settings(calibrate=False, model=self.model, flip_average=self.flip_average, **rate)
 
 
 def results_folder(cache: Path, posing: Posing) -> Path:
     """Where a posing's landmarks are cached: `results` for gaitcheck's own model and settings."""
     model = "" if posing.model is None else f"-{posing.model.stem}"
-    return cache / ("results" + model + ("" if posing.flip_average else "-no-flip"))
+    rate = "" if posing.max_pose_fps is None else f"-pose{posing.max_pose_fps:g}fps"
+    return cache / ("results" + model + rate + ("" if posing.flip_average else "-no-flip"))
 
 
-def _pose_one(args: tuple[str, str, Path | None]) -> str:
+def _pose_one(args: tuple[str, str, Posing]) -> str:
     """MediaPipe once per clip: the saved raw landmarks are re-analysed by every later run."""
     name, cache, posing = args
     import gaitcheck
@@ -166,8 +179,7 @@ def _pose_one(args: tuple[str, str, Path | None]) -> str:
 
     folder = results_folder(Path(cache), posing) / name
     if not (folder / "summary.json").exists():
-        settings = gaitcheck.Settings(calibrate=False, model=posing.model, flip_average=posing.flip_average)
-        store.save(gaitcheck.analyze(Path(cache) / f"{name}.mp4", settings), folder)
+        store.save(gaitcheck.analyze(Path(cache) / f"{name}.mp4", posing.settings()), folder)
     return name
 
 
@@ -1176,8 +1188,8 @@ def main() -> None:
         metavar="NAME|PATH",
         action="append",
         default=[],
-        help="also pose the clips another way and compare: a model (full, heavy, a .task) or no-flip (flip "
-        "averaging off); may be repeated",
+        help="also pose the clips another way and compare: a model (full, heavy, a .task), no-flip (flip "
+        "averaging off) or pose-<N>fps (squat-like tasks posed at most N frames a second); may be repeated",
     )
     args = parser.parse_args()
     if args.held_out and args.fit:

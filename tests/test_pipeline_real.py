@@ -29,7 +29,11 @@ def test_pose_found_in_95_percent_of_front_squat_frames(analysed, name):
     a = analysed(name)
     assert a.landmarks.raw.detection_rate >= 0.95
     assert a.view.value == "front"
-    assert a.angles["left_fppa_deg"].notna().mean() >= 0.95
+    assert a.angles["left_pelvic_drop_deg"].notna().mean() >= 0.95
+    # FPPA too, but where the thigh pointed at the camera (a deep squat's bottoms: not given by design)
+    missing_fppa = int(a.angles["left_fppa_deg"].isna().sum())
+    thigh_at_camera = a.landmarks.clean.notes["plausibility"]["thigh_at_camera_leg_frames"]
+    assert missing_fppa <= thigh_at_camera + 0.05 * len(a.angles)
 
 
 @pytest.fixture(scope="module")
