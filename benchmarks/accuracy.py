@@ -1085,12 +1085,13 @@ DECIDED_NOTE = (
 )
 HELD_OUT_NOTE = (
     "**Held out**: these clips were rendered with seeds no other figure used, after every setting, margin and "
-    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used three times "
+    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used four times "
     "(2026-12-05): to check the frontal knee flexion chosen on docs/accuracy.md's clips (its limit to cameras "
     "within 35 deg of square was set after it failed on one of these clips, a step-down filmed 58 deg off square), "
     "and their hip rotation results made gaitcheck stop reporting hip rotation in bilateral squats (a removal, not "
-    "a fit); and once more to see what turning flip averaging off would cost (the last section: it stays on). "
-    "Read them as a check on docs/accuracy.md, with few clips per bin."
+    "a fit); to see what turning flip averaging off would cost (it stays on); and what posing squat-like tasks at "
+    "15 frames a second would cost (it stays at every frame up to 60 a second): the last sections. Read them as a "
+    "check on docs/accuracy.md, with few clips per bin."
 )
 
 
