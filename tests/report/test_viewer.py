@@ -221,6 +221,8 @@ def test_curves_are_drawn_under_the_video(page, report_dir):
     for d in paths.evaluate_all("nodes => nodes.map(n => n.getAttribute('d'))"):
         assert d.count("L") > 200  # every frame of the clip
     assert page.locator(".gv-events tbody tr").count() == len(data["events"]) > 0
+    graded = any(e["verdict"] != "insufficient-data" for e in data["events"])
+    assert page.locator(".gv-events thead th").count() == (5 if graded else 3)  # no column of 'No grade'
     page.screenshot(path=str(report_dir / "viewer_page.png"), full_page=True)
     page.locator(".gv-report").screenshot(path=str(report_dir / "viewer.png"))
 
