@@ -553,7 +553,10 @@ def assess_leg(
             f"allowing for the camera about {off_square_deg:.0f} deg off square at this knee bend (Englander 2019; "
             f"approximate): the picture itself showed {picture['mean']:+.1f} deg"
         )
-    hip = _hip_contribution(measures, verdict, reasons, movement in SINGLE_LEG_MOVEMENTS)
+    if key == "fppa_deg":
+        hip = _hip_contribution(measures, verdict, reasons, movement in SINGLE_LEG_MOVEMENTS)
+    else:  # the hip's share is read from FPPA, which means little where the thigh points at the camera
+        hip = None
     level, why = _confidence(len(per_event), event, caveats)
     return LegAssessment(verdict, hip, reasons, level, why, measures, len(per_event), event)
 
@@ -622,12 +625,16 @@ def _confidence(n_events: int, event: str, caveats: list[Caveat]) -> tuple[Confi
     return ("medium" if caveats else "high"), reasons
 
 
-def asymmetry(legs: Mapping[Side, LegAssessment]) -> dict[str, dict[str, Any]]:
-    """Left minus right of the main measures, and whether it exceeds measurement error."""
+def asymmetry(legs: Mapping[Side, LegAssessment], graded: str = "fppa_deg") -> dict[str, dict[str, Any]]:
+    """Left minus right of the main measures, and whether it exceeds measurement error. FPPA only
+    in tasks graded on it: where both thighs point at the camera (bilateral squats, lunges) it
+    shows stance width, turn-out and depth, and a lunge's front and back legs differ by design."""
     out: dict[str, dict[str, Any]] = {}
     if any(legs[s].verdict == "insufficient-data" for s in SIDES):
         return out
     for name, (error, source) in ASYMMETRY_ERROR.items():
+        if name == "fppa_deg" and graded != "fppa_deg":
+            continue
         left, right = (legs[s].measures.get(name, {}).get("mean") for s in SIDES)
         if left is None or right is None:
             continue

@@ -110,7 +110,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "cadence_spm": None if cadence is None else round(cadence, 1),
         "slow_motion_suspected": None if slow is None else slow.to_json(),
         "legs": legs,
-        "asymmetry": asymmetry(analysis.legs),
+        "asymmetry": asymmetry(analysis.legs, graded_measure(analysis.movement.value)),
         "side_view": side_view_json(analysis, withhold),
         "graded_measure": graded_measure(analysis.movement.value),
         "thresholds": None if analysis.threshold is None else analysis.threshold.to_json(),

@@ -117,6 +117,20 @@ def test_hip_contribution():
     assert aligned.hip_contributes is None
 
 
+def test_the_hips_share_is_not_judged_where_fppa_is_not_graded():
+    """A shared real lunge (front leg, back leg, filmed 21 deg off square) was told 'the hip contributes:
+    the femur's inward tilt accounts for 100 % of the FPPA' from FPPA -39 and +42 deg and femoral
+    adduction 66: where the thighs point at the camera those readings mean little."""
+    lunge = assess_leg("right", "lunge", "front", [rep(42.0, femoral=66.0, over_foot=0.07)] * 3, [])
+    squat = assess_leg("right", "squat", "front", [rep(30.0, femoral=25.0, over_ankle=0.2)] * 3, [])
+    assert lunge.verdict == "borderline" and squat.verdict == "valgus"
+    assert lunge.hip_contributes is None and squat.hip_contributes is None
+    assert not any("FPPA" in r for r in lunge.reasons + squat.reasons)
+    legs = {"left": assess_leg("left", "lunge", "front", [rep(-39.0, over_foot=-0.4)] * 3, []), "right": lunge}
+    assert "fppa_deg" not in assess.asymmetry(legs, "knee_over_foot")
+    assert "fppa_deg" in assess.asymmetry(legs, "fppa_deg")
+
+
 def test_confidence():
     few = assess_leg("left", "single-leg-squat", "front", [rep(5.0)] * 2, [])
     minor = assess_leg("left", "single-leg-squat", "front", [rep(5.0)] * 5, [Caveat("camera 20 deg off square")])

@@ -681,7 +681,8 @@ def method_blocks(result: Result | None) -> list:
             rows,
             "Thresholds (gaitcheck.assess.THRESHOLDS). A hip 'contributes' when the femur's inward tilt makes up at "
             "least half of the FPPA, or the pelvis drops at least 5° on the other side (weak source: clinician "
-            "guidance; Nakagawa 2012 reports 7.4° in controls and 10.3° with patellofemoral pain in 3-D).",
+            "guidance; Nakagawa 2012 reports 7.4° in controls and 10.3° with patellofemoral pain in 3-D); asked only "
+            "in tasks graded on FPPA.",
             widths=[1.1, 1.4, 1.1, 4.2, 1.6],
         )
     )

@@ -228,6 +228,11 @@ def _hip_sentences(result: Result, side: str, verdict: str) -> list[str]:
     event = "steps" if result.running else "reps"
     if verdict == "aligned":
         return ["The hip kept the knee in line in this task."]
+    if result.graded != "fppa_deg":  # gaitcheck.assess.assess_leg asks only where FPPA is graded
+        return [
+            "Whether the hip drives it is not judged in this task: that is read from the thigh's tilt in the "
+            "picture, and here the thighs point at the camera."
+        ]
     if contributes:
         parts = []
         if femoral is not None and fppa and fppa > 3 and femoral / fppa >= 0.5:
