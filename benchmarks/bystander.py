@@ -52,7 +52,9 @@ the subject in 56 of 236 frames: tracking.JOIN_WINDOW_S joins such tracks, devel
 checked on all 32 and the shared real clips' sightings (only clips 4 and 22 changed; the same for
 windows of 0.1-0.5 s). Clip 4 then kept 176 of 214 frames instead of 123, and its one repetition
 read as single-leg from feet mixed with the walker's in frames the subject choice marks covered:
-detect.seen_clearly now treats covered frames as moments out of sight, developed on clip 4.
+detect.seen_clearly now treats covered frames as moments out of sight, developed on clip 4. Clip 22's
+two parts then had one repetition each, the first a fallback guess and the second a step-down seen in
+the feet: pipeline.choose_primary prefers a movement seen, developed on clip 22.
 """
 
 from __future__ import annotations
@@ -157,7 +159,7 @@ def _looked_at_before(clip: int) -> str:
     if clip < PAINTING_DEVELOPED_ON:
         return "for the painting" if clip in (16, 18, 19) else "no, but rendered before the painting"
     if clip == 22:
-        return "for the fragments and cuts, and the interleaved tracks, of 2026-12-05"
+        return "for the fragments and cuts, the interleaved tracks and the main part, of 2026-12-05"
     if clip == 24:
         return "for the fragments and cuts of 2026-12-05"
     if clip in (21, 28):
@@ -218,8 +220,9 @@ def main() -> None:
         "(tracking.found_twice) and ignoring a flickering fit as a cut (detect.CUT_PERSIST_S), then setting "
         "broken fits aside when choosing (tracking.broken_fits) and swapping tracks back after a crossing "
         "(tracking.rehome), then analysing across a moment the subject was hidden (detect.MAX_HIDDEN_S), then "
-        "joining interleaved tracks (tracking.JOIN_WINDOW_S) and leaving covered frames out of the feet's reading "
-        "(detect.seen_clearly), were developed. Parts: the stretches analysed separately (cuts, views, the "
+        "joining interleaved tracks (tracking.JOIN_WINDOW_S), leaving covered frames out of the feet's reading "
+        "(detect.seen_clearly) and resting the verdicts on a movement seen (pipeline.choose_primary), were "
+        "developed. Parts: the stretches analysed separately (cuts, views, the "
         "subject gone for more than MAX_HIDDEN_S). Repetitions or steps: complete ones found, and rendered (the "
         "render's count includes any cut by the clip's ends). "
         f"Machine: {machine()}. MediaPipe's landmarks differ a little between CPUs, so a clip near a "

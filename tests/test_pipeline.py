@@ -257,3 +257,21 @@ def test_a_person_hidden_for_a_moment_is_analysed_across_it_without_angles_besid
     assert [leg.verdict for leg in hidden_result.legs.values()] == ["insufficient-data"] * 2
     issue = next(i for i in a.issues if i.code == "hidden-moment")
     assert "0.5 s at 5.1 s" in issue.text
+
+
+def test_the_verdicts_rest_on_a_movement_seen_rather_than_guessed():
+    """Bystander render 22: two parts with one repetition each; the first's movement was
+    gaitcheck's fallback (no repetition read clearly), the second's a step-down seen in the feet.
+    Of parts with as many events, the one whose movement was seen is the main one, however long."""
+    from gaitcheck.model import Detected, Rep, Segment
+
+    def part(index: int, rows: tuple[int, int], movement: Detected) -> Segment:
+        rep = Rep(0, rows[0], rows[0] + 10, rows[0] + 20, 0.0, 0.3, 0.6, "left", 0.4)
+        front = Detected("front", 1.0)
+        return Segment(index, rows[0], rows[1], rows[0] / 30, rows[1] / 30, front, movement, reps=[rep])
+
+    guessed = Detected("squat", 0.3, details={"reason": "no repetition seen clearly"})
+    seen = Detected("step-down", 0.9, details={"rep_votes": {"step-down": 1}})
+    assert pipeline.choose_primary([part(0, (0, 101), guessed), part(1, (157, 236), seen)]) == [1]
+    two_guessed = [part(0, (0, 101), guessed), part(1, (120, 140), guessed), part(2, (157, 236), seen)]
+    assert pipeline.choose_primary(two_guessed) == [0, 1]  # more repetitions still come first
