@@ -324,9 +324,9 @@ class SubjectChoice:
 
 
 def merge_fragments(tracks: list[Track], time_s: np.ndarray) -> list[Track]:
-    """Join tracks of one person broken by a missed link: tracks whose landmarks, where they come
-    closest in time (within MAX_TRACK_GAP_S), are within the link gate, and that share no frame, or
-    share a moment (`found_twice`) where the larger fit of the trunk is kept."""
+    """Join tracks of one person broken by a missed link: tracks that share no frame, one of the
+    later's first fits within the link gate of one of the earlier's near it in time (`_continues`),
+    or that share a moment (`found_twice`), where the larger fit of the trunk is kept."""
     merged: list[Track] = []
     for track in sorted(tracks, key=lambda t: t.rows[0]):
         home = next((m for m in merged if _continues(m, track, time_s)), None)
