@@ -209,6 +209,7 @@ THIGH_REFERENCE_STEP_S = 0.1
 
 
 def thigh_length_px(series: PoseSeries, side: str) -> np.ndarray:
+    """The thigh's projected length (hip to knee) per frame, in pixels."""
     return np.linalg.norm(series.px(f"{side}_hip") - series.px(f"{side}_knee"), axis=1)
 
 
