@@ -121,7 +121,7 @@ def score(video: Path, cache: Path) -> dict:
         "clip": video.stem,
         "movement": analysis.movement.value,
         "true_movement": ref.meta["movement"],
-        "fallback": "reason" in analysis.movement.details,  # no repetition read: gaitcheck's default, a guess
+        "fallback": analysis.movement.guessed,  # no repetition read: gaitcheck's default, a guess
         "view": analysis.view.value,
         "bystander": f"{spec['bystander']['kind']}, {spec['bystander']['toward_camera_m']:+.2f} m",
         "frames": len(frames),

@@ -106,6 +106,11 @@ class Detected:
         return cls(data["value"], float(data["confidence"]), data.get("source", "detected"), details)
 
     @property
+    def guessed(self) -> bool:
+        """Detection's fallback: nothing to read it from (gaitcheck.detect then gives its reason)."""
+        return "reason" in self.details
+
+    @property
     def yaw_deg(self) -> float:
         """The body's yaw to the camera a view was detected with (0 facing it, 180 facing away;
         0 when not measured)."""

@@ -311,7 +311,7 @@ def free_leg_rows(reps: list[Rep], frames: np.ndarray) -> dict[str, np.ndarray]:
 def choose_primary(segments: list[Segment]) -> list[int]:
     """The segments the verdicts come from: frontal views of the movement with the most events; of
     movements with as many, one found from what the person did rather than gaitcheck's fallback (no
-    repetition read: detect.detect_movement's 'reason'), then the longest."""
+    repetition read: Detected.guessed), then the longest."""
     frontal = [s for s in segments if s.frontal] or segments
     counts: dict[str, int] = {}
     for s in frontal:
@@ -319,7 +319,7 @@ def choose_primary(segments: list[Segment]) -> list[int]:
 
     def rank(movement: str) -> tuple[int, bool, int]:
         mine = [s for s in frontal if s.movement.value == movement]
-        seen = any("reason" not in s.movement.details for s in mine)
+        seen = any(not s.movement.guessed for s in mine)
         return counts[movement], seen, sum(s.stop_row - s.start_row for s in mine)
 
     best = max(counts, key=rank)

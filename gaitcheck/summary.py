@@ -96,6 +96,7 @@ def build(analysis: Analysis) -> dict[str, Any]:
         for leg in legs.values():
             leg["measures"] = {k: v for k, v in leg["measures"].items() if k not in REAL_TIME_MEASURES}
     slow = analysis.slow_motion_suspected
+    graded = graded_measure(analysis.movement.value)
     summary = {
         "gaitcheck_version": __version__,
         "created": analysis.created,
@@ -110,9 +111,9 @@ def build(analysis: Analysis) -> dict[str, Any]:
         "cadence_spm": None if cadence is None else round(cadence, 1),
         "slow_motion_suspected": None if slow is None else slow.to_json(),
         "legs": legs,
-        "asymmetry": asymmetry(analysis.legs, graded_measure(analysis.movement.value)),
+        "asymmetry": asymmetry(analysis.legs, graded),
         "side_view": side_view_json(analysis, withhold),
-        "graded_measure": graded_measure(analysis.movement.value),
+        "graded_measure": graded,
         "thresholds": None if analysis.threshold is None else analysis.threshold.to_json(),
         "pose": {
             "model": analysis.settings.model_path.name,
