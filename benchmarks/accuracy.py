@@ -1081,16 +1081,20 @@ DECIDED_NOTE = (
     "bands come from the literature. FPPA's allowance for the camera's angle has no fitted parameter, but these "
     "clips decided that it ships and that the knee shift's does not, the 4 deg its estimate of the camera's turn "
     "is shrunk by was read on them, and so was the choice of reading frontal knee flexion from foreshortening "
-    "(section 'Knee flexion seen from the front'). Nothing was tuned on the verdicts below."
+    "(section 'Knee flexion seen from the front'), and so was reading the camera's turn from the shoulder line "
+    "alone when the person's back is to the camera (detect.detect_view: the hip line over-read the turn from "
+    "behind; checked on the bystander renders too). Nothing was tuned on the verdicts below."
 )
 HELD_OUT_NOTE = (
     "**Held out**: these clips were rendered with seeds no other figure used, after every setting, margin and "
-    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used four times "
+    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used five times "
     "(2026-12-05): to check the frontal knee flexion chosen on docs/accuracy.md's clips (its limit to cameras "
     "within 35 deg of square was set after it failed on one of these clips, a step-down filmed 58 deg off square), "
     "and their hip rotation results made gaitcheck stop reporting hip rotation in bilateral squats (a removal, not "
     "a fit); to see what turning flip averaging off would cost (it stays on); and what posing squat-like tasks at "
-    "15 frames a second would cost (it stays at every frame up to 60 a second): the last sections. Read them as a "
+    "15 frames a second would cost (it stays at every frame up to 60 a second): the last sections; and their "
+    "camera turns were looked at, beside docs/accuracy.md's, when the turn from behind came to be read from the "
+    "shoulder line alone (their 3 clips from behind agreed; no verdict here changed). Read them as a "
     "check on docs/accuracy.md, with few clips per bin."
 )
 

@@ -54,6 +54,27 @@ def test_view_from_yaw(yaw, view):
     assert detected.confidence > 0.5
 
 
+def test_from_behind_the_turn_is_read_from_the_shoulders():
+    """From behind, MediaPipe's hip line over-reads a turned camera (by 9-19 deg on renders) while
+    the shoulder line does not: a hip line turned further than the shoulders must not move the turn."""
+    series = turned(squatting_series(60), np.full(60, 160.0))
+    world = series.world_m.copy()
+    for name, sign in (("left_hip", 1.0), ("right_hip", -1.0)):
+        world[:, INDEX[name], 2] += sign * 0.05  # the hip line turned about 25 deg further
+    detected = detect_view(series.replace(world_m=world))
+    assert detected.details["turn_deg"] == pytest.approx(-20.0, abs=1.0)
+    assert detected.value == "back"
+
+
+def test_facing_the_camera_both_lines_count():
+    series = turned(squatting_series(60), np.full(60, 20.0))
+    world = series.world_m.copy()
+    for name, sign in (("left_hip", 1.0), ("right_hip", -1.0)):
+        world[:, INDEX[name], 2] += sign * 0.05
+    turn = detect_view(series.replace(world_m=world)).details["turn_deg"]
+    assert abs(turn) > 22.0  # the hips count: their extra turn shows
+
+
 def test_movement_detection_on_known_series():
     assert detect_movement(squatting_series(180, reps=3), "front").value == "squat"
     running, _ = running_series("back", 60.0, seconds=4.0)
