@@ -288,6 +288,11 @@ class _Progress:
 def run_analyze(args: argparse.Namespace) -> int:
     if bool(args.video) == bool(args.from_landmarks):
         raise InputError("give either a VIDEO or --from-landmarks DIR (see gaitcheck analyze --help)")
+    if args.video and (Path(args.video) / store.LANDMARKS_RAW_CSV).is_file():
+        raise InputError(
+            f"{args.video} is a gaitcheck result folder, not a video: to re-analyse it, "
+            f"gaitcheck analyze --from-landmarks {args.video}"
+        )
     if args.verbose:
         show_library_output()
     progress = _Progress(not args.quiet and not args.verbose)

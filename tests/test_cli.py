@@ -64,6 +64,8 @@ def test_missing_file_and_bad_flags(tmp_path):
     assert_one_clear_line(gaitcheck("analyze", "x.mp4", "--view", "above"), "invalid choice")
     assert_one_clear_line(gaitcheck("analyze"), "either a VIDEO or --from-landmarks")
     assert_one_clear_line(gaitcheck("analyze", "--from-landmarks", tmp_path), "not a gaitcheck result folder")
+    (tmp_path / "landmarks_raw.csv").write_text("frame\n")  # a result folder given as the video
+    assert_one_clear_line(gaitcheck("analyze", tmp_path), f"gaitcheck analyze --from-landmarks {tmp_path}")
 
 
 def test_missing_model(tmp_path):

@@ -189,7 +189,7 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         elif verdict == "borderline":
             what = (
                 f"the knee moved slightly medially relative to the hip–ankle line: {average}{other_text}, "
-                f"between {_deg(low)} and {_deg(high)} or within the measurement error (± {margin}) of either"
+                + _borderline_where(mean, low, high, error, margin)
             )
         else:
             what = (
@@ -200,6 +200,19 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         sentences.append(_reference_sentence(result, verdict))
     sentences.extend(_hip_sentences(result, side, verdict))
     return [s for s in sentences if s]
+
+
+def _borderline_where(mean: float | None, low: float, high: float, error: float, margin: str) -> str:
+    """Where a borderline leg's mean FPPA lies: in the band, or outside it within the measurement error
+    (compared as shown, to the whole degree)."""
+    shown = None if mean is None else round(mean)
+    if shown is not None and low - error <= shown < low:
+        return f"below {_deg(low)} but within the measurement error (± {margin}) of it"
+    if shown is not None and high <= shown <= high + error:
+        return f"from {_deg(high)} on, but within the measurement error (± {margin}) of it"
+    if shown is not None and low <= shown < high:
+        return f"between {_deg(low)} and {_deg(high)}"
+    return f"between {_deg(low)} and {_deg(high)} or within the measurement error (± {margin}) of either"
 
 
 def _reference_sentence(result: Result, verdict: str) -> str:
@@ -241,7 +254,9 @@ def _hip_sentences(result: Result, side: str, verdict: str) -> list[str]:
                 f"most of the inward angle came from the thigh tilting inward (femoral adduction "
                 f"{_mean_sd(femoral, femoral_sd, femoral_n)}, {share:.0%} of the FPPA)"
             )
-        if drop is not None and drop >= 5.0:
+        if drop is not None and drop >= 5.0 and result.running:  # how far: running_pelvis_sentence
+            parts.append("the pelvis dropped on the opposite side")
+        elif drop is not None and drop >= 5.0:
             parts.append(f"the pelvis dropped on the opposite side by about {_deg(drop)} (mean of {drop_n} {event})")
         text = " and ".join(parts) if parts else "the hip contributed to the inward angle"
         return [
@@ -300,7 +315,13 @@ def running_pelvis_sentence(result: Result, side: str) -> str:
     femoral, _, _ = result.mean(side, "femoral_adduction_deg")
     if drop is None:
         return ""
-    text = f"On the {side} stance leg the pelvis dropped on the opposite side by about {_deg(drop)} (mean of {n} steps)"
+    if drop >= 1.0:
+        moved = f"the pelvis dropped on the opposite side by about {_deg(drop)}"
+    elif drop <= -1.0:
+        moved = f"the pelvis rose on the opposite side by about {_deg(-drop)} instead of dropping"
+    else:
+        moved = "the pelvis stayed about level"
+    text = f"On the {side} stance leg {moved} (mean of {n} steps)"
     if femoral is not None:
         text += f", with femoral adduction of {_deg(femoral)}"
     return (

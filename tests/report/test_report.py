@@ -29,11 +29,11 @@ from gaitcheck.report.compare import compare_folders
 from gaitcheck.report.exports import EVENT_COLUMNS, read_trc
 from gaitcheck.report.overlay import face_boxes, render_video
 from gaitcheck.report.results import Result
-from gaitcheck.report.wording import check_wording, verdict_sentences
+from gaitcheck.report.wording import check_wording, running_pelvis_sentence, verdict_sentences
 from gaitcheck.settings import OutputOptions, Settings
 from gaitcheck.video import probe_video
 from gaitcheck.vocabulary import VERDICTS
-from tests.helpers import write_clip
+from tests.helpers import running_series, write_clip
 from tests.test_assess import info_for, single_leg_squats
 
 pytestmark = pytest.mark.slow  # whole analyses with every output
@@ -289,6 +289,56 @@ def test_wording_describes_and_never_diagnoses(valgus_px, stance):
     assert expected[analysis.legs[stance].verdict] in first
     if analysis.legs[stance].verdict == "aligned":  # the band as the Measured line gives it: 10, +- 3.5
         assert "below 10° by more than the measurement error (± 3.5°)" in first
+
+
+@pytest.fixture(scope="module")
+def running_result():
+    series, _ = running_series("back", 60.0, seconds=4.0)
+    analysis = analyze_landmarks(series, info_for(series), Settings(view="back", movement="run"))
+    return Result.from_analysis(analysis)
+
+
+def with_leg(result: Result, side: str, verdict: str, **means: float) -> Result:
+    """A copy of `result` whose leg has this verdict and these mean measures (4 steps each)."""
+    summary = json.loads(json.dumps(result.summary))
+    leg = summary["legs"][side]
+    leg["verdict"] = verdict
+    leg.setdefault("measures", {}).update({k: {"mean": v, "sd": 1.0, "n": 4} for k, v in means.items()})
+    return Result(summary=summary, angles=result.angles)
+
+
+@pytest.mark.parametrize(
+    "drop_deg,words",
+    (
+        (6.0, "the pelvis dropped on the opposite side by about 6°"),
+        (-5.0, "the pelvis rose on the opposite side by about 5° instead of dropping"),
+        (0.4, "the pelvis stayed about level"),
+    ),
+)
+def test_a_runners_pelvis_that_rose_is_not_called_a_drop(running_result, drop_deg, words):
+    result = with_leg(running_result, "left", "borderline", pelvic_drop_deg=drop_deg)
+    assert words in running_pelvis_sentence(result, "left")
+
+
+def test_a_runners_pelvic_drop_is_said_once(running_result):
+    result = with_leg(running_result, "left", "valgus", fppa_deg=16.0, pelvic_drop_deg=6.0)
+    result.summary["legs"]["left"]["hip_contributes"] = True
+    text = " ".join([*verdict_sentences(result, "left"), running_pelvis_sentence(result, "left")])
+    assert "pelvis dropped on the opposite side." in text and text.count("by about 6°") == 1
+
+
+@pytest.mark.parametrize(
+    "fppa_deg,words",
+    (
+        (6.6, "below 10° but within the measurement error (± 3.5°) of it"),
+        (12.0, "between 10° and 15°."),
+        (16.4, "from 15° on, but within the measurement error (± 3.5°) of it"),
+    ),
+)
+def test_a_borderline_leg_says_where_its_value_lies(running_result, fppa_deg, words):
+    """A borderline mean of 7 deg is not 'between 10 and 15': it is within the error of 10."""
+    result = with_leg(running_result, "left", "borderline", fppa_deg=fppa_deg)
+    assert words in verdict_sentences(result, "left")[0]
 
 
 def test_mean_and_sd_over_repetitions_skip_missing_values_quietly(recwarn):
