@@ -167,7 +167,7 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         if verdict == "valgus":
             what = f"{inward} ({where}), by {amount} shank lengths on average"
         elif verdict == "borderline":
-            what = f"{inward} slightly, or within measurement error of it ({where}; {amount} shank lengths on average)"
+            what = _borderline_shift(result, kof, inward, f"{where}; {amount} shank lengths on average")
         else:
             what = f"stayed in line or moved out ({where}; {amount} shank lengths on average)"
         subject = lead if result.movement == "squat" else f"{lead}, the knee"
@@ -189,7 +189,7 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
         elif verdict == "borderline":
             what = (
                 f"the knee moved slightly medially relative to the hip–ankle line: {average}{other_text}, "
-                + _borderline_where(mean, low, high, error, margin)
+                + _borderline_where(mean, low, high, error)
             )
         else:
             what = (
@@ -202,17 +202,31 @@ def verdict_sentences(result: Result, side: str) -> list[str]:
     return [s for s in sentences if s]
 
 
-def _borderline_where(mean: float | None, low: float, high: float, error: float, margin: str) -> str:
-    """Where a borderline leg's mean FPPA lies: in the band, or outside it within the measurement error
-    (compared as shown, to the whole degree)."""
-    shown = None if mean is None else round(mean)
+def _borderline_where(mean: float | None, low: float, high: float, error: float, digits: int = 0) -> str:
+    """Where a borderline leg's mean lies: in the band, or outside it within the measurement error
+    (compared as shown, rounded to `digits`; degrees when 0 digits, else shank lengths)."""
+    unit = "deg" if digits == 0 else ""
+    edge_low, edge_high = fmt(low, digits, unit), fmt(high, digits, unit)
+    margin = fmt(error, digits if digits or float(error).is_integer() else 1, unit)  # as the Measured line
+    shown = None if mean is None else round(mean, digits)
     if shown is not None and low - error <= shown < low:
-        return f"below {_deg(low)} but within the measurement error (± {margin}) of it"
+        return f"below {edge_low} but within the measurement error (± {margin}) of it"
     if shown is not None and high <= shown <= high + error:
-        return f"from {_deg(high)} on, but within the measurement error (± {margin}) of it"
+        return f"from {edge_high} on, but within the measurement error (± {margin}) of it"
     if shown is not None and low <= shown < high:
-        return f"between {_deg(low)} and {_deg(high)}"
-    return f"between {_deg(low)} and {_deg(high)} or within the measurement error (± {margin}) of either"
+        return f"between {edge_low} and {edge_high}"
+    return f"between {edge_low} and {edge_high} or within the measurement error (± {margin}) of either"
+
+
+def _borderline_shift(result: Result, mean: float | None, inward: str, facts: str) -> str:
+    """'moved inward slightly (...)' for a borderline knee shift, saying where its mean lies."""
+    t = result.threshold
+    if mean is None or t is None or not t.measure.startswith(result.graded):
+        return f"{inward} slightly, or within measurement error of it ({facts})"
+    band = _borderline_where(mean, t.borderline_from, t.valgus_from, t.margin, digits=2)
+    shown = round(mean, 2)
+    how = " little if at all" if shown < t.borderline_from else ("" if shown >= t.valgus_from else " slightly")
+    return f"{inward}{how} ({facts}, {band})"
 
 
 def _reference_sentence(result: Result, verdict: str) -> str:

@@ -33,7 +33,7 @@ from gaitcheck.report.wording import check_wording, running_pelvis_sentence, ver
 from gaitcheck.settings import OutputOptions, Settings
 from gaitcheck.video import probe_video
 from gaitcheck.vocabulary import VERDICTS
-from tests.helpers import running_series, write_clip
+from tests.helpers import running_series, squatting_series, write_clip
 from tests.test_assess import info_for, single_leg_squats
 
 pytestmark = pytest.mark.slow  # whole analyses with every output
@@ -299,11 +299,11 @@ def running_result():
 
 
 def with_leg(result: Result, side: str, verdict: str, **means: float) -> Result:
-    """A copy of `result` whose leg has this verdict and these mean measures (4 steps each)."""
+    """A copy of `result` whose leg has this verdict and these mean measures (4 events, no SD)."""
     summary = json.loads(json.dumps(result.summary))
     leg = summary["legs"][side]
     leg["verdict"] = verdict
-    leg.setdefault("measures", {}).update({k: {"mean": v, "sd": 1.0, "n": 4} for k, v in means.items()})
+    leg.setdefault("measures", {}).update({k: {"mean": v, "sd": None, "n": 4} for k, v in means.items()})
     return Result(summary=summary, angles=result.angles)
 
 
@@ -338,6 +338,23 @@ def test_a_runners_pelvic_drop_is_said_once(running_result):
 def test_a_borderline_leg_says_where_its_value_lies(running_result, fppa_deg, words):
     """A borderline mean of 7 deg is not 'between 10 and 15': it is within the error of 10."""
     result = with_leg(running_result, "left", "borderline", fppa_deg=fppa_deg)
+    assert words in verdict_sentences(result, "left")[0]
+
+
+@pytest.mark.parametrize(
+    "shift,words",
+    (
+        (0.01, "moved inward little if at all (over the ankle from standing to the bottom; 0.01 shank lengths on "
+         "average, below 0.05 but within the measurement error (± 0.06) of it)"),
+        (0.08, "moved inward slightly (over the ankle from standing to the bottom; 0.08 shank lengths on average, "
+         "between 0.05 and 0.12)"),
+    ),
+)  # fmt: skip
+def test_a_borderline_squat_knee_says_where_its_shift_lies(shift, words):
+    series = squatting_series(180, reps=3)
+    analysis = analyze_landmarks(series, info_for(series), Settings(view="front", movement="squat"))
+    result = with_leg(Result.from_analysis(analysis), "left", "borderline", knee_medial_shift=shift)
+    assert result.graded == "knee_medial_shift"
     assert words in verdict_sentences(result, "left")[0]
 
 
