@@ -262,11 +262,15 @@ def _hip_sentences(result: Result, side: str, verdict: str) -> list[str]:
         ]
     if contributes:
         parts = []
-        if femoral is not None and fppa and fppa > 3 and femoral / fppa >= 0.5:
-            share = min(1.0, femoral / fppa)
+        if femoral is not None and fppa and fppa > 3 and femoral >= fppa:
+            parts.append(
+                f"all of the inward angle came from the thigh tilting inward (femoral adduction "
+                f"{_mean_sd(femoral, femoral_sd, femoral_n)}, as much as the FPPA or more)"
+            )
+        elif femoral is not None and fppa and fppa > 3 and femoral / fppa >= 0.5:
             parts.append(
                 f"most of the inward angle came from the thigh tilting inward (femoral adduction "
-                f"{_mean_sd(femoral, femoral_sd, femoral_n)}, {share:.0%} of the FPPA)"
+                f"{_mean_sd(femoral, femoral_sd, femoral_n)}, {femoral / fppa:.0%} of the FPPA)"
             )
         if drop is not None and drop >= 5.0 and result.running:  # how far: running_pelvis_sentence
             parts.append("the pelvis dropped on the opposite side")

@@ -328,6 +328,18 @@ def test_a_runners_pelvic_drop_is_said_once(running_result):
 
 
 @pytest.mark.parametrize(
+    "femoral_deg,words",
+    ((18.0, "All of the inward angle came from the thigh tilting inward (femoral adduction 18°, as much as the "
+             "FPPA or more)"),
+     (10.0, "Most of the inward angle came from the thigh tilting inward (femoral adduction 10°, 62% of the FPPA)")),
+)  # fmt: skip
+def test_the_thighs_share_of_the_fppa_is_never_over_all_of_it(running_result, femoral_deg, words):
+    result = with_leg(running_result, "left", "valgus", fppa_deg=16.0, femoral_adduction_deg=femoral_deg)
+    result.summary["legs"]["left"]["hip_contributes"] = True
+    assert words in " ".join(verdict_sentences(result, "left"))
+
+
+@pytest.mark.parametrize(
     "fppa_deg,words",
     (
         (6.6, "below 10° but within the measurement error (± 3.5°) of it"),
