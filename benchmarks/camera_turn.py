@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from docfile import machine
 
 import gaitcheck
-from gaitcheck.detect import SIDE_MIN_YAW_DEG, turn_deg, yaw_deg
+from gaitcheck.detect import SIDE_MIN_YAW_DEG, circular_median_deg, turn_deg, yaw_deg
 
 CACHE = Path.home() / ".cache"
 SETS = {  # name: (cache folder, the files that hold each clip's true camera)
@@ -42,11 +42,6 @@ SETS = {  # name: (cache folder, the files that hold each clip's true camera)
     "bystander renders": ("gaitcheck-bystander", "bystander_*.truth.json"),
 }
 READINGS = ("hip and shoulder lines", "hip line alone", "shoulder line alone", "gaitcheck")
-
-
-def _circular_median_deg(angles_deg: np.ndarray) -> float:
-    radians = np.radians(angles_deg[np.isfinite(angles_deg)])
-    return float(np.degrees(np.angle(np.median(np.cos(radians)) + 1j * np.median(np.sin(radians)))))
 
 
 def clips(folder: Path, pattern: str) -> Iterator[tuple[str, float, Path]]:
@@ -67,9 +62,9 @@ def readings(out: Path) -> dict[str, float]:
     hip_vector = series.world("left_hip") - series.world("right_hip")
     hip_only = np.degrees(np.arctan2(hip_vector[:, 2], hip_vector[:, 0]))
     return {
-        "hip and shoulder lines": turn_deg(_circular_median_deg(yaw_deg(series))),
-        "hip line alone": turn_deg(_circular_median_deg(hip_only)),
-        "shoulder line alone": turn_deg(_circular_median_deg(yaw_deg(series, shoulders_only=True))),
+        "hip and shoulder lines": turn_deg(circular_median_deg(yaw_deg(series))),
+        "hip line alone": turn_deg(circular_median_deg(hip_only)),
+        "shoulder line alone": turn_deg(circular_median_deg(yaw_deg(series, shoulders_only=True))),
         "gaitcheck": analysis.view.turn_deg,
     }
 

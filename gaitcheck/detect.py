@@ -2,12 +2,12 @@
 
 View comes from the orientation of the pelvis and shoulder lines in MediaPipe's 3-D world
 landmarks (yaw about the vertical; the shoulder line alone from behind), cross-checked against
-their 2-D widths. Movement comes from
-what the feet do: running alternates the feet at stride frequency; in a bilateral squat both feet
-stay planted through every repetition; in a single-leg task the free foot is carried by the body
-(it moves as the pelvis goes down, or is held up or hidden), and in a step-down it is lowered on a
-straight leg to below the standing foot. Feet are measured in leg lengths and against their own
-positions at each repetition's start, so the camera's height and yaw do not matter.
+their 2-D widths. Movement comes from what the feet do: running alternates the feet at stride
+frequency; in a bilateral squat both feet stay planted through every repetition; in a single-leg
+task the free foot is carried by the body (it moves as the pelvis goes down, or is held up or
+hidden), and in a step-down it is lowered on a straight leg to below the standing foot. Feet are
+measured in leg lengths and against their own positions at each repetition's start, so the
+camera's height and yaw do not matter.
 """
 
 from __future__ import annotations
@@ -50,15 +50,16 @@ def yaw_deg(series: PoseSeries, *, shoulders_only: bool = False) -> np.ndarray:
     return np.degrees(np.arctan2(vectors[:, 2], vectors[:, 0]))
 
 
-def _circular_median_deg(angles_deg: np.ndarray) -> float:
-    radians = np.radians(angles_deg)
+def circular_median_deg(angles_deg: np.ndarray) -> float:
+    """The median direction of angles in degrees (-180..180), missing values left out."""
+    radians = np.radians(angles_deg[np.isfinite(angles_deg)])
     return float(np.degrees(np.angle(np.median(np.cos(radians)) + 1j * np.median(np.sin(radians)))))
 
 
 def _facing_away(yaw: np.ndarray) -> bool:
     """Whether the person mostly has their back to the camera, past a side view (which keeps both
     lines: it is not graded on the frontal question, and its view is found as it always was)."""
-    return abs(_circular_median_deg(yaw)) > 180.0 - SIDE_MIN_YAW_DEG
+    return abs(circular_median_deg(yaw)) > 180.0 - SIDE_MIN_YAW_DEG
 
 
 def turn_deg(yaw: float) -> float:
@@ -87,7 +88,7 @@ def detect_view(series: PoseSeries) -> Detected:
     bystander renders, not looked at for it, 4.9 -> 3.9 deg. Facing the camera both lines do best.
     """
     yaw = yaw_deg(series)
-    if np.isfinite(yaw).any() and _facing_away(yaw[np.isfinite(yaw)]):
+    if np.isfinite(yaw).any() and _facing_away(yaw):
         yaw = yaw_deg(series, shoulders_only=True)
     ok = np.isfinite(yaw)
     if ok.sum() == 0:
@@ -97,7 +98,7 @@ def detect_view(series: PoseSeries) -> Detected:
     values, counts = np.unique(labels, return_counts=True)
     best = values[np.argmax(counts)]
     share = counts.max() / counts.sum()
-    median_yaw = _circular_median_deg(yaw)
+    median_yaw = circular_median_deg(yaw)
     # 2-D cross-check: shoulder width over torso length is ~0.7 facing the camera, ~0.1 side-on.
     px = series.px
     torso = np.linalg.norm(
