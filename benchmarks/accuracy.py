@@ -949,7 +949,8 @@ def graded_section(clips: list[ClipData]) -> str:
 def frontal_flexion_section(clips: list[ClipData]) -> str:
     """The stance knee's peak flexion at the true repetition bottoms seen from the front or back:
     MediaPipe's 3-D world landmarks alone against gaitcheck's reading (kinematics.compute_angles:
-    the larger of that and the thigh's and shank's foreshortening), per task and per angle off square."""
+    the larger of that and the thigh's and shank's foreshortening, or the picture un-projected beyond
+    35 deg off square), per task and per angle off square."""
     from gaitcheck.kinematics import FORESHORTENING_TASKS, compute_angles
 
     rows = []
@@ -982,7 +983,9 @@ def frontal_flexion_section(clips: list[ClipData]) -> str:
         "The loaded knee's peak flexion at each true repetition bottom in squats, single-leg squats and step-downs "
         "filmed from the front or back (deg). MediaPipe's 3-D world landmarks alone against gaitcheck's reading: "
         "the larger of that and the flexion the thigh's and shank's foreshortening in the picture implies "
-        "(kinematics.foreshortened_knee_flexion_deg; used within 35 deg of square). It sets how much the camera "
+        "(kinematics.foreshortened_knee_flexion_deg; used within 35 deg of square), or, further off square, "
+        "the picture's own angle with its horizontal stretched back by the camera's angle "
+        "(kinematics.unprojected_knee_flexion_deg; since 2026-12-05, late). It sets how much the camera "
         "allowance takes out. Nothing was fitted: the geometry has no free parameter but the percentile that "
         "stands for a segment's full length.\n\n" + "\n".join(lines) + "\n"
     )
@@ -1083,18 +1086,22 @@ DECIDED_NOTE = (
     "is shrunk by was read on them, and so was the choice of reading frontal knee flexion from foreshortening "
     "(section 'Knee flexion seen from the front'), and so was reading the camera's turn from the shoulder line "
     "alone when the person's back is to the camera (detect.detect_view: the hip line over-read the turn from "
-    "behind; checked on the bystander renders too). Nothing was tuned on the verdicts below."
+    "behind; checked on the bystander renders too); knee flexion beyond 35 deg off square read from the picture "
+    "un-projected by the camera's angle (geometry, nothing fitted) was scored on these and the held-out clips "
+    "together before it shipped. Nothing was tuned on the verdicts below."
 )
 HELD_OUT_NOTE = (
     "**Held out**: these clips were rendered with seeds no other figure used, after every setting, margin and "
-    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used five times "
+    "allowance in gaitcheck was chosen; nothing was tuned on them. Since then they have been used six times "
     "(2026-12-05): to check the frontal knee flexion chosen on docs/accuracy.md's clips (its limit to cameras "
     "within 35 deg of square was set after it failed on one of these clips, a step-down filmed 58 deg off square), "
     "and their hip rotation results made gaitcheck stop reporting hip rotation in bilateral squats (a removal, not "
     "a fit); to see what turning flip averaging off would cost (it stays on); and what posing squat-like tasks at "
     "15 frames a second would cost (it stays at every frame up to 60 a second): the last sections; and their "
     "camera turns were looked at, beside docs/accuracy.md's, when the turn from behind came to be read from the "
-    "shoulder line alone (their 3 clips from behind agreed; no verdict here changed). Read them as a "
+    "shoulder line alone (their 3 clips from behind agreed; no verdict here changed); and knee flexion beyond 35 "
+    "deg off square, read from the picture un-projected by the camera's angle, was scored on them beside "
+    "docs/accuracy.md's clips before it shipped (no verdict changed). Read them as a "
     "check on docs/accuracy.md, with few clips per bin."
 )
 

@@ -227,17 +227,32 @@ def foreshortening_off_square_deg(view: Detected) -> float | None:
     return abs(nearer_square_deg(view.off_square_deg))
 
 
+def unprojection_off_square_deg(view: Detected) -> float | None:
+    """The camera's angle off square that knee flexion un-projected from the picture stretches by
+    (kinematics.compute_angles): beyond MAX_OFF_SQUARE_DEG, where foreshortening stops; None nearer
+    square and in a side view (read from the picture as it is)."""
+    if view.value == "side" or view.off_square_deg <= MAX_OFF_SQUARE_DEG:
+        return None
+    return view.off_square_deg
+
+
 KNEE_FLEXION_SOURCE = {
     "image": "2-D image (side view)",
     "foreshortening": "the thigh's and shank's foreshortening in the picture, or MediaPipe's 3-D world landmarks "
     "where they read more; the free leg of a single-leg task from the 3-D landmarks (lower confidence)",
+    "unprojected": "the picture, its horizontal extents stretched back by the camera's angle off square (the leg "
+    "taken to lie in its sagittal plane), or MediaPipe's 3-D world landmarks where they read more; the free leg "
+    "of a single-leg task from the 3-D landmarks (lower confidence)",
     "3-d": "3-D world landmarks (lower confidence)",
 }
 
 
 def knee_flexion_source(view: Detected, movement: str) -> str:
     """Where a segment's knee flexion comes from (kinematics.knee_flexion_method), in words for summary.json."""
-    return KNEE_FLEXION_SOURCE[k.knee_flexion_method(view.value, movement, foreshortening_off_square_deg(view))]
+    method = k.knee_flexion_method(
+        view.value, movement, foreshortening_off_square_deg(view), unprojection_off_square_deg(view)
+    )
+    return KNEE_FLEXION_SOURCE[method]
 
 
 def allow_for_camera(

@@ -276,6 +276,31 @@ def frontal_knee_flexion_deg(
     return np.where(free, flexion_3d, loaded)
 
 
+def unprojected_knee_flexion_deg(
+    hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, off_square_deg: float
+) -> np.ndarray:
+    """Knee flexion from the picture of a camera `off_square_deg` (deg) from square to the person,
+    neither square nor side-on: the leg's sagittal plane is seen at that angle, so its horizontal
+    extents show shortened by sin(off_square_deg); stretched back, the angle between thigh and shank
+    is the flexion (the leg taken to lie in its sagittal plane, the camera level and far) [D]. Used
+    beyond 35 deg only, where a few degrees of error in the camera's angle change the stretch little.
+    """
+    stretch = np.array([1.0 / np.sin(np.radians(off_square_deg)), 1.0])
+    return knee_flexion_deg(hip * stretch, knee * stretch, ankle * stretch)
+
+
+def oblique_knee_flexion_deg(
+    leg_px: tuple[np.ndarray, np.ndarray, np.ndarray], flexion_3d: np.ndarray, free: np.ndarray, off_square_deg: float
+) -> np.ndarray:
+    """Knee flexion with the camera `off_square_deg` off square (beyond foreshortening's range, not
+    side-on): the larger of the picture's un-projected reading (`unprojected_knee_flexion_deg`) and
+    MediaPipe's 3-D one, both of which read too little; the 3-D reading alone in `free` rows (a
+    lifted leg need not swing in its sagittal plane). On renders filmed 35-61 deg off square, stance
+    frames read 18 deg short by the 3-D landmarks alone and 7 by this (docs/accuracy.md)."""
+    loaded = np.fmax(unprojected_knee_flexion_deg(*leg_px, off_square_deg), flexion_3d)
+    return np.where(free, flexion_3d, loaded)
+
+
 def view_artefact_fppa_deg(off_square_deg: float, knee_flexion_deg: float) -> float:
     """How far the camera angle alone moves FPPA, in deg, at a knee bent `knee_flexion_deg` filmed
     `off_square_deg` from square (front or back).
@@ -414,12 +439,17 @@ HIP_ROTATION_TASKS: tuple[str, ...] = ()
 FORESHORTENING_TASKS: tuple[str, ...] = ("squat", "single-leg-squat", "step-down")
 
 
-def knee_flexion_method(view: str, movement: str | None, off_square_deg: float | None) -> str:
-    """How `compute_angles` reads knee flexion: 'image' in a side view, 'foreshortening' seen from the
-    front in FORESHORTENING_TASKS with a camera near enough square (`off_square_deg` not None), and
-    '3-d' (MediaPipe's world landmarks) otherwise."""
+def knee_flexion_method(
+    view: str, movement: str | None, off_square_deg: float | None, oblique_deg: float | None = None
+) -> str:
+    """How `compute_angles` reads knee flexion: 'image' in a side view, 'unprojected' with a camera
+    turned further off square than foreshortening allows (`oblique_deg` not None), 'foreshortening'
+    seen from the front in FORESHORTENING_TASKS with a camera near enough square (`off_square_deg`
+    not None), and '3-d' (MediaPipe's world landmarks) otherwise."""
     if view == "side":
         return "image"
+    if oblique_deg is not None:
+        return "unprojected"
     if movement in FORESHORTENING_TASKS and off_square_deg is not None:
         return "foreshortening"
     return "3-d"
@@ -432,14 +462,17 @@ def compute_angles(
     movement: str | None = None,
     off_square_deg: float | None = 0.0,
     free_rows: Mapping[str, np.ndarray] | None = None,
+    oblique_deg: float | None = None,
 ) -> pd.DataFrame:
     """One row per frame with every angle; frontal-plane measures are NaN in a side view.
 
     Knee flexion comes from the image in a side view; seen from the front or back, from the
     thigh's and shank's foreshortening in FORESHORTENING_TASKS (with the camera `off_square_deg`
     from square; None: too far off square for it) where the leg bears weight, and from MediaPipe's
-    3-D world landmarks otherwise (lower confidence: running, a camera far off square, and a
-    single-leg task's free leg, per leg the rows in `free_rows`; `frontal_knee_flexion_deg`).
+    3-D world landmarks otherwise (lower confidence: running, and a single-leg task's free leg, per
+    leg the rows in `free_rows`; `frontal_knee_flexion_deg`). With the camera `oblique_deg` off
+    square, too far for foreshortening and not side-on, from the picture un-projected by that angle
+    or the 3-D landmarks, whichever reads more (`oblique_knee_flexion_deg`).
 
     Hip internal rotation is always a 3-D estimate, reported only where the knee is flexed enough
     to define the knee flexion plane, only in HIP_ROTATION_TASKS (movement None: every task, for
@@ -449,7 +482,7 @@ def compute_angles(
     """
     px, world = series.px, series.world
     frontal = view != "side"
-    method = knee_flexion_method(view, movement, off_square_deg)
+    method = knee_flexion_method(view, movement, off_square_deg, oblique_deg)
     table: dict[str, np.ndarray] = {"frame": series.frame, "time_s": series.time_s}
     nan = np.full(series.n_frames, np.nan)
     mid_shoulder_w = (world("left_shoulder") + world("right_shoulder")) / 2
@@ -479,6 +512,11 @@ def compute_angles(
             free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
             table[f"{side}_knee_flexion_deg"] = frontal_knee_flexion_deg(
                 (hip, knee, ankle), flexion_3d, free, off_square_deg
+            )
+        elif method == "unprojected" and oblique_deg is not None:
+            free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
+            table[f"{side}_knee_flexion_deg"] = oblique_knee_flexion_deg(
+                (hip, knee, ankle), flexion_3d, free, oblique_deg
             )
         else:
             table[f"{side}_knee_flexion_deg"] = flexion_3d

@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import THRESHOLDS, assess_events, assess_legs, foreshortening_off_square_deg, frame_stats
+from gaitcheck.assess import (
+    THRESHOLDS,
+    assess_events,
+    assess_legs,
+    foreshortening_off_square_deg,
+    frame_stats,
+    unprojection_off_square_deg,
+)
 from gaitcheck.calibration import default_calibration
 from gaitcheck.cleaning import clean_before_filter, cutoff_for, lowpass
 from gaitcheck.context import RunContext
@@ -267,6 +274,7 @@ def _analyse_segment(
         movement.value,
         foreshortening_off_square_deg(view),
         free_leg_rows(reps, sub.frame),
+        unprojection_off_square_deg(view),
     )
     calibration = default_calibration() if settings.calibrate and view.value != "side" else None
     if calibration is not None:

@@ -289,10 +289,16 @@ def test_foreshortening_allows_for_the_turn_as_the_allowance_does_within_the_gra
     assert assess.foreshortening_off_square_deg(_turned(turn)) == expected
 
 
+@pytest.mark.parametrize(("turn", "expected"), [(20.0, None), (35.0, None), (-50.0, 50.0), (36.0, 36.0)])
+def test_the_picture_is_unprojected_just_where_foreshortening_stops(turn, expected):
+    assert assess.unprojection_off_square_deg(_turned(turn)) == expected
+
+
 def test_no_foreshortening_in_a_side_view():
     from gaitcheck.model import Detected
 
     assert assess.foreshortening_off_square_deg(Detected("side", 1.0, details={"yaw_deg": 80.0})) is None
+    assert assess.unprojection_off_square_deg(Detected("side", 1.0, details={"yaw_deg": 80.0})) is None
 
 
 def test_no_allowance_without_the_knee_bend():
@@ -323,5 +329,6 @@ def test_the_summary_names_where_knee_flexion_came_from():
 
     assert "foreshortening" in assess.knee_flexion_source(_turned(10.0), "step-down")
     assert assess.knee_flexion_source(_turned(10.0), "run").startswith("3-D")
-    assert assess.knee_flexion_source(_turned(50.0), "squat").startswith("3-D")
+    assert assess.knee_flexion_source(_turned(50.0), "squat").startswith("the picture, its horizontal extents")
+    assert assess.knee_flexion_source(_turned(50.0), "run").startswith("the picture, its horizontal extents")
     assert assess.knee_flexion_source(Detected("side", 1.0), "squat").startswith("2-D")

@@ -401,12 +401,25 @@ def test_out_of_picture_is_nan_without_lengths():
     assert np.isnan(k.out_of_picture_deg(np.full(4, np.nan))).all()
 
 
-def _squat_pose(bottom_deg: float) -> tuple:
-    """A two-legged squat seen square on: a series with compressed 3-D depth (the world landmarks
-    of series_from_points are flat), so the model's own 3-D knee flexion reads nearly nothing."""
+@settings(max_examples=60, deadline=None)
+@given(st.floats(10.0, 120.0), st.floats(35.0, 89.0), st.floats(0.3, 0.7))
+def test_unprojection_recovers_a_knees_flexion_seen_obliquely(bottom, off_square, thigh_share):
+    """A squatting leg filmed `off_square` deg from square: its sagittal plane shows its horizontal
+    extents shortened by sin(off_square); stretched back, the picture's angle is the flexion."""
+    hip, knee, ankle = _squat_series_px(bottom, off_square, thigh_share)
+    flexion = k.unprojected_knee_flexion_deg(hip, knee, ankle, off_square)
+    truth = np.r_[np.zeros(5), np.linspace(0, bottom, 20), np.linspace(bottom, 0, 20)]
+    assert flexion == pytest.approx(truth, abs=1e-6)
+    assert np.nanmax(k.knee_flexion_deg(hip, knee, ankle)) < bottom  # as the picture shows it: short
+
+
+def _squat_pose(bottom_deg: float, off_square: float = 0.0) -> tuple:
+    """A two-legged squat seen square on (or turned `off_square`): a series with compressed 3-D depth
+    (the world landmarks of series_from_points are flat), so the model's own 3-D knee flexion reads
+    nearly nothing."""
     from tests.helpers import series_from_points
 
-    hip, knee, ankle = _squat_series_px(bottom_deg, 0.0)
+    hip, knee, ankle = _squat_series_px(bottom_deg, off_square)
     frames = []
     for i in range(len(hip)):
         points = {}
@@ -430,3 +443,14 @@ def test_compute_angles_reads_squat_like_tasks_from_foreshortening_and_free_legs
     free = {"left": np.ones(series.n_frames, dtype=bool), "right": np.zeros(series.n_frames, dtype=bool)}
     lifted = k.compute_angles(series, "front", movement="single-leg-squat", off_square_deg=0.0, free_rows=free)
     assert lifted["left_knee_flexion_deg"].max() < 30.0 and lifted["right_knee_flexion_deg"].max() > 85.0
+
+
+def test_compute_angles_reads_a_camera_far_off_square_from_the_unprojected_picture():
+    series = _squat_pose(90.0, off_square=50.0)
+    oblique = k.compute_angles(series, "oblique", movement="run", off_square_deg=None, oblique_deg=50.0)
+    assert oblique["left_knee_flexion_deg"].max() == pytest.approx(90.0, abs=0.5)
+    as_seen = k.compute_angles(series, "oblique", movement="run", off_square_deg=None)  # flat 3-D: the picture's angle
+    assert as_seen["left_knee_flexion_deg"].max() < 80.0
+    free = {"left": np.ones(series.n_frames, dtype=bool), "right": np.zeros(series.n_frames, dtype=bool)}
+    lifted = k.compute_angles(series, "oblique", movement="single-leg-squat", free_rows=free, oblique_deg=50.0)
+    assert lifted["left_knee_flexion_deg"].max() < 80.0 and lifted["right_knee_flexion_deg"].max() > 85.0
