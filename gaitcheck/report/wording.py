@@ -102,8 +102,8 @@ def _mean_sd(mean: float | None, sd: float | None, n: int, unit: str = "deg", di
 
 DEPTH_NOTE = (
     "Depth (side views only): from the knees' peak flexion in the repetition, partial below 70°, half 70–100°, "
-    "deep beyond 100° (after Schoenfeld 2010); on gaitcheck's renders knee flexion read 15–20° low in squats "
-    "(docs/accuracy.md), so a depth near a boundary may be named one step shallower."
+    "deep beyond 100° (after Schoenfeld 2010); on gaitcheck's side-view squat render knee flexion read about 10° "
+    "low (docs/accuracy.md), so a depth near a boundary may be named one step shallower."
 )
 
 
