@@ -329,10 +329,11 @@ def _events_caption(result: Result, rows: list[dict], present: list, graded: boo
             caption += " " + wording.DEPTH_NOTE
         if result.view != "side" and "knee_flexion_peak_deg" in keys:
             caption += (
-                " Knee flexion (greyed) in a front or back view is inferred, not seen: in squat-like tasks from how "
-                "much thigh and shank shorten in the picture (within about 7° at the bottom on renders, untested "
-                "against real people's truth), in running from the pose model's 3-D guess, which can read far too "
-                "low. Film from the side for depth."
+                " Knee flexion (greyed) in a front, back or oblique view is inferred, not seen: in squat-like tasks "
+                "from how much thigh and shank shorten in the picture (within about 6° at the bottom on renders), "
+                "with the camera more than 35° off square from the picture stretched back by that angle (about 8° "
+                "on renders), both untested against real people's truth; in running nearer square from the pose "
+                "model's 3-D guess, which can read far too low. Film from the side for depth."
             )
     if any(not r["primary"] for r in rows):
         caption += " Greyed numbers: parts of the clip the verdicts do not rest on."

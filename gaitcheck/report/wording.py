@@ -52,8 +52,9 @@ LIMITATIONS = (
     "shifts FPPA by several degrees. Compare legs and sessions first; treat absolute cut-offs with care.",
     "Hip internal rotation cannot be seen in one 2-D picture. gaitcheck's estimate from MediaPipe's 3-D landmarks "
     "did not follow the true rotation on test renders, so it is not reported.",
-    "Knee flexion from a front or back view is inferred, not seen: from how much thigh and shank shorten in the "
-    "picture in squats, single-leg squats and step-downs, and from MediaPipe's 3-D landmarks otherwise (lower "
+    "Knee flexion from a front, back or oblique view is inferred, not seen: from how much thigh and shank shorten "
+    "in the picture in squats, single-leg squats and step-downs; from the picture stretched back by the camera's "
+    "angle when that is more than 35° off square; and from MediaPipe's 3-D landmarks otherwise (lower "
     "confidence); film from the side for knee flexion.",
     "No validated cut-offs exist for running; the single-leg-task values are used as a guide only (Souza 2016).",
 )
