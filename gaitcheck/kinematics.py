@@ -455,6 +455,24 @@ def knee_flexion_method(
     return "3-d"
 
 
+def _knee_flexion_by(
+    method: str,
+    leg_px: tuple[np.ndarray, np.ndarray, np.ndarray],
+    flexion_3d: np.ndarray,
+    free: np.ndarray,
+    off_square_deg: float | None,
+    oblique_deg: float | None,
+) -> np.ndarray:
+    """One leg's knee flexion by the `knee_flexion_method` chosen (see compute_angles)."""
+    if method == "image":
+        return knee_flexion_deg(*leg_px)
+    if method == "foreshortening" and off_square_deg is not None:
+        return frontal_knee_flexion_deg(leg_px, flexion_3d, free, off_square_deg)
+    if method == "unprojected" and oblique_deg is not None:
+        return oblique_knee_flexion_deg(leg_px, flexion_3d, free, oblique_deg)
+    return flexion_3d
+
+
 def compute_angles(
     series: PoseSeries,
     view: str,
@@ -506,20 +524,10 @@ def compute_angles(
                 table[f"{side}_{m}"] = nan
         w_hip, w_knee, w_ankle = world(f"{side}_hip"), world(f"{side}_knee"), world(f"{side}_ankle")
         flexion_3d = knee_flexion_deg(w_hip, w_knee, w_ankle)
-        if method == "image":
-            table[f"{side}_knee_flexion_deg"] = knee_flexion_deg(hip, knee, ankle)
-        elif method == "foreshortening" and off_square_deg is not None:
-            free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
-            table[f"{side}_knee_flexion_deg"] = frontal_knee_flexion_deg(
-                (hip, knee, ankle), flexion_3d, free, off_square_deg
-            )
-        elif method == "unprojected" and oblique_deg is not None:
-            free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
-            table[f"{side}_knee_flexion_deg"] = oblique_knee_flexion_deg(
-                (hip, knee, ankle), flexion_3d, free, oblique_deg
-            )
-        else:
-            table[f"{side}_knee_flexion_deg"] = flexion_3d
+        free = (free_rows or {}).get(side, np.zeros(series.n_frames, dtype=bool))
+        table[f"{side}_knee_flexion_deg"] = _knee_flexion_by(
+            method, (hip, knee, ankle), flexion_3d, free, off_square_deg, oblique_deg
+        )
         rotation = hip_angles_3d_deg(side, w_hip, w_knee, w_ankle, world(f"{other}_hip"), mid_shoulder_w)[
             "internal_rotation"
         ]
