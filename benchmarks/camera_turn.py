@@ -59,12 +59,10 @@ def readings(out: Path) -> dict[str, float]:
     """The camera's signed turn off square (detect.turn_deg) by each way of reading it."""
     analysis = gaitcheck.analyze_saved(out)
     series = analysis.landmarks.clean
-    hip_vector = series.world("left_hip") - series.world("right_hip")
-    hip_only = np.degrees(np.arctan2(hip_vector[:, 2], hip_vector[:, 0]))
     return {
         "hip and shoulder lines": turn_deg(circular_median_deg(yaw_deg(series))),
-        "hip line alone": turn_deg(circular_median_deg(hip_only)),
-        "shoulder line alone": turn_deg(circular_median_deg(yaw_deg(series, shoulders_only=True))),
+        "hip line alone": turn_deg(circular_median_deg(yaw_deg(series, lines=("hip",)))),
+        "shoulder line alone": turn_deg(circular_median_deg(yaw_deg(series, lines=("shoulder",)))),
         "gaitcheck": analysis.view.turn_deg,
     }
 

@@ -36,17 +36,19 @@ RUN_MAX_PELVIS_RANGE_TORSO = 0.4
 # ------------------------------------------------------------------------------------------------
 # view
 # ------------------------------------------------------------------------------------------------
-def yaw_deg(series: PoseSeries, *, shoulders_only: bool = False) -> np.ndarray:
+#: The body's lines yaw_deg can be read from (its left point minus its right one).
+BODY_LINES = ("hip", "shoulder")
+
+
+def yaw_deg(series: PoseSeries, lines: tuple[str, ...] = BODY_LINES) -> np.ndarray:
     """Per frame, the body's rotation about vertical: 0 facing the camera, +-90 side-on, 180 away.
 
-    From world landmarks: the right-to-left hip and shoulder vectors lie along +x when the
-    person faces the camera (their left is the image's right). `shoulders_only` leaves the hips
-    out (detect_view, from behind).
+    From world landmarks: the right-to-left vectors of the `lines` (hip, shoulder) lie along +x when
+    the person faces the camera (their left is the image's right); detect_view reads the shoulder
+    line alone from behind.
     """
     w = series.world
-    vectors = w("left_shoulder") - w("right_shoulder")
-    if not shoulders_only:
-        vectors = vectors + (w("left_hip") - w("right_hip"))
+    vectors = sum(w(f"left_{line}") - w(f"right_{line}") for line in lines)
     return np.degrees(np.arctan2(vectors[:, 2], vectors[:, 0]))
 
 
@@ -89,7 +91,7 @@ def detect_view(series: PoseSeries) -> Detected:
     """
     yaw = yaw_deg(series)
     if np.isfinite(yaw).any() and _facing_away(yaw):
-        yaw = yaw_deg(series, shoulders_only=True)
+        yaw = yaw_deg(series, lines=("shoulder",))
     ok = np.isfinite(yaw)
     if ok.sum() == 0:
         return Detected("front", 0.0, details={"reason": "no usable landmarks"})
