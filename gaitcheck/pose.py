@@ -433,9 +433,10 @@ def merge_flipped(pose: FramePose | None, flipped: FramePose | None) -> tuple[Fr
     return FramePose((pose.image + flipped.image) / 2, (pose.world + flipped.world) / 2), True
 
 
-#: While one person is tracked, people are counted (IMAGE mode, up to MAX_PEOPLE) every
-#: PEOPLE_CHECK_S seconds of video; from the first check that finds more than one, every frame is
-#: searched for up to MAX_PEOPLE (slower: the detector then runs on every frame).
+#: While one person is tracked, people are counted every PEOPLE_CHECK_S seconds of video (the
+#: tracked person painted over and the rest searched in IMAGE mode, up to MAX_PEOPLE); from the
+#: first check that finds more than one, every frame is searched for up to MAX_PEOPLE (slower: the
+#: detector then runs on every frame).
 MAX_PEOPLE = 3
 PEOPLE_CHECK_S = 0.5
 #: Median landmark distance (in torso lengths) beyond which the two estimates are not averaged.
@@ -473,9 +474,9 @@ class PeopleFinder:
 
     def people(self, frame: Frame) -> list[FramePose]:
         """Everyone found in this frame (one person until a second one has been seen)."""
-        if not self.several and frame.time_s >= self._next_count_s:
-            self._count_people(frame)
         found = self._detect(frame)
+        if not self.several and frame.time_s >= self._next_count_s and self._count_people(frame, found):
+            found = self._detect(frame)  # this frame again, by the landmarkers that follow several
         if self.several:  # the model's own search misses people who overlap: look again
             found = found + self._counter.find_others(frame.rgb, found, self._size)
         if self.several and frame.time_s >= self._next_count_s:
@@ -483,11 +484,14 @@ class PeopleFinder:
             self._next_count_s = frame.time_s + PEOPLE_CHECK_S
         return found
 
-    def _count_people(self, frame: Frame) -> None:
-        """Count everyone in this frame; a second person seen in two frames running switches to
-        following several (one sighting alone may be a false detection, which would make the rest
-        of the clip pay for several people: about twice the time)."""
-        seen = self._counter.detect(frame.rgb, size=self._size)
+    def _count_people(self, frame: Frame, found: list[FramePose]) -> bool:
+        """Count everyone in this frame, where the one person tracked is `found`: the others are
+        looked for with that person painted over (`find_others`, which finds people beside them and
+        behind them alike), so the whole picture is searched afresh only when no one is tracked.
+        A second person seen in two frames running switches to following several, and says so
+        (one sighting alone may be a false detection, which would make the rest of the clip pay
+        for several people: about twice the time)."""
+        seen = found or self._counter.detect(frame.rgb, size=self._size)
         count = len(seen) + len(self._counter.find_others(frame.rgb, seen, self._size))
         self.counts.append(count)
         confirmed = count > 1 and self._more_seen
@@ -498,6 +502,7 @@ class PeopleFinder:
             self._main = self._landmarkers(MAX_PEOPLE)
         # after a first sighting, look again at the next frame; otherwise in half a second
         self._next_count_s = frame.time_s + (0.0 if self._more_seen and not confirmed else PEOPLE_CHECK_S)
+        return confirmed
 
     def _detect(self, frame: Frame) -> list[FramePose]:
         landmarker, mirror = self._main
