@@ -358,6 +358,12 @@ ON_PAINT_SHARE = 0.5
 #: painted over, a poster or a chair in the background can look like a small person (a real clip's
 #: corner did); someone three times farther away than the others is not the subject either [derived].
 MIN_OTHER_TORSO_SHARE = 1 / 3
+#: ... nor is a find whose trunk (mid-hip to mid-shoulder in the picture) points more than this
+#: far from the largest found person's: upside down beside them. MediaPipe fits a body to shelves
+#: of gym equipment now and then, upside down (113-170 deg in real clips, in frames scaled to 640
+#: and 1280 px), while a second person standing, walking or bending near someone squatting,
+#: stepping down or running stays within 90 (the bystander renders' others: at most 90) [derived].
+MAX_OTHER_TURN_DEG = 100.0
 
 
 def found_on_paint(pose: FramePose, painted: np.ndarray, scale: np.ndarray) -> bool:
@@ -375,13 +381,33 @@ def new_people(
     finds: list[FramePose], found: list[FramePose], painted: np.ndarray, scale: np.ndarray
 ) -> list[FramePose]:
     """The second search's finds that are people the first one missed: not standing on the paint
-    (`found_on_paint`), not much smaller than those found (MIN_OTHER_TORSO_SHARE)."""
-    smallest = MIN_OTHER_TORSO_SHARE * max(centre_and_torso(pose.image[:, :2])[1] for pose in found)
+    (`found_on_paint`), not much smaller than those found (MIN_OTHER_TORSO_SHARE), not upside down
+    beside them (MAX_OTHER_TURN_DEG)."""
+    largest = max(found, key=lambda pose: centre_and_torso(pose.image[:, :2])[1])
+    smallest = MIN_OTHER_TORSO_SHARE * centre_and_torso(largest.image[:, :2])[1]
     return [
         pose
         for pose in finds
-        if centre_and_torso(pose.image[:, :2])[1] >= smallest and not found_on_paint(pose, painted, scale)
+        if centre_and_torso(pose.image[:, :2])[1] >= smallest
+        and not found_on_paint(pose, painted, scale)
+        and not trunk_turn_deg(pose, largest) > MAX_OTHER_TURN_DEG  # unknown (NaN): kept
     ]
+
+
+def trunk_turn_deg(pose: FramePose, other: FramePose) -> float:
+    """The angle between two people's trunks in the picture (mid-hip to mid-shoulder), deg: 0
+    upright beside each other, 180 one upside down; NaN where a hip or shoulder is missing."""
+
+    def trunk(points: np.ndarray) -> np.ndarray:
+        hips, shoulders = (
+            points[[INDEX[f"left_{j}"], INDEX[f"right_{j}"]], :2].mean(axis=0) for j in ("hip", "shoulder")
+        )
+        return shoulders - hips
+
+    a, b = trunk(pose.image), trunk(other.image)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
 
 
 def _pixels(lm, width: int, height: int) -> tuple[float, float, float, float, float]:

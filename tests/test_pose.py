@@ -168,3 +168,29 @@ def test_a_person_found_on_the_paint_itself_or_tiny_is_not_someone_else():
     assert not found_on_paint(found_at(person(800, 0.0, height_px=300)), painted, scale)
     beside, far_away, on_paint = (found_at(p) for p in (person(800, 0.0), person(1100, 0.0, height_px=120), walker))
     assert new_people([beside, far_away, on_paint], [found_at(walker)], painted, scale) == [beside]
+
+
+def test_a_find_upside_down_beside_the_people_found_is_not_someone_else():
+    """MediaPipe fits bodies to shelves of equipment now and then, upside down; no one in the room
+    stands on their head beside the subject. Someone leaning or lying down beside them is kept."""
+    from gaitcheck.pose import FramePose, new_people, paint_over, trunk_turn_deg
+    from tests.test_tracking import person
+
+    def found_at(points: np.ndarray) -> FramePose:
+        image = np.zeros((33, 5))
+        image[:, :2], image[:, 3] = points, 1.0
+        return FramePose(image, np.zeros((33, 3)))
+
+    subject = person(400, 0.0, height_px=450)
+    upright = person(900, 0.0, height_px=400)
+    centre = upright.mean(axis=0)
+    upside_down = upright * [1.0, -1.0] + [0.0, 2 * centre[1]]
+    turned = centre + (upright - centre) @ np.array([[0.0, 1.0], [-1.0, 0.0]])  # on its side: 90 deg
+    assert trunk_turn_deg(found_at(upright), found_at(subject)) < 1.0
+    assert trunk_turn_deg(found_at(upside_down), found_at(subject)) > 179.0
+    assert abs(trunk_turn_deg(found_at(turned), found_at(subject)) - 90.0) < 1.0
+    painted = np.zeros((720, 1280), dtype=np.uint8)
+    paint_over(painted, subject, (255,))
+    finds = [found_at(p) for p in (upright, upside_down, turned)]
+    kept = new_people(finds, [found_at(subject)], painted, np.array([1.0, 1.0]))
+    assert kept == [finds[0], finds[2]]
