@@ -37,6 +37,7 @@ from gaitcheck.tracking import (
     drop_duplicates,
     jump_rows,
     lasting,
+    mid_hip_and_shoulder,
     rehome,
     track_people,
 )
@@ -397,14 +398,8 @@ def new_people(
 def trunk_turn_deg(pose: FramePose, other: FramePose) -> float:
     """The angle between two people's trunks in the picture (mid-hip to mid-shoulder), deg: 0
     upright beside each other, 180 one upside down; NaN where a hip or shoulder is missing."""
-
-    def trunk(points: np.ndarray) -> np.ndarray:
-        hips, shoulders = (
-            points[[INDEX[f"left_{j}"], INDEX[f"right_{j}"]], :2].mean(axis=0) for j in ("hip", "shoulder")
-        )
-        return shoulders - hips
-
-    a, b = trunk(pose.image), trunk(other.image)
+    (hips_a, shoulders_a), (hips_b, shoulders_b) = (mid_hip_and_shoulder(p.image[:, :2]) for p in (pose, other))
+    a, b = shoulders_a - hips_a, shoulders_b - hips_b
     with np.errstate(invalid="ignore", divide="ignore"):
         cosine = np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))
     return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))

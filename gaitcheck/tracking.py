@@ -120,10 +120,14 @@ class Track:
         return self.rows[-1]
 
 
+def mid_hip_and_shoulder(points_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mid-hip and mid-shoulder points (pixels)."""
+    return points_px[list(HIPS)].mean(axis=0), points_px[list(SHOULDERS)].mean(axis=0)
+
+
 def centre_and_torso(points_px: np.ndarray) -> tuple[np.ndarray, float]:
     """Mid-point of hips and shoulders, and the hip-to-shoulder length (pixels)."""
-    hips = points_px[list(HIPS)].mean(axis=0)
-    shoulders = points_px[list(SHOULDERS)].mean(axis=0)
+    hips, shoulders = mid_hip_and_shoulder(points_px)
     return (hips + shoulders) / 2, max(float(np.linalg.norm(shoulders - hips)), 1.0)
 
 
