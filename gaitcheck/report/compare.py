@@ -28,6 +28,7 @@ from gaitcheck.report.style import (
     MOVEMENT_LABEL,
     VERDICT_LABEL,
     fmt,
+    plus_minus,
 )
 from gaitcheck.version import __version__
 from gaitcheck.vocabulary import SIDES
@@ -193,9 +194,9 @@ def _sentences(a: Result, b: Result, labels: tuple[str, str], side: str) -> list
         digits, unit = (0, "deg") if measure == "fppa_deg" else (2, "")
         text = (
             f"{name[0].upper() + name[1:]} changed from {fmt(ma, digits, unit)}"
-            + (f" ± {fmt(sa, digits, unit)}" if na > 1 else "")
+            + plus_minus(sa, na, digits, unit)
             + f" ({labels[0]}) to {fmt(mb, digits, unit)}"
-            + (f" ± {fmt(sb, digits, unit)}" if nb > 1 else "")
+            + plus_minus(sb, nb, digits, unit)
             + f" ({labels[1]}), {fmt(mb - ma, digits, unit, signed=True)}"
         )
         error = measurement_error(measure, b.running)
@@ -288,7 +289,7 @@ def build_compare(a: Result, b: Result, labels: tuple[str, str], figures: dict[s
         digits = 2 if unit == "shank lengths" else 1
 
         def ms(mean, sd, n, digits=digits, unit=unit):
-            return "–" if mean is None else fmt(mean, digits, unit) + (f" ± {fmt(sd, digits)}" if n > 1 else "")
+            return "–" if mean is None else fmt(mean, digits, unit) + plus_minus(sd, n, digits)
 
         error = r["measurement_error"]
         rows.append(

@@ -38,6 +38,7 @@ from gaitcheck.report.style import (
     VERDICT_LABEL,
     VERDICT_SHORT,
     fmt,
+    plus_minus,
 )
 from gaitcheck.version import __version__
 from gaitcheck.vocabulary import SIDES
@@ -378,7 +379,7 @@ def _measures(result: Result) -> list:
         cells = [Cell(MEASURE_LABEL.get(key, key), muted=key == "hip_internal_rotation_deg")]
         for side in SIDES:
             mean, sd, n = values[side]
-            text = "–" if mean is None else fmt(mean, digits, unit) + (f" ± {fmt(sd, digits)}" if n > 1 else "")
+            text = "–" if mean is None else fmt(mean, digits, unit) + plus_minus(sd, n, digits)
             cells.append(Cell(text, numeric=True))
         left, right = values["left"][0], values["right"][0]
         diff = None if left is None or right is None else left - right
@@ -434,7 +435,7 @@ def side_view_rows(view: dict) -> list[list[Cell]]:
             if not m:
                 cells.append(Cell("–", numeric=True, muted=True))
                 continue
-            sd = f" ± {fmt(m.get('sd'), digits)}" if (m.get("n") or 0) > 1 else ""
+            sd = plus_minus(m.get("sd"), m.get("n") or 0, digits)
             cells.append(Cell(f"{fmt(m.get('mean'), digits, unit)}{sd} (n {m.get('n')})", numeric=True))
         diff = diffs.get(key) or {}
         cells.append(_n(diff.get("left_minus_right"), digits, unit, signed=True))

@@ -130,3 +130,13 @@ def fmt(value, digits: int = 1, unit: str = "", signed: bool = False) -> str:
     if unit == "s":
         return text + " s"
     return text
+
+
+def plus_minus(sd, n: int, digits: int = 1, unit: str = "") -> str:
+    """' ± SD' after a mean of n values ('' for one value or none). An SD that rounds to zero at the
+    mean's digits gets one digit more, so three near-identical repetitions read '± 0.3°', not '± 0°'."""
+    if sd is None or n is None or n <= 1 or fmt(sd) == "–":
+        return ""
+    if round(float(sd), digits) == 0 and float(sd) > 0:
+        digits += 1
+    return f" ± {fmt(sd, digits, unit)}"

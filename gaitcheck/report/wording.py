@@ -12,7 +12,7 @@ import math
 
 from gaitcheck.assess import ASYMMETRY_ERROR, MIN_REPS, MIN_STEPS
 from gaitcheck.report.results import Result
-from gaitcheck.report.style import MOVEMENT_LABEL, fmt
+from gaitcheck.report.style import MOVEMENT_LABEL, fmt, plus_minus
 from gaitcheck.vocabulary import SIDES
 
 #: Words that diagnose, alarm or blame; the report describes movement instead (clinical.md 6).
@@ -95,10 +95,7 @@ def _deg(value: float | None) -> str:
 def _mean_sd(mean: float | None, sd: float | None, n: int, unit: str = "deg", digits: int = 0) -> str:
     if mean is None:
         return "–"
-    text = fmt(mean, digits, unit)
-    if sd is not None and n > 1:
-        text += f" ± {fmt(sd, digits, unit)}"
-    return text
+    return fmt(mean, digits, unit) + plus_minus(sd, n, digits, unit)
 
 
 DEPTH_NOTE = (
