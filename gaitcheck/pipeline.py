@@ -307,12 +307,21 @@ def _analyse_segment(
 
 
 def free_leg_rows(reps: list[Rep], frames: np.ndarray) -> dict[str, np.ndarray]:
-    """Per leg, the rows where it is the free leg of a single-leg repetition (lifted, not loaded)."""
+    """Per leg, the rows where it is the free leg of a single-leg task (lifted, not loaded): each
+    row belongs to the nearest single-leg repetition, whose other leg is free in it and, before and
+    after, may be (the free foot goes up before the pelvis starts down, and comes down after it is
+    back up). Reading that leg one way throughout keeps its knee flexion from jumping where a
+    repetition starts: the loaded reading of a lifted leg is a bend that is not there."""
     free: dict[str, np.ndarray] = {side: np.zeros(len(frames), dtype=bool) for side in SIDES}
-    for rep in reps:
-        if rep.stance_leg in SIDES:
-            rows = (frames >= rep.start_frame) & (frames <= rep.end_frame)
-            free[other_side(rep.stance_leg)] |= rows
+    single = [(rep, other_side(rep.stance_leg)) for rep in reps if rep.stance_leg != "both"]
+    if not single or not len(frames):
+        return free
+    starts = np.array([rep.start_frame for rep, _ in single])[None, :]
+    ends = np.array([rep.end_frame for rep, _ in single])[None, :]
+    column = np.asarray(frames)[:, None]
+    nearest = np.argmin(np.maximum(starts - column, 0) + np.maximum(column - ends, 0), axis=1)
+    for i, (_, side) in enumerate(single):
+        free[side] |= nearest == i
     return free
 
 

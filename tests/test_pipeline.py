@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,7 +18,7 @@ from gaitcheck import cli, pipeline, report, store, summary
 from gaitcheck.assess import THRESHOLDS
 from gaitcheck.context import STAGES, RunContext
 from gaitcheck.errors import Cancelled
-from gaitcheck.model import VideoInfo
+from gaitcheck.model import Rep, VideoInfo
 from gaitcheck.settings import OutputOptions, Settings
 from tests.helpers import running_series, squatting_series
 from tests.test_assess import info_for, single_leg_squats
@@ -32,13 +33,25 @@ def run(stance: str, movement: str, context: RunContext | None = None):
 
 
 def test_the_free_leg_of_each_single_leg_repetition_is_known_before_the_angles():
+    """Before, between and after the repetitions too: the free foot is raised before the pelvis
+    starts down, so the leg is read one way throughout and its knee flexion does not jump."""
     a = run("right", "single-leg-squat")
     free = pipeline.free_leg_rows(a.segments[0].reps, a.angles["frame"].to_numpy())
     assert not free["right"].any()
-    for rep in a.segments[0].reps:
-        rows = a.angles["frame"].between(rep.start_frame, rep.end_frame).to_numpy()
-        assert free["left"][rows].all()
-    assert not free["left"][: a.segments[0].reps[0].start_frame].any()  # standing on both feet before
+    assert free["left"].all()
+
+
+def test_between_repetitions_on_either_leg_each_row_goes_with_the_nearest():
+    reps = [
+        Rep(0, 10, 20, 30, 0.33, 0.67, 1.0, stance_leg="right", depth_torso=0.5),
+        Rep(1, 60, 70, 80, 2.0, 2.33, 2.67, stance_leg="left", depth_torso=0.5),
+    ]
+    frames = np.arange(100)
+    free = pipeline.free_leg_rows(reps, frames)
+    assert free["left"][:45].all() and not free["left"][46:].any()
+    assert free["right"][46:].all() and not free["right"][:45].any()
+    both = [dataclasses.replace(rep, stance_leg="both") for rep in reps]
+    assert not any(rows.any() for rows in pipeline.free_leg_rows(both, frames).values())
 
 
 def test_regrading_with_another_threshold_needs_no_pose():
