@@ -55,6 +55,15 @@ read as single-leg from feet mixed with the walker's in frames the subject choic
 detect.seen_clearly now treats covered frames as moments out of sight, developed on clip 4. Clip 22's
 two parts then had one repetition each, the first a fallback guess and the second a step-down seen in
 the feet: pipeline.choose_primary prefers a movement seen, developed on clip 22.
+On 2026-12-06 all 32 were rendered and posed afresh on an AMD EPYC again (the table before was
+made on an Intel Xeon, 30 of 32 right): 29 of 32. Clip 22's small subject was fitted brokenly
+more often (subject followed in 114 of 236 frames instead of 151; 25 frames left out by the jump
+gate), its clip split into three parts, and its step-downs read as single-leg squats; the
+running clips' step counts moved both ways (clip 19: 4 of 9 instead of 8; clip 23: 7 of 7
+instead of 4). No rule was changed for this run. The same day, a rule reading a folded free leg
+as single-leg evidence was tried on clip 9 (its single-leg squat read as a squat, on both CPUs)
+and dropped: a bilateral squat of the accuracy renders (clip_0020, filmed 53 deg off square)
+showed the same signs.
 """
 
 from __future__ import annotations
