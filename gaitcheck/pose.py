@@ -384,8 +384,8 @@ def new_people(
     """The second search's finds that are people the first one missed: not standing on the paint
     (`found_on_paint`), not much smaller than those found (MIN_OTHER_TORSO_SHARE), not upside down
     beside them (MAX_OTHER_TURN_DEG)."""
-    largest = max(found, key=lambda pose: centre_and_torso(pose.image[:, :2])[1])
-    smallest = MIN_OTHER_TORSO_SHARE * centre_and_torso(largest.image[:, :2])[1]
+    torsos = [centre_and_torso(pose.image[:, :2])[1] for pose in found]
+    largest, smallest = found[int(np.argmax(torsos))], MIN_OTHER_TORSO_SHARE * max(torsos)
     return [
         pose
         for pose in finds
