@@ -12,10 +12,20 @@ import pytest
 
 from gaitcheck.errors import ModelError
 from gaitcheck.landmarks import INDEX
-from gaitcheck.pose import PoseLandmarker, check_model, estimate_pose
+from gaitcheck.pose import (
+    FramePose,
+    PoseLandmarker,
+    check_model,
+    estimate_pose,
+    found_on_paint,
+    new_people,
+    paint_over,
+    trunk_turn_deg,
+)
 from gaitcheck.settings import BUNDLED_MODELS, DEFAULT_MODEL, Settings
 from gaitcheck.video import iter_frames, probe_video
 from tests.helpers import shared_clip
+from tests.test_tracking import person
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
@@ -130,8 +140,6 @@ def test_opening_the_model_does_not_run_matplotlibs_pyplot_until_it_is_used():
 def test_a_found_person_is_painted_over_by_body_not_by_box():
     """The second search paints over the people found; a box around someone crossing in front
     would cover much of the person beside them (issue 11), their limbs and trunk do not."""
-    from gaitcheck.pose import paint_over
-    from tests.test_tracking import person
 
     picture = np.zeros((720, 1280, 3), dtype=np.uint8)
     walker = person(500, 0.0, height_px=450)
@@ -147,21 +155,21 @@ def test_a_found_person_is_painted_over_by_body_not_by_box():
     assert not picture[beside[1], beside[0]].any()  # inside the walker's box, outside the body
 
 
+def found_at(points: np.ndarray) -> FramePose:
+    """A second search's find whose landmarks lie at `points` (px), all visible."""
+    image = np.zeros((33, 5))
+    image[:, :2], image[:, 3] = points, 1.0
+    return FramePose(image, np.zeros((33, 3)))
+
+
 def test_a_person_found_on_the_paint_itself_or_tiny_is_not_someone_else():
     """A body-shaped patch of one colour looks like a person to the detector, and so can a small
     thing in the background once the people are painted over: a second search's find standing
     mostly on the paint, or a third of the size of those found, is dropped; one beside them kept."""
-    from gaitcheck.pose import FramePose, found_on_paint, new_people, paint_over
-    from tests.test_tracking import person
 
     painted = np.zeros((720, 1280), dtype=np.uint8)
     walker = person(500, 0.0, height_px=450)
     paint_over(painted, walker, (255,))
-
-    def found_at(points: np.ndarray) -> FramePose:
-        image = np.zeros((33, 5))
-        image[:, :2], image[:, 3] = points, 1.0
-        return FramePose(image, np.zeros((33, 3)))
 
     scale = np.array([1.0, 1.0])
     assert found_on_paint(found_at(walker + [5.0, 5.0]), painted, scale)
@@ -173,13 +181,6 @@ def test_a_person_found_on_the_paint_itself_or_tiny_is_not_someone_else():
 def test_a_find_upside_down_beside_the_people_found_is_not_someone_else():
     """MediaPipe fits bodies to shelves of equipment now and then, upside down; no one in the room
     stands on their head beside the subject. Someone leaning or lying down beside them is kept."""
-    from gaitcheck.pose import FramePose, new_people, paint_over, trunk_turn_deg
-    from tests.test_tracking import person
-
-    def found_at(points: np.ndarray) -> FramePose:
-        image = np.zeros((33, 5))
-        image[:, :2], image[:, 3] = points, 1.0
-        return FramePose(image, np.zeros((33, 3)))
 
     subject = person(400, 0.0, height_px=450)
     upright = person(900, 0.0, height_px=400)
