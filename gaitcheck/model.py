@@ -117,6 +117,13 @@ class Detected:
         return float(self.details.get("yaw_deg", 0.0) or 0.0)
 
     @property
+    def facing_camera(self) -> bool:
+        """Whether the person faces the camera rather than turning their back to it (yaw within 90 deg
+        of facing it; true when not measured)."""
+        yaw = abs(self.yaw_deg) % 360.0
+        return min(yaw, 360.0 - yaw) <= 90.0
+
+    @property
     def turn_deg(self) -> float:
         """The camera's signed angle off square (detect.turn_deg; 0 when not measured)."""
         return float(self.details.get("turn_deg", 0.0) or 0.0)

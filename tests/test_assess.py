@@ -278,6 +278,39 @@ def test_the_camera_allowance_takes_the_turned_cameras_share_out_of_fppa_only():
     assert (left - 12.0) == pytest.approx(12.0 - right)  # valgus taken from one leg, varus from the other
 
 
+def test_a_squat_filmed_facing_the_camera_also_allows_for_the_knee_shift():
+    from gaitcheck.kinematics import turned_camera_shift
+
+    event = {"fppa_deg": 12.0, "knee_medial_shift": 0.1, "knee_flexion_peak_deg": 90.0}
+    view = _turned(20.0)
+    allowed = assess.allow_for_camera(event, "right", view, assess.camera_allowances("squat", view))
+    share = turned_camera_shift("right", 20.0 - assess.OFF_SQUARE_ERROR_DEG, 90.0)
+    assert share > 0.03  # the right knee looks more medial: taken out
+    assert allowed["knee_medial_shift"] == pytest.approx(0.1 - share)
+    assert allowed["knee_medial_shift_picture"] == 0.1
+    assert "fppa_deg_picture" in allowed
+
+
+@pytest.mark.parametrize(
+    ("movement", "yaw"), [("squat", 160.0), ("squat", -110.0), ("single-leg-squat", 20.0), ("step-down", 20.0)]
+)
+def test_the_knee_shift_is_not_allowed_for_from_behind_or_outside_squats(movement, yaw):
+    from gaitcheck.model import Detected
+
+    view = Detected("oblique", 1.0, details={"yaw_deg": yaw, "turn_deg": 20.0})
+    assert "knee_medial_shift" not in assess.camera_allowances(movement, view)
+    assert "fppa_deg" in assess.camera_allowances(movement, view)
+
+
+@pytest.mark.parametrize(
+    ("yaw", "facing"), [(0.0, True), (-90.0, True), (120.0, False), (-179.0, False), (350.0, True)]
+)
+def test_facing_the_camera_is_read_from_the_body_yaw(yaw, facing):
+    from gaitcheck.model import Detected
+
+    assert Detected("front", 1.0, details={"yaw_deg": yaw}).facing_camera is facing
+
+
 @pytest.mark.parametrize("turn", [0.0, 3.9, -4.0])
 def test_a_camera_within_its_estimate_error_of_square_gets_no_allowance(turn):
     event = {"fppa_deg": 12.0, "knee_flexion_peak_deg": 80.0}
