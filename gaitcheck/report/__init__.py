@@ -257,10 +257,9 @@ def key_frame_specs(analysis: Analysis, result: Result) -> list[dict[str, Any]]:
 def _render(
     analysis: Analysis, target: Path | None, specs: list[dict[str, Any]], blur_faces: bool, context: RunContext
 ) -> list[KeyFrame]:
-    from gaitcheck.report.content import KeyFrame
+    from gaitcheck.report.content import KeyFrame, key_frame_caption
     from gaitcheck.report.overlay import key_frame_image, render_video
     from gaitcheck.report.plots import png_bytes_of_image
-    from gaitcheck.report.style import MEASURE_LABEL, fmt
 
     wanted = [s["frame"] for s in specs]
     captured = render_video(analysis, target, blur_faces, capture=wanted, progress=context.stage_progress("video"))
@@ -274,19 +273,7 @@ def _render(
         points = analysis.landmarks.clean.image_px[spec["row"]]
         fppa = analysis.angles[f"{side}_fppa_deg"].iloc[spec["row"]]
         t = analysis.angles["time_s"].iloc[spec["row"]]
-        what = f"rep {event['number']}" if event["event"] == "rep" else f"{side} step {event['number']}"
         image = key_frame_image(rgb, points, side, verdicts, float(fppa), analysis.video.width_px)
-        graded = event["graded_measure"]
-        extra = ""
-        if graded != "fppa_deg":
-            extra = f"; {MEASURE_LABEL.get(graded, graded).lower()} {fmt(event['graded_value'], 2, signed=True)}"
-        allowed = ""
-        if event.get("fppa_deg_picture") is not None:  # assess.allow_for_camera
-            allowed = f" ({fmt(event.get('fppa_deg'), 1, 'deg', signed=True)} allowing for the camera's angle)"
-        caption = (
-            f"{side.capitalize()} leg, {what} at {fmt(t, 2, 's')}: FPPA {fmt(fppa, 1, 'deg', signed=True)}{allowed}, "
-            f"hip adduction {fmt(event.get('hip_adduction_deg'), 1, 'deg', signed=True)}{extra} "
-            f"({'midstance' if event['event'] == 'step' else 'frame measured'})."
-        )
+        caption = key_frame_caption(event, side, float(fppa), float(t))
         frames.append(KeyFrame(side, png_bytes_of_image(image), caption))
     return frames

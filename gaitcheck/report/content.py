@@ -63,6 +63,31 @@ class KeyFrame:
     caption: str
 
 
+def key_frame_caption(event: dict, side: str, fppa_deg: float, time_s: float) -> str:
+    """A key frame's caption: the frame's FPPA and hip adduction, the graded measure when it is not
+    FPPA, and, where the event allows for the camera's angle (assess.allow_for_camera), the value
+    allowed for beside what the picture shows."""
+    what = f"rep {event['number']}" if event["event"] == "rep" else f"{side} step {event['number']}"
+    allowed = ""
+    if event.get("fppa_deg_picture") is not None:
+        allowed = f" ({fmt(event.get('fppa_deg'), 1, 'deg', signed=True)} allowing for the camera's angle)"
+    extra = ""
+    graded = event["graded_measure"]
+    if graded != "fppa_deg":
+        label = _lower_first(MEASURE_LABEL.get(graded, graded))
+        picture = event.get(f"{graded}_picture")
+        if picture is None:
+            extra = f"; {label} {fmt(event['graded_value'], 2, signed=True)}"
+        else:
+            allowed_value = fmt(event["graded_value"], 2, signed=True)
+            extra = f"; {label} {fmt(picture, 2, signed=True)} ({allowed_value} allowing for the camera's angle)"
+    return (
+        f"{side.capitalize()} leg, {what} at {fmt(time_s, 2, 's')}: FPPA {fmt(fppa_deg, 1, 'deg', signed=True)}"
+        f"{allowed}, hip adduction {fmt(event.get('hip_adduction_deg'), 1, 'deg', signed=True)}{extra} "
+        f"({'midstance' if event['event'] == 'step' else 'frame measured'})."
+    )
+
+
 def _lower_first(label: str) -> str:
     """'Knee FPPA' -> 'knee FPPA' (acronyms keep their capitals)."""
     return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
@@ -178,7 +203,8 @@ def _answer(result: Result) -> list:
 
 
 def _allowance_details(reasons: list[str]) -> list[str]:
-    """The verdict's reason saying FPPA allows for the camera's angle (assess.assess_leg), as a sentence."""
+    """The verdict's reason saying the graded measure allows for the camera's angle (assess.assess_leg), as a
+    sentence."""
     return [r[0].upper() + r[1:] + "." for r in reasons if r.startswith("allowing for the camera")]
 
 

@@ -45,6 +45,7 @@ EVENT_COLUMNS = (
     "trunk_lean_ipsilateral_deg",
     "knee_medial_displacement",
     "knee_medial_shift",
+    "knee_medial_shift_picture",  # as the picture showed it, when knee_medial_shift allows for the camera's angle
     "knee_over_foot",
     "knee_flexion_contact_deg",
     "knee_flexion_peak_deg",

@@ -44,7 +44,8 @@ LIMITATIONS = (
     "3-D knee abduction; it combines hip adduction, hip and knee rotation and knee flexion (Straub & Powers 2022).",
     "Camera angle: a camera turned about 15° from square can turn an apparent varus into valgus, and the effect "
     "grows with knee flexion, so deep squats are the most sensitive (Englander et al. 2019). gaitcheck allows for "
-    "the angle it estimates in each repetition's and step's FPPA (the picture's own value is kept beside it); the "
+    "the angle it estimates in each repetition's and step's FPPA, and in a squat filmed from the front in the knee's "
+    "shift over the ankle (the picture's own value is kept beside it); the "
     "allowance is approximate (both the camera's angle and the knee's bend are estimated), so filming square is "
     "still what makes FPPA reliable.",
     "Landmarks, not skin markers: published norms used markers on the ASIS, femoral condyles and malleoli; "
