@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from gaitcheck.assess import MIN_REPS, MIN_STEPS, nearer_square_deg, threshold_for
+from gaitcheck.assess import MIN_REPS, MIN_STEPS, camera_allowances, nearer_square_deg, threshold_for
 from gaitcheck.detect import HIDDEN_MARGIN_S
 from gaitcheck.kinematics import view_artefact_fppa_deg, view_artefact_shift
 from gaitcheck.landmarks import INDEX, PoseSeries
@@ -237,7 +237,9 @@ def _camera_angle(a: Analysis) -> list[Issue]:
         "the camera's angle alone makes a knee look further in or out than it is (one leg in, the other out)"
     )
     if a.settings.camera_allowance:
-        text += "; gaitcheck's FPPA allows for it, but only approximately"
+        allowed = camera_allowances(a.main.movement.value, a.main.view)
+        what = "FPPA and the knee's shift over the ankle allow" if "knee_medial_shift" in allowed else "FPPA allows"
+        text += f"; gaitcheck's {what} for it, but only approximately"
     return [_issue("off-square", "minor", text)]
 
 

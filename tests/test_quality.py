@@ -84,6 +84,19 @@ def test_a_front_view_off_square_at_deep_bends_is_a_quality_issue():
     issues = quality.quality_issues(dataclasses.replace(a, segments=[turned], angles=angles))
     off = [i for i in issues if i.code == "off-square"]
     assert len(off) == 1 and "24 deg off square" in off[0].text and off[0].severity == "minor"
+    assert "FPPA allows for it" in off[0].text
+
+
+def test_the_off_square_issue_of_a_squat_says_the_knee_shift_is_allowed_for_too():
+    a = analysis_of(view="front", movement="single-leg-squat")
+    turned = dataclasses.replace(
+        a.main, view=Detected("front", 0.9, details={"yaw_deg": 24.0}), movement=Detected("squat", 0.9)
+    )
+    angles = a.angles.copy()
+    angles[["left_knee_flexion_deg", "right_knee_flexion_deg"]] = 90.0
+    issues = quality.quality_issues(dataclasses.replace(a, segments=[turned], angles=angles))
+    off = [i for i in issues if i.code == "off-square"]
+    assert len(off) == 1 and "the knee's shift over the ankle allow for it" in off[0].text
 
 
 def test_the_people_note_says_what_following_the_subject_changed():

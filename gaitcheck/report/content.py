@@ -81,10 +81,11 @@ def key_frame_caption(event: dict, side: str, fppa_deg: float, time_s: float) ->
         else:
             allowed_value = fmt(event["graded_value"], 2, signed=True)
             extra = f"; {label} {fmt(picture, 2, signed=True)} ({allowed_value} allowing for the camera's angle)"
+    moment = "midstance" if event["event"] == "step" else "frame measured"
     return (
-        f"{side.capitalize()} leg, {what} at {fmt(time_s, 2, 's')}: FPPA {fmt(fppa_deg, 1, 'deg', signed=True)}"
-        f"{allowed}, hip adduction {fmt(event.get('hip_adduction_deg'), 1, 'deg', signed=True)}{extra} "
-        f"({'midstance' if event['event'] == 'step' else 'frame measured'})."
+        f"{side.capitalize()} leg, {what} at {fmt(time_s, 2, 's')} ({moment}): FPPA "
+        f"{fmt(fppa_deg, 1, 'deg', signed=True)}{allowed}, hip adduction "
+        f"{fmt(event.get('hip_adduction_deg'), 1, 'deg', signed=True)}{extra}."
     )
 
 
