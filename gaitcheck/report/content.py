@@ -193,7 +193,7 @@ def _answer(result: Result) -> list:
                 badge=VERDICT_LABEL.get(verdict, verdict),
                 sentences=sentences,
                 confidence=wording.confidence_sentence(result, side),
-                details=["Measured: " + d for d in details[:1]] + _allowance_details(details),
+                details=["Measured: " + d for d in details[:1]] + _present(wording.allowance_sentence(result, side)),
             )
         )
     blocks: list = [Cards(cards)]
@@ -203,10 +203,8 @@ def _answer(result: Result) -> list:
     return blocks
 
 
-def _allowance_details(reasons: list[str]) -> list[str]:
-    """The verdict's reason saying the graded measure allows for the camera's angle (assess.assess_leg), as a
-    sentence."""
-    return [r[0].upper() + r[1:] + "." for r in reasons if r.startswith("allowing for the camera")]
+def _present(sentence: str) -> list[str]:
+    return [sentence] if sentence else []
 
 
 def _key_frames(result: Result, key_frames: list[KeyFrame], faces_blurred: bool) -> list:

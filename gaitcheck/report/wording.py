@@ -301,6 +301,16 @@ def confidence_sentence(result: Result, side: str) -> str:
     return f"Confidence {level}" + (": " + "; ".join(reasons) + "." if reasons else ".")
 
 
+def allowance_sentence(result: Result, side: str) -> str:
+    """The leg's reason saying its graded measure allows for the camera's angle, and what the picture
+    itself showed (assess.assess_leg), as a sentence; '' when nothing was allowed for."""
+    leg = result.leg(side)
+    if leg.get("verdict", "insufficient-data") == "insufficient-data":
+        return ""
+    allowed = [r for r in leg.get("reasons") or [] if r.startswith("allowing for the camera")]
+    return (allowed[0][0].upper() + allowed[0][1:] + ".") if allowed else ""
+
+
 def asymmetry_sentences(result: Result) -> list[str]:
     out = []
     for measure, facts in (result.summary.get("asymmetry") or {}).items():

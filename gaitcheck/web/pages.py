@@ -202,12 +202,14 @@ def answer_html(result: Path) -> str:
             wording.hand_adjusted_sentence(loaded, side),
         ]
         confidence = wording.confidence_sentence(loaded, side)
+        allowance = wording.allowance_sentence(loaded, side)
         text = "".join(f"<p>{escape(s)}</p>" for s in sentences if s)
         cards.append(
             f'<article class="leg {escape(verdict)}"><h3>{side.capitalize()} leg '
             f'<span class="badge {escape(verdict)}">{escape(VERDICT_LABEL.get(verdict, verdict))}</span></h3>'
             + text
             + (f'<p class="confidence">{escape(confidence)}</p>' if confidence else "")
+            + (f'<p class="confidence allowance">{escape(allowance)}</p>' if allowance else "")
             + "</article>"
         )
     extra = "".join(f"<p>{escape(s)}</p>" for s in wording.asymmetry_sentences(loaded))

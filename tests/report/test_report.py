@@ -29,7 +29,7 @@ from gaitcheck.report.compare import compare_folders
 from gaitcheck.report.exports import EVENT_COLUMNS, read_trc
 from gaitcheck.report.overlay import face_boxes, render_video
 from gaitcheck.report.results import Result
-from gaitcheck.report.wording import check_wording, running_pelvis_sentence, verdict_sentences
+from gaitcheck.report.wording import allowance_sentence, check_wording, running_pelvis_sentence, verdict_sentences
 from gaitcheck.settings import OutputOptions, Settings
 from gaitcheck.video import probe_video
 from gaitcheck.vocabulary import VERDICTS
@@ -305,6 +305,29 @@ def with_leg(result: Result, side: str, verdict: str, **means: float) -> Result:
     leg["verdict"] = verdict
     leg.setdefault("measures", {}).update({k: {"mean": v, "sd": None, "n": 4} for k, v in means.items()})
     return Result(summary=summary, angles=result.angles)
+
+
+ALLOWED_SHIFT = (
+    "allowing for the camera about 15 deg off square at this knee bend (Englander 2019; approximate): the picture "
+    "itself showed -0.03 shank lengths"
+)
+
+
+def test_the_camera_allowance_is_said_on_the_report_card_and_the_web_page(running_result, tmp_path):
+    from gaitcheck.web.pages import answer_html
+
+    result = with_leg(running_result, "left", "borderline")
+    result.summary["legs"]["left"]["reasons"] = ["left knee moved medially", ALLOWED_SHIFT]
+    expected = "Allowing for the camera about 15 deg off square"
+    assert allowance_sentence(result, "left").startswith(expected)
+    assert allowance_sentence(result, "left").endswith("showed -0.03 shank lengths.")
+    assert allowance_sentence(result, "right") == ""
+    (tmp_path / "summary.json").write_text(json.dumps(result.summary))
+    result.angles.to_csv(tmp_path / "angles.csv", index=False)
+    page = answer_html(tmp_path)
+    assert page.count(expected) == 1 and "-0.03 shank lengths." in page
+    result.summary["legs"]["left"]["verdict"] = "insufficient-data"
+    assert allowance_sentence(result, "left") == ""
 
 
 @pytest.mark.parametrize(
