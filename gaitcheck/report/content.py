@@ -184,6 +184,7 @@ def _answer(result: Result) -> list:
                 sentences.append(extra)
         details = [r for r in leg.get("reasons") or [] if verdict != "insufficient-data"]
         reason = " ".join(leg.get("reasons") or [])
+        allowance = wording.allowance_sentence(result, side)
         if verdict == "insufficient-data" and "not tested" in reason:
             sentences.append(f"To compare legs, record the same task on the {side} leg too.")
         cards.append(
@@ -193,7 +194,7 @@ def _answer(result: Result) -> list:
                 badge=VERDICT_LABEL.get(verdict, verdict),
                 sentences=sentences,
                 confidence=wording.confidence_sentence(result, side),
-                details=["Measured: " + d for d in details[:1]] + _present(wording.allowance_sentence(result, side)),
+                details=["Measured: " + d for d in details[:1]] + [a for a in [allowance] if a],
             )
         )
     blocks: list = [Cards(cards)]
@@ -201,10 +202,6 @@ def _answer(result: Result) -> list:
         blocks.append(Para(sentence))
     blocks.append(Para(wording.NON_DIAGNOSTIC, "note"))
     return blocks
-
-
-def _present(sentence: str) -> list[str]:
-    return [sentence] if sentence else []
 
 
 def _key_frames(result: Result, key_frames: list[KeyFrame], faces_blurred: bool) -> list:
