@@ -444,6 +444,7 @@ def assess_events(
     steps: list[StepResult] = []
     for segment in segments:
         movement, view = segment.movement.value, segment.view
+        allowances = camera_allowances(movement, view)
         for rep in segment.reps:
             per_leg = rep_measures(rep, angles, clean, row_of) if segment.frontal else {}
             legs: dict[Side, Graded] = {}
@@ -451,14 +452,14 @@ def assess_events(
                 measures = dict(per_leg.get(side, {}))
                 where = measures.pop("frontal_event", None)
                 if camera_allowance:
-                    measures = allow_for_camera(measures, side, view, camera_allowances(movement, view))
+                    measures = allow_for_camera(measures, side, view, allowances)
                 graded = grade_event(measures, movement, view, thresholds)
                 legs[side] = Graded(graded.measures, graded.graded_measure, graded.verdict, where)
             reps.append(RepResult(rep, legs))
         for step in segment.steps:
             measures = step_measures(step, angles, row_of) if segment.frontal else {}
             if camera_allowance and measures:
-                measures = allow_for_camera(measures, step.leg, view, camera_allowances(movement, view))
+                measures = allow_for_camera(measures, step.leg, view, allowances)
             steps.append(StepResult(step, grade_event(measures, movement, view, thresholds)))
     return reps, steps
 

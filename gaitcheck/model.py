@@ -117,11 +117,16 @@ class Detected:
         return float(self.details.get("yaw_deg", 0.0) or 0.0)
 
     @property
+    def turned_away_deg(self) -> float:
+        """The body's yaw folded to 0-180: 0 facing the camera, 180 its back to it (0 when not measured)."""
+        yaw = abs(self.yaw_deg) % 360.0
+        return min(yaw, 360.0 - yaw)
+
+    @property
     def facing_camera(self) -> bool:
         """Whether the person faces the camera rather than turning their back to it (yaw within 90 deg
         of facing it; true when not measured)."""
-        yaw = abs(self.yaw_deg) % 360.0
-        return min(yaw, 360.0 - yaw) <= 90.0
+        return self.turned_away_deg <= 90.0
 
     @property
     def turn_deg(self) -> float:
@@ -131,9 +136,7 @@ class Detected:
     @property
     def off_square_deg(self) -> float:
         """How far the camera is from square to the person, from the front or from behind (0-90)."""
-        yaw = abs(self.yaw_deg) % 360.0
-        yaw = min(yaw, 360.0 - yaw)
-        return min(yaw, 180.0 - yaw)
+        return min(self.turned_away_deg, 180.0 - self.turned_away_deg)
 
 
 def given(value: str) -> Detected:
